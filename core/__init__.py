@@ -1,0 +1,1 @@
+"""SmartAir's shared domain: settings, database, models, MQTT contract and services."""

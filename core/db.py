@@ -1,0 +1,27 @@
+"""Database engine and sessions: one async engine per process, one session per unit of work."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL in the form SQLAlchemy's asyncpg dialect wants."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The URL in the plain form asyncpg (COPY, LISTEN) wants."""
+    return "postgresql://" + sqlalchemy_url(url).removeprefix("postgresql+asyncpg://")
+
+
+def make_engine(url: str, **kwargs: object) -> AsyncEngine:
+    # pre_ping lets a process survive a PostgreSQL restart without surfacing dead pooled connections.
+    return create_async_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

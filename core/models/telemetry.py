@@ -1,0 +1,51 @@
+"""Telemetry readings (range-partitioned by time) and their hourly rollup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import REAL, BigInteger, DateTime, Double, Integer, PrimaryKeyConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+METRICS = ("co2", "temperature", "humidity", "pm25", "voc")
+
+
+class Telemetry(Base):
+    """One reading. The primary key (device_id, ts) is what makes a redelivered message a no-op.
+
+    Partitions are created and dropped by the SQL functions `telemetry_ensure_partition(day)` and
+    `telemetry_drop_partitions_before(day)` that the initial migration installs.
+    """
+
+    __tablename__ = "telemetry"
+    __table_args__ = (
+        PrimaryKeyConstraint("device_id", "ts"),
+        {"postgresql_partition_by": "RANGE (ts)"},
+    )
+
+    # No foreign key: a partitioned table referencing devices would tax every insert at ingest rates;
+    # devices are never hard-deleted while their history is kept.
+    device_id: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    co2: Mapped[float | None] = mapped_column(REAL)
+    temperature: Mapped[float | None] = mapped_column(REAL)
+    humidity: Mapped[float | None] = mapped_column(REAL)
+    pm25: Mapped[float | None] = mapped_column(REAL)
+    voc: Mapped[float | None] = mapped_column(REAL)
+
+
+class TelemetryHourly(Base):
+    """min/avg/max/count per device, hour and metric; avg is sum / count."""
+
+    __tablename__ = "telemetry_hourly"
+    __table_args__ = (PrimaryKeyConstraint("device_id", "bucket", "metric"),)
+
+    device_id: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    metric: Mapped[str] = mapped_column(String(16))
+    min: Mapped[float] = mapped_column(Double)
+    max: Mapped[float] = mapped_column(Double)
+    sum: Mapped[float] = mapped_column(Double)
+    count: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,104 @@
+"""Environment configuration (SPEC section 2), one pydantic-settings class per concern."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _COMMON
+
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/smartair", alias="DATABASE_URL"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _must_be_postgres(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
+            raise ValueError("must be a postgresql:// or postgresql+asyncpg:// URL")
+        return value
+
+
+class MqttSettings(BaseSettings):
+    model_config = _COMMON
+
+    mqtt_host: str = Field(default="127.0.0.1", alias="MQTT_HOST")
+    mqtt_port: int = Field(default=1883, alias="MQTT_PORT", ge=1, le=65535)
+    mqtt_username: str = Field(default="", alias="MQTT_USERNAME")
+    mqtt_password: SecretStr = Field(default=SecretStr(""), alias="MQTT_PASSWORD")
+    mqtt_tls: bool = Field(default=False, alias="MQTT_TLS")
+    # A fixed client id is what makes the processor's session persistent across restarts.
+    mqtt_client_id: str = Field(default="smartair-processor", alias="MQTT_CLIENT_ID")
+    # Non-empty: subscribe through `$share/<group>/...` so several processors split the load.
+    mqtt_shared_group: str = Field(default="", alias="MQTT_SHARED_GROUP")
+
+
+class TelegramSettings(BaseSettings):
+    model_config = _COMMON
+
+    bot_token: SecretStr = Field(alias="BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="ADMIN_USER_IDS")
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("must look like 123456:ABC-DEF (the token BotFather gave)")
+        return value
+
+
+class GeneralSettings(BaseSettings):
+    model_config = _COMMON
+
+    tz: str = Field(default="Europe/Moscow", alias="TZ")
+    clickhouse_url: str = Field(default="", alias="CLICKHOUSE_URL")
+    yookassa_shop_id: str = Field(default="", alias="YOOKASSA_SHOP_ID")
+    yookassa_secret_key: SecretStr = Field(default=SecretStr(""), alias="YOOKASSA_SECRET_KEY")
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the variable(s) at fault, without a traceback."""
+    parts = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        reason = "is required but not set" if item["type"] == "missing" else f"is invalid: {item['msg']}"
+        parts.append(f"{name.upper()} {reason}")
+    return "configuration error: " + "; ".join(parts)
+
+
+def load(settings_class: type[S]) -> S:
+    """Read `settings_class` from the environment and `.env`; exit with one clear line if it is wrong."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)  # noqa: T201 - the operator's console is the audience
+        raise SystemExit(2) from None

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SmartAir launcher. Verbs:
+#   ./start.sh local   set up (venv, database, schema) and run processor + bot + a simulated fleet locally
+#   ./start.sh test    set up and run the whole test suite
+#   ./start.sh setup   only create the venv, install, start local services if needed, migrate
+#   ./start.sh lint    ruff check + ruff format --check + mypy on core/
+#   ./start.sh migrate alembic upgrade head against DATABASE_URL
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+export DATABASE_URL=${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/smartair}
+
+log() { printf '[start.sh] %s\n' "$*" >&2; }
+
+ensure_venv() {
+    if [ ! -x "$PY" ]; then
+        log "creating virtualenv in $VENV"
+        python3 -m venv "$VENV"
+    fi
+    # Re-installing is a no-op when nothing changed; it keeps a stale venv honest after a pull.
+    "$PY" -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
+    "$PY" -c 'import aiogram, aiomqtt, sqlalchemy, asyncpg, alembic' || { log "install failed"; exit 1; }
+}
+
+ensure_postgres() {
+    if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && return; sleep 1; done
+    log "PostgreSQL did not start"; exit 1
+}
+
+ensure_mosquitto() {
+    if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then return; fi
+    log "starting Mosquitto"
+    mosquitto -d -c /etc/mosquitto/mosquitto.conf
+    sleep 1
+}
+
+ensure_database() {
+    local name=${DATABASE_URL##*/}
+    name=${name%%\?*}
+    if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+        log "creating database $name"
+        psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE \"$name\""
+    fi
+    "$PY" -m alembic upgrade head
+}
+
+setup() { ensure_venv; ensure_postgres; ensure_database; }
+
+case "${1:-}" in
+    setup) setup ;;
+    migrate) ensure_venv; "$PY" -m alembic upgrade head ;;
+    test)
+        shift
+        ensure_venv; ensure_postgres
+        exec "$PY" -m pytest "$@"
+        ;;
+    lint)
+        ensure_venv
+        "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check . && "$VENV/bin/mypy" core
+        ;;
+    local)
+        setup; ensure_mosquitto
+        export BOT_TOKEN=${BOT_TOKEN:-}
+        pids=()
+        "$PY" -m processor & pids+=($!)
+        if [ -n "$BOT_TOKEN" ]; then "$PY" -m bot & pids+=($!); else log "BOT_TOKEN not set: the bot is not started"; fi
+        "$PY" -m device.simulate --devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" & pids+=($!)
+        trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM
+        wait
+        ;;
+    *)
+        sed -n '2,8p' "$0" >&2
+        exit 2
+        ;;
+esac

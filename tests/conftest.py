@@ -1,0 +1,44 @@
+"""Session-wide fixtures: a private database (real alembic schema) and a private Mosquitto."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.db import make_engine, make_sessionmaker
+from tests.support.broker import Broker
+from tests.support.database import alembic, create_database, drop_database
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    """URL of a database created for this test session and dropped after it."""
+    name, url = await create_database()
+    result = alembic(url, "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    yield url
+    await drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A Mosquitto of our own, configured by the product's mosquitto/mosquitto.conf."""
+    broker = Broker(workdir=Path(tmp_path_factory.mktemp("mosquitto")))
+    broker.start()
+    yield broker
+    broker.stop()

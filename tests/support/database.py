@@ -1,0 +1,50 @@
+"""A dedicated PostgreSQL database per test session, built by the real `alembic upgrade head`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _url_for(name: str) -> str:
+    return SERVER_URL.rsplit("/", 1)[0] + "/" + name
+
+
+async def create_database(prefix: str = "smartair_test") -> tuple[str, str]:
+    """Create an empty database; return (name, asyncpg URL)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect(SERVER_URL)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name, _url_for(name)
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(SERVER_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def alembic(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real alembic command against `url`, as an operator would."""
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
