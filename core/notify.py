@@ -1,0 +1,22 @@
+"""PostgreSQL NOTIFY channels: how the bot and the processor signal each other (SPEC section 1)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# payload: device uid. The processor tells the device `{"status": "paired"}`.
+DEVICE_PAIRED = "device_paired"
+# payload: device uid. A device's desired config changed; the processor republishes it.
+CONFIG_CHANGED = "config_changed"
+# payload: command id. A command is waiting to be published.
+COMMAND_QUEUED = "command_queued"
+# payload: outbox id. Something waits in notification_outbox for the bot.
+OUTBOX = "outbox"
+
+
+async def notify(session: AsyncSession, channel: str, payload: str = "") -> None:
+    """Queue a NOTIFY; PostgreSQL delivers it when the surrounding transaction commits."""
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
+    )

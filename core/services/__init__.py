@@ -1,0 +1,1 @@
+"""Domain services: plain functions over a database session, each owning its transaction."""
