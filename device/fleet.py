@@ -1,0 +1,252 @@
+"""A fleet of virtual devices and the MQTT connections that carry them.
+
+Last Will is per MQTT connection. With one connection per device (the default up to `--connections`,
+200) every virtual device has its own Will, exactly like real hardware: kill the simulator and the
+broker marks each one offline. Above that limit devices are multiplexed, many per connection, so a
+10 000-device fleet needs a few hundred sockets instead of 10 000. The price: multiplexed devices have
+no Will. A clean stop still publishes their offline status; a crash leaves them "online" until the
+processor's silence timeout (3 report intervals) notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import aiomqtt
+import orjson
+
+from core import topics
+from device import payloads
+from device.air import Room
+from device.connection import Backoff, BrokerAddress, make_client, offline_will, wait_or_stop
+
+log = logging.getLogger(__name__)
+
+FIRMWARE_VERSION = "2.0.1"
+SUBSCRIBE_CHUNK = 500  # topic filters per SUBSCRIBE packet
+TICK = 0.02  # seconds between scheduling rounds
+
+ProvisioningHandler = Callable[[str, Any], None]
+
+
+@dataclass
+class VirtualDevice:
+    uid: str
+    room: Room
+    ip: str
+    started: float = field(default_factory=time.time)
+
+    @property
+    def device_type(self) -> str:
+        return "multi" if self.room.has_pm25 else "co2"
+
+    def telemetry(self, now: float) -> bytes:
+        body = payloads.reading(
+            self.room.sample(now),
+            now,
+            firmware_version=FIRMWARE_VERSION,
+            ip=self.ip,
+            uptime=int(now - self.started),
+        )
+        return payloads.encode(body)
+
+    def status(self, online: bool) -> bytes:
+        return payloads.status(online, firmware_version=FIRMWARE_VERSION, ip=self.ip)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    address: BrokerAddress
+    interval: float = 30.0
+    rate: float = 0.0  # total messages/s across the fleet; 0 = every device at `interval`
+    qos: int = 1
+    provision: bool = False
+
+
+@dataclass
+class FleetStats:
+    published: int = 0
+
+
+def build_fleet(count: int, *, seed: int, prefix: str = "sim", first: int = 1) -> list[VirtualDevice]:
+    width = max(4, len(str(first + count - 1)))
+    devices = []
+    for number in range(first, first + count):
+        uid = f"{prefix}-{number:0{width}d}"
+        ip = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
+        devices.append(VirtualDevice(uid=uid, room=Room.create(f"{seed}:{uid}"), ip=ip))
+    return devices
+
+
+def split(devices: Sequence[VirtualDevice], connections: int) -> list[list[VirtualDevice]]:
+    """One device per connection while that fits in `connections`, else round-robin over `connections`."""
+    if len(devices) <= connections:
+        return [[device] for device in devices]
+    return [list(devices[index::connections]) for index in range(connections)]
+
+
+class IntervalSchedule:
+    """Each device every `interval` seconds ± 10 % jitter, first reports spread over one interval."""
+
+    def __init__(self, devices: Sequence[VirtualDevice], interval: float, rng: random.Random) -> None:
+        self._interval, self._rng = interval, rng
+        now = time.monotonic()
+        self._heap = [(now + rng.uniform(0, interval), index) for index in range(len(devices))]
+        heapq.heapify(self._heap)
+        self._devices = devices
+
+    def due(self, now: float) -> list[VirtualDevice]:
+        ready = []
+        while self._heap and self._heap[0][0] <= now:
+            _, index = heapq.heappop(self._heap)
+            ready.append(self._devices[index])
+            jitter = self._rng.uniform(-0.1, 0.1) * self._interval
+            heapq.heappush(self._heap, (now + self._interval + jitter, index))
+        return ready
+
+
+class RateSchedule:
+    """A fixed total rate, devices taking turns: the load generator for benchmarks and soak tests."""
+
+    def __init__(self, devices: Sequence[VirtualDevice], rate: float) -> None:
+        self._devices, self._rate = devices, rate
+        self._start = time.monotonic()
+        self._sent = 0
+
+    def due(self, now: float) -> list[VirtualDevice]:
+        owed = int((now - self._start) * self._rate) - self._sent
+        count = len(self._devices)
+        ready = [self._devices[(self._sent + offset) % count] for offset in range(max(0, owed))]
+        self._sent += len(ready)
+        return ready
+
+
+class Connection:
+    """One MQTT connection carrying one or many virtual devices, reconnecting until stopped."""
+
+    def __init__(
+        self,
+        devices: list[VirtualDevice],
+        options: FleetOptions,
+        stats: FleetStats,
+        on_provisioning: ProvisioningHandler,
+    ) -> None:
+        self.devices, self.options, self.stats = devices, options, stats
+        self.on_provisioning = on_provisioning
+        self.solo = len(devices) == 1
+        self.identifier = devices[0].uid if self.solo else f"simulator-{os.getpid()}-{devices[0].uid}"
+        self.by_uid = {device.uid: device for device in devices}
+
+    def _client(self) -> aiomqtt.Client:
+        will = None
+        if self.solo:
+            will = offline_will(self.devices[0].uid, FIRMWARE_VERSION, self.devices[0].ip)
+        return make_client(self.options.address, self.identifier, will=will)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                async with self._client() as client:
+                    backoff.reset()
+                    await self._session(client, stop)
+                    await self._announce(client, online=False)
+                    return
+            except aiomqtt.MqttError as error:
+                log.warning("connection=%s lost error=%s", self.identifier, error)
+                if await wait_or_stop(stop, backoff.next_delay()):
+                    return
+
+    async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+        await self._announce(client, online=True)
+        async with asyncio.TaskGroup() as group:
+            listener = group.create_task(self._listen(client))
+            if self.options.provision:
+                await self._request_codes(client)
+            await self._publish_telemetry(client, stop)
+            listener.cancel()
+
+    async def _announce(self, client: aiomqtt.Client, *, online: bool) -> None:
+        await asyncio.gather(
+            *(
+                client.publish(
+                    topics.device_topic(d.uid, topics.STATUS), d.status(online), qos=1, retain=True
+                )
+                for d in self.devices
+            )
+        )
+
+    async def _request_codes(self, client: aiomqtt.Client) -> None:
+        filters = [(topics.provision_response(uid), 1) for uid in self.by_uid]
+        for start in range(0, len(filters), SUBSCRIBE_CHUNK):
+            await client.subscribe(filters[start : start + SUBSCRIBE_CHUNK])
+        await asyncio.gather(
+            *(
+                client.publish(
+                    topics.provision_request(d.uid),
+                    payloads.provision_request(d.device_type, FIRMWARE_VERSION),
+                    qos=1,
+                )
+                for d in self.devices
+            )
+        )
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            uid = message.topic.value.split("/")[1]
+            try:
+                body = orjson.loads(message.payload)  # type: ignore[arg-type]
+            except orjson.JSONDecodeError:
+                log.warning("device=%s unreadable provisioning response", uid)
+                continue
+            self.on_provisioning(uid, body)
+
+    async def _publish_telemetry(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+        schedule: IntervalSchedule | RateSchedule
+        if self.options.rate > 0:
+            schedule = RateSchedule(self.devices, self.options.rate)
+        else:
+            schedule = IntervalSchedule(self.devices, self.options.interval, random.Random(self.identifier))
+        while not stop.is_set():
+            due = schedule.due(time.monotonic())
+            if due:
+                now = time.time()
+                await asyncio.gather(
+                    *(
+                        client.publish(
+                            topics.device_topic(d.uid, topics.TELEMETRY),
+                            d.telemetry(now),
+                            qos=self.options.qos,
+                        )
+                        for d in due
+                    )
+                )
+                self.stats.published += len(due)
+            await wait_or_stop(stop, TICK)
+
+
+async def run_fleet(
+    devices: list[VirtualDevice],
+    options: FleetOptions,
+    connections: int,
+    stop: asyncio.Event,
+    on_provisioning: ProvisioningHandler,
+) -> FleetStats:
+    """Run every connection until `stop`; each connection takes its devices' share of `options.rate`."""
+    stats = FleetStats()
+    connections_ = [
+        Connection(
+            group, replace(options, rate=options.rate * len(group) / len(devices)), stats, on_provisioning
+        )
+        for group in split(devices, connections)
+    ]
+    await asyncio.gather(*(connection.run(stop) for connection in connections_))
+    return stats
