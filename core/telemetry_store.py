@@ -1,0 +1,171 @@
+"""Batched telemetry writes: COPY into a staging table, insert with conflict-skip, roll up what was new.
+
+One batch is one transaction: readings, the hourly rollup of exactly the rows that were inserted (so a
+redelivered message counts once), and the devices' last_seen / online / firmware / IP. Rows and locks are
+taken in key order so that several processors writing at once queue behind each other instead of deadlocking.
+Works on a plain asyncpg connection: COPY is not something SQLAlchemy offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+COLUMNS = ("device_id", "ts", "co2", "temperature", "humidity", "pm25", "voc")
+# (device_id, ts, co2, temperature, humidity, pm25, voc) in the order of COLUMNS.
+Row = tuple[int, datetime, float | None, float | None, float | None, float | None, float | None]
+
+STAGING_TABLE = "telemetry_staging"
+_STAGING_DDL = f"""
+CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
+    device_id integer NOT NULL,
+    ts timestamptz NOT NULL,
+    co2 real, temperature real, humidity real, pm25 real, voc real
+) ON COMMIT DELETE ROWS
+"""
+
+# Data-modifying CTEs run exactly once, whether or not the final SELECT reads them; `ins` holds only the
+# rows that were really new, which is what makes the rollup immune to duplicates.
+_INSERT_AND_ROLL_UP = f"""
+WITH ins AS (
+    INSERT INTO telemetry (device_id, ts, co2, temperature, humidity, pm25, voc)
+    SELECT device_id, ts, co2, temperature, humidity, pm25, voc FROM {STAGING_TABLE}
+    ORDER BY device_id, ts
+    ON CONFLICT (device_id, ts) DO NOTHING
+    RETURNING device_id, ts, co2, temperature, humidity, pm25, voc
+), hourly AS (
+    INSERT INTO telemetry_hourly AS h (device_id, bucket, metric, min, max, sum, count)
+    SELECT ins.device_id, date_trunc('hour', ins.ts, 'UTC'), m.metric,
+           min(m.value), max(m.value), sum(m.value), count(*)
+    FROM ins CROSS JOIN LATERAL (VALUES
+        ('co2', ins.co2::float8),
+        ('temperature', ins.temperature::float8),
+        ('humidity', ins.humidity::float8),
+        ('pm25', ins.pm25::float8),
+        ('voc', ins.voc::float8)
+    ) AS m(metric, value)
+    WHERE m.value IS NOT NULL
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
+    ON CONFLICT (device_id, bucket, metric) DO UPDATE SET
+        min = LEAST(h.min, EXCLUDED.min),
+        max = GREATEST(h.max, EXCLUDED.max),
+        sum = h.sum + EXCLUDED.sum,
+        count = h.count + EXCLUDED.count
+)
+"""
+_COUNT_NEW = _INSERT_AND_ROLL_UP + "SELECT count(*) FROM ins"
+_KEYS_OF_NEW = _INSERT_AND_ROLL_UP + "SELECT device_id, ts FROM ins"
+
+_LOCK_DEVICES = "SELECT 1 FROM devices WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE"
+# GREATEST and COALESCE skip NULLs: a field the batch said nothing about keeps its value.
+_UPDATE_DEVICES = """
+UPDATE devices AS d SET
+    last_seen = GREATEST(d.last_seen, v.last_seen),
+    is_online = COALESCE(v.is_online, d.is_online),
+    firmware_version = COALESCE(v.firmware_version, d.firmware_version),
+    last_ip = COALESCE(v.last_ip, d.last_ip)
+FROM unnest($1::int[], $2::timestamptz[], $3::bool[], $4::text[], $5::text[])
+    AS v(id, last_seen, is_online, firmware_version, last_ip)
+WHERE d.id = v.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """What a batch learned about one device; None means "nothing new, keep what is stored"."""
+
+    device_id: int
+    last_seen: datetime | None
+    is_online: bool | None
+    firmware_version: str | None
+    last_ip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    inserted: int
+    # (device_id, ts) of the rows that were new, when asked for: what later stages may react to.
+    new_keys: list[tuple[int, datetime]] | None
+
+
+class PartitionCache:
+    """Days known to have a telemetry partition, so the common batch costs no extra round trip."""
+
+    def __init__(self) -> None:
+        self._days: set[date] = set()
+
+    async def ensure(self, connection: asyncpg.Connection, days: Iterable[date]) -> None:
+        """Create the partitions of `days` that this process has not seen yet (idempotent in SQL too)."""
+        for day in sorted(set(days) - self._days):
+            await connection.execute("SELECT telemetry_ensure_partition($1)", day)
+            self._days.add(day)
+
+    def forget(self) -> None:
+        """Retention may have dropped a partition we remembered."""
+        self._days.clear()
+
+
+async def prepare(connection: asyncpg.Connection) -> None:
+    """Create this connection's staging table; call once per new connection."""
+    await connection.execute(_STAGING_DDL)
+
+
+async def write_batch(
+    connection: asyncpg.Connection,
+    rows: Sequence[Row],
+    presence: Sequence[Presence],
+    partitions: PartitionCache,
+    *,
+    want_new_keys: bool = False,
+) -> WriteResult:
+    """Store `rows` (duplicates of stored readings are skipped) and `presence`, atomically.
+
+    Guarantees: after it returns, every row is in `telemetry` exactly once, `telemetry_hourly` includes each
+    new row exactly once, and the devices reflect `presence`; if it raises, nothing of the batch is stored.
+    """
+    await partitions.ensure(connection, {row[1].date() for row in rows})
+    try:
+        return await _write(connection, rows, presence, want_new_keys)
+    except asyncpg.CheckViolationError:
+        # "no partition of relation found for row": a cached day was dropped meanwhile; retry once.
+        partitions.forget()
+        await partitions.ensure(connection, {row[1].date() for row in rows})
+        return await _write(connection, rows, presence, want_new_keys)
+
+
+async def _write(
+    connection: asyncpg.Connection, rows: Sequence[Row], presence: Sequence[Presence], want_new_keys: bool
+) -> WriteResult:
+    async with connection.transaction():
+        result = WriteResult(0, [] if want_new_keys else None)
+        if rows:
+            await connection.copy_records_to_table(STAGING_TABLE, records=rows, columns=COLUMNS)
+            result = await _insert(connection, want_new_keys)
+        if presence:
+            await _update_devices(connection, presence)
+    return result
+
+
+async def _insert(connection: asyncpg.Connection, want_new_keys: bool) -> WriteResult:
+    if want_new_keys:
+        keys = [(record[0], record[1]) for record in await connection.fetch(_KEYS_OF_NEW)]
+        return WriteResult(len(keys), keys)
+    return WriteResult(int(await connection.fetchval(_COUNT_NEW)), None)
+
+
+async def _update_devices(connection: asyncpg.Connection, presence: Sequence[Presence]) -> None:
+    ordered = sorted(presence, key=lambda item: item.device_id)
+    ids = [item.device_id for item in ordered]
+    await connection.execute(_LOCK_DEVICES, ids)
+    await connection.execute(
+        _UPDATE_DEVICES,
+        ids,
+        [item.last_seen for item in ordered],
+        [item.is_online for item in ordered],
+        [item.firmware_version for item in ordered],
+        [item.last_ip for item in ordered],
+    )

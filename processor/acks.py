@@ -1,0 +1,51 @@
+"""Manual MQTT acknowledgements: the one module that reaches under aiomqtt into paho.
+
+aiomqtt 2.5 acknowledges every QoS 1 message as soon as it is received, which would let a crash lose a
+message the broker believes delivered. paho 2.2 can leave acknowledging to the application
+(`manual_ack_set(True)`, then `ack(mid, qos)`), but aiomqtt does not expose it: the paho client is its private
+`Client._client`. Everything touching that attribute lives here: an aiomqtt upgrade has one place to check.
+
+Message ids are only meaningful on the connection that received them: after a reconnect the broker numbers
+its redeliveries afresh, so an old mid may name another message. Each connection is a generation; an
+acknowledgement for an older generation is discarded (the broker redelivers that message, and the
+(device_id, ts) primary key turns the repeat into a no-op).
+"""
+
+from __future__ import annotations
+
+import aiomqtt
+import paho.mqtt.client as paho
+
+
+class Acknowledger:
+    """Sends PUBACKs for the current connection only."""
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._paho: paho.Client | None = None
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def attach(self, client: aiomqtt.Client) -> int:
+        """Turn manual acks on for a client about to connect; returns the new connection's generation.
+
+        Must run before the connection is opened, or the broker's first deliveries would be auto-acked.
+        """
+        inner: paho.Client = client._client  # private: see the module docstring
+        inner.manual_ack_set(True)
+        self._generation += 1
+        self._paho = inner
+        return self._generation
+
+    def detach(self) -> None:
+        """The connection is gone: nothing more may be acked until the next attach()."""
+        self._paho = None
+        self._generation += 1
+
+    def ack(self, generation: int, mid: int, qos: int) -> bool:
+        """Acknowledge one message; False if it belonged to an earlier connection (or needs no ack)."""
+        if qos == 0 or generation != self._generation or self._paho is None:
+            return False
+        return self._paho.ack(mid, qos) == paho.MQTT_ERR_SUCCESS

@@ -1,0 +1,206 @@
+"""The processor's lifecycle: wire the parts, run them, reconnect to the broker, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import aiomqtt
+import asyncpg
+
+from core.db import asyncpg_dsn, make_engine, make_sessionmaker
+from core.settings import DatabaseSettings, MqttSettings
+from processor import mqtt
+from processor.acks import Acknowledger
+from processor.counters import Counters
+from processor.devices import DeviceDirectory
+from processor.ingest import Ingest
+from processor.ledger import Ledger
+from processor.listener import PairingListener
+from processor.provisioning import PairingAnnouncer, Provisioning
+from processor.publisher import Publisher
+from processor.retry import Backoff, is_transient
+from processor.sinks import AfterCommit
+from processor.writer import BatchWriter, WriterOptions
+
+log = logging.getLogger("processor")
+
+# Tests find the processor's own PostgreSQL sessions by this name (pg_stat_activity.application_name).
+APPLICATION_NAME = "smartair-processor"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    writer: WriterOptions = field(default_factory=WriterOptions)
+    counters_interval: float = 30.0
+    # On SIGTERM, how long the last batch may wait for PostgreSQL before we leave it to redelivery.
+    shutdown_flush_timeout: float = 15.0
+    reconnect_ceiling: float = 30.0
+
+
+class Processor:
+    def __init__(
+        self,
+        database: DatabaseSettings,
+        broker: MqttSettings,
+        options: Options = Options(),
+        sinks: Sequence[AfterCommit] = (),
+    ) -> None:
+        self._broker = broker
+        self._options = options
+        self._dsn = asyncpg_dsn(database.database_url)
+        self._engine = make_engine(
+            database.database_url,
+            pool_size=3,
+            connect_args={"server_settings": {"application_name": APPLICATION_NAME}, "timeout": 10},
+        )
+        sessionmaker = make_sessionmaker(self._engine)
+        self.counters = Counters()
+        self.stopping = asyncio.Event()
+        self.connected = False
+        self._acknowledger = Acknowledger()
+        self._ledger = Ledger(self._acknowledger)
+        self._publisher = Publisher()
+        self._directory = DeviceDirectory(sessionmaker)
+        self._writer = BatchWriter(self._connect, self._ledger, self.counters, sinks, options.writer)
+        self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
+        self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
+        self._listener = PairingListener(self._connect, self._paired, self._listening)
+        self._ingest = Ingest(self._directory, self._writer, self._provisioning, self._ledger, self.counters)
+
+    async def run(self) -> None:
+        """Until `stopping` is set; then the current batch is flushed and acked before returning."""
+        await self._load_directory()
+        background = [
+            asyncio.create_task(coroutine, name=name)
+            for name, coroutine in (
+                ("writer", self._writer.run()),
+                ("listener", self._listener.run()),
+                ("provisioning", self._provisioning.run()),
+                ("announcer", self._announcer.run()),
+                ("directory", self._directory.run()),
+                ("counters", self._log_counters()),
+            )
+        ]
+        try:
+            await self._stay_connected(background)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await self._writer.close()
+            await self._engine.dispose()
+            self.counters.log_line()
+
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stopping.set)
+
+    # ---- broker ----------------------------------------------------------------------------------------
+
+    async def _stay_connected(self, background: list[asyncio.Task[None]]) -> None:
+        backoff = Backoff(first=0.5, ceiling=self._options.reconnect_ceiling)
+        while not self.stopping.is_set():
+            client, inbox = mqtt.make_client(self._broker)
+            self._acknowledger.attach(client)
+            self._ledger.forget_older_generations()
+            try:
+                async with client:
+                    await self._session(client, inbox, backoff, background)
+            except aiomqtt.MqttError as error:
+                log.warning("mqtt connection lost error=%r", error)
+            finally:
+                self.connected = False
+                self._publisher.disconnected()
+                self._acknowledger.detach()
+            if not self.stopping.is_set():
+                delay = backoff.next_delay()
+                log.info("mqtt reconnecting delay=%.1f", delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), delay)
+
+    async def _session(
+        self,
+        client: aiomqtt.Client,
+        inbox: mqtt.Inbox,
+        backoff: Backoff,
+        background: list[asyncio.Task[None]],
+    ) -> None:
+        filters = await mqtt.subscribe(client, self._broker)
+        self._publisher.connected(client)
+        self.connected = True
+        self._announcer.trigger()
+        backoff.reset()
+        log.info("mqtt connected client_id=%s subscribed=%s", self._broker.mqtt_client_id, ",".join(filters))
+        consume = asyncio.create_task(self._consume(client, inbox), name="consume")
+        stop = asyncio.create_task(self.stopping.wait(), name="stop")
+        watched = {consume, stop, *background}
+        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if consume not in done:
+            consume.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consume
+        crashed = [task for task in done if task in background]
+        if crashed:
+            crashed[0].result()  # a background part died of a bug: let it surface
+            raise RuntimeError(f"{crashed[0].get_name()} stopped")
+        if consume in done:
+            consume.result()  # raises MqttError when the connection broke
+        await self._final_flush()
+
+    async def _consume(self, client: aiomqtt.Client, inbox: mqtt.Inbox) -> None:
+        async for first in client.messages:
+            await self._ingest.handle(first)
+            for message in inbox.drain():
+                await self._ingest.handle(message)
+
+    async def _final_flush(self) -> None:
+        """Still connected: write the current batch and send its acks before the graceful disconnect."""
+        try:
+            await asyncio.wait_for(self._writer.flush(), self._options.shutdown_flush_timeout)
+        except TimeoutError:
+            log.warning("last batch not written before shutdown; the broker will redeliver it")
+        log.info("processor stopping acked=%s", self._ledger.acked)
+
+    # ---- database --------------------------------------------------------------------------------------
+
+    async def _connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            self._dsn,
+            timeout=10,
+            command_timeout=30,
+            server_settings={"application_name": APPLICATION_NAME},
+        )
+
+    async def _load_directory(self) -> None:
+        """Nothing can be ingested before we know the devices: wait for PostgreSQL if it is not up yet."""
+        backoff = Backoff(first=0.5, ceiling=10.0)
+        while True:
+            try:
+                await self._directory.reload()
+                return
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                delay = backoff.next_delay()
+                log.warning("waiting for the database delay=%.1f error=%r", delay, error)
+                await asyncio.sleep(delay)
+
+    def _paired(self, uid: str) -> None:
+        self._directory.paired(uid)
+        self._announcer.trigger()
+
+    async def _listening(self) -> None:
+        await self._directory.reload()
+        self._announcer.trigger()
+
+    async def _log_counters(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.counters_interval)
+            self.counters.log_line()

@@ -1,0 +1,49 @@
+"""What the processor has done, per reason: counted always, logged as one key=value line periodically.
+
+Drops are also logged individually, but at most once a minute per (device, reason): a broken device sending
+garbage ten times a second must not drown the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+log = logging.getLogger("processor.counters")
+
+DROP_LOG_INTERVAL = 60.0
+# Bounds the throttle's memory under a flood of distinct uids; clearing it only means one more log line each.
+_MAX_THROTTLE_KEYS = 100_000
+_PAYLOAD_PREVIEW = 120
+
+
+class Counters:
+    """Monotonic counters; drop reasons are kept as `dropped_<reason>`."""
+
+    def __init__(self) -> None:
+        self.values: Counter[str] = Counter()
+        self._last_logged: dict[tuple[str, str], float] = {}
+
+    def add(self, name: str, amount: int = 1) -> None:
+        self.values[name] += amount
+
+    def drop(self, reason: str, uid: str, topic: str, payload: bytes, amount: int = 1) -> None:
+        self.values["dropped"] += amount
+        self.values["dropped_" + reason] += amount
+        key = (uid, reason)
+        now = time.monotonic()
+        if now - self._last_logged.get(key, -DROP_LOG_INTERVAL) < DROP_LOG_INTERVAL:
+            return
+        if len(self._last_logged) >= _MAX_THROTTLE_KEYS:
+            self._last_logged.clear()
+        self._last_logged[key] = now
+        log.warning(
+            "dropped uid=%s reason=%s topic=%s payload=%r", uid, reason, topic, payload[:_PAYLOAD_PREVIEW]
+        )
+
+    def line(self) -> str:
+        return " ".join(f"{name}={value}" for name, value in sorted(self.values.items()))
+
+    def log_line(self) -> None:
+        log.info("processor counters %s", self.line())

@@ -1,0 +1,109 @@
+"""Which uids belong to paired (owned) devices: an in-memory map, so the hot path asks no database.
+
+Loaded whole at start, reloaded periodically and whenever the LISTEN connection (re)connects; a device paired
+meanwhile is announced by NOTIFY. A uid not in the map gets one database look-up, then is remembered as
+unknown for a short while; look-ups are also rate-limited, so made-up uids cannot hammer the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.models import Device, UserDevice
+from processor.retry import is_transient
+
+log = logging.getLogger(__name__)
+
+NEGATIVE_TTL = 30.0
+RELOAD_INTERVAL = 60.0
+LOOKUPS_PER_SECOND = 20
+_MAX_NEGATIVE = 100_000
+
+
+def _owned() -> Select[str, int]:
+    return select(Device.device_uid, Device.id).join(
+        UserDevice, (UserDevice.device_id == Device.id) & (UserDevice.role == "owner")
+    )
+
+
+class DeviceDirectory:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._owned: dict[str, int] = {}
+        self._unknown_until: dict[str, float] = {}
+        self._window_start = 0.0
+        self._window_lookups = 0
+
+    def get(self, uid: str) -> int | None:
+        """The device id of an owned device, from memory only."""
+        return self._owned.get(uid)
+
+    async def resolve(self, uid: str) -> int | None:
+        """The device id of an owned device, asking PostgreSQL (sparingly) on a miss."""
+        device_id = self._owned.get(uid)
+        if device_id is not None:
+            return device_id
+        now = time.monotonic()
+        if self._unknown_until.get(uid, 0.0) > now or not self._may_look_up(now):
+            return None
+        try:
+            device_id = await self._look_up(uid)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            return None  # PostgreSQL is away: the map loaded before is the best knowledge we have
+        if device_id is None:
+            if len(self._unknown_until) >= _MAX_NEGATIVE:
+                self._unknown_until.clear()
+            self._unknown_until[uid] = now + NEGATIVE_TTL
+        else:
+            self._owned[uid] = device_id
+        return device_id
+
+    def paired(self, uid: str) -> None:
+        """NOTIFY said `uid` was just paired: forget that it was unknown."""
+        self._unknown_until.pop(uid, None)
+
+    async def reload(self) -> None:
+        """Replace the map with the database's truth (a device unpaired since is dropped here)."""
+        async with self._sessionmaker() as session:
+            rows = await session.execute(_owned())
+            self._owned = {row[0]: row[1] for row in rows}
+        self._unknown_until.clear()
+        log.info("device directory loaded owned=%s", len(self._owned))
+
+    async def refresh(self, uid: str) -> None:
+        self.paired(uid)
+        device_id = await self._look_up(uid)
+        if device_id is not None:
+            self._owned[uid] = device_id
+
+    async def run(self) -> None:
+        """Periodic reload; a failure (PostgreSQL away) just waits for the next round."""
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL)
+            try:
+                await self.reload()
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("device directory reload failed error=%r", error)
+
+    def _may_look_up(self, now: float) -> bool:
+        if now - self._window_start >= 1.0:
+            self._window_start, self._window_lookups = now, 0
+        self._window_lookups += 1
+        return self._window_lookups <= LOOKUPS_PER_SECOND
+
+    async def _look_up(self, uid: str) -> int | None:
+        async with self._sessionmaker() as session:
+            return await session.scalar(
+                select(Device.id)
+                .join(UserDevice, (UserDevice.device_id == Device.id) & (UserDevice.role == "owner"))
+                .where(Device.device_uid == uid)
+            )

@@ -1,0 +1,103 @@
+"""One received MQTT message → dropped-and-counted, or queued for the next batch (or for provisioning).
+
+No business rules here beyond routing: payloads.py decides what is valid, the writer stores it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import aiomqtt
+
+from core import payloads, topics
+from processor.counters import Counters
+from processor.devices import DeviceDirectory
+from processor.ledger import Ledger, Ticket
+from processor.provisioning import Provisioning
+from processor.writer import BatchWriter
+
+UNKNOWN_DEVICE = "unknown_device"
+BAD_TOPIC = "bad_topic"
+
+
+class Ingest:
+    def __init__(
+        self,
+        directory: DeviceDirectory,
+        writer: BatchWriter,
+        provisioning: Provisioning,
+        ledger: Ledger,
+        counters: Counters,
+    ) -> None:
+        self._directory = directory
+        self._writer = writer
+        self._provisioning = provisioning
+        self._ledger = ledger
+        self._counters = counters
+
+    async def handle(self, message: aiomqtt.Message) -> None:
+        ticket = self._ledger.track(message.mid, message.qos)
+        self._counters.add("messages")
+        topic = message.topic.value
+        payload = message.payload
+        if not isinstance(payload, bytes):  # aiomqtt types it loosely; from the wire it is always bytes
+            payload = str(payload).encode()
+        route = topics.parse(topic)
+        if route is None:
+            self._drop(ticket, BAD_TOPIC, "-", topic, payload)
+            return
+        uid, kind = route
+        if kind == "provision":
+            self._provision(uid, topic, payload, ticket)
+            return
+        device_id = self._directory.get(uid)
+        if device_id is None:
+            device_id = await self._directory.resolve(uid)
+        if device_id is None:
+            self._drop(ticket, UNKNOWN_DEVICE, uid, topic, payload)
+            return
+        try:
+            self._route(kind, device_id, uid, payload, ticket, retained=message.retain)
+        except payloads.Rejected as bad:
+            self._drop(ticket, bad.reason, uid, topic, payload)
+            return
+        self._writer.added()
+
+    def _route(
+        self, kind: str, device_id: int, uid: str, payload: bytes, ticket: Ticket, *, retained: bool
+    ) -> None:
+        now = time.time()
+        batch = self._writer.pending
+        if kind == topics.TELEMETRY:
+            parsed = payloads.parse_telemetry(payload, uid, now)
+            for reason in parsed.rejected:
+                self._counters.drop(reason, uid, topics.device_topic(uid, kind), payload)
+            if not parsed.readings:
+                ticket.done = True
+                self._ledger.release()
+                return
+            self._counters.add("readings", len(parsed.readings))
+            batch.add_readings(device_id, uid, parsed.readings, now, ticket)
+        elif kind == topics.STATUS:
+            status = payloads.parse_status(payload, uid)
+            self._counters.add("statuses")
+            # A retained status replayed on (re)subscribe is old news: it says nothing about "last seen".
+            batch.add_status(device_id, status, None if retained else now, ticket)
+        else:
+            event = payloads.parse_event(payload, uid)
+            self._counters.add("events")
+            batch.add_event(device_id, uid, event, now, ticket)
+
+    def _provision(self, uid: str, topic: str, payload: bytes, ticket: Ticket) -> None:
+        try:
+            request = payloads.parse_provision_request(payload, uid)
+        except payloads.Rejected as bad:
+            self._drop(ticket, bad.reason, uid, topic, payload)
+            return
+        self._counters.add("provision_requests")
+        self._provisioning.submit(uid, request, ticket)
+
+    def _drop(self, ticket: Ticket, reason: str, uid: str, topic: str, payload: bytes) -> None:
+        self._counters.drop(reason, uid, topic, payload)
+        ticket.done = True
+        self._ledger.release()

@@ -1,0 +1,66 @@
+"""A dedicated PostgreSQL connection LISTENing for pairings; it reconnects by itself.
+
+NOTIFYs sent while it was disconnected are lost, so every (re)connection starts with `on_connected`, which
+re-reads the truth (the device directory, the claims not yet announced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from core import notify
+from processor.retry import Backoff, is_transient
+
+log = logging.getLogger(__name__)
+
+# How often an idle LISTEN connection proves it is alive: a silently dead socket would miss every NOTIFY.
+KEEPALIVE = 10.0
+
+
+class PairingListener:
+    def __init__(
+        self,
+        connect: Callable[[], Awaitable[asyncpg.Connection]],
+        on_paired: Callable[[str], None],
+        on_connected: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._connect = connect
+        self._on_paired = on_paired
+        self._on_connected = on_connected
+
+    async def run(self) -> None:
+        backoff = Backoff(ceiling=5.0)
+        while True:
+            try:
+                await self._listen(backoff)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                delay = backoff.next_delay()
+                log.warning("listen connection lost, reconnecting delay=%.1f error=%r", delay, error)
+                await asyncio.sleep(delay)
+
+    async def _listen(self, backoff: Backoff) -> None:
+        connection = await self._connect()
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            await connection.add_listener(notify.DEVICE_PAIRED, self._notified)
+            await self._on_connected()
+            backoff.reset()
+            log.info("listening channel=%s", notify.DEVICE_PAIRED)
+            while not lost.is_set():
+                try:
+                    await asyncio.wait_for(lost.wait(), KEEPALIVE)
+                except TimeoutError:
+                    await connection.fetchval("SELECT 1", timeout=KEEPALIVE)
+            raise ConnectionResetError("LISTEN connection terminated")
+        finally:
+            connection.terminate()
+
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self._on_paired(payload)

@@ -1,0 +1,61 @@
+"""The MQTT session: persistent (fixed client id, clean session off), QoS 1, reconnecting with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+from typing import cast
+
+import aiomqtt
+
+from core import topics
+from core.settings import MqttSettings
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = 30
+# At most this many queued messages are taken at once: enough to amortise the per-message wake-up, few
+# enough that acks and flushes still get the event loop in between.
+DRAIN_LIMIT = 2000
+
+
+class Inbox(asyncio.Queue[aiomqtt.Message]):
+    """aiomqtt's incoming queue, with a way to take everything already waiting in one go."""
+
+    def drain(self, limit: int = DRAIN_LIMIT) -> list[aiomqtt.Message]:
+        taken: list[aiomqtt.Message] = []
+        while len(taken) < limit and not self.empty():
+            taken.append(self.get_nowait())
+        return taken
+
+
+def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
+    """A client for one connection attempt, and its inbox (a fresh one: old mids must not leak across)."""
+    inboxes: list[Inbox] = []
+
+    def make_inbox(maxsize: int = 0) -> Inbox:
+        inbox = Inbox(maxsize)
+        inboxes.append(inbox)
+        return inbox
+
+    client = aiomqtt.Client(
+        settings.mqtt_host,
+        settings.mqtt_port,
+        identifier=settings.mqtt_client_id,
+        clean_session=False,
+        protocol=aiomqtt.ProtocolVersion.V311,
+        username=settings.mqtt_username or None,
+        password=settings.mqtt_password.get_secret_value() or None,
+        tls_context=ssl.create_default_context() if settings.mqtt_tls else None,
+        keepalive=KEEPALIVE,
+        queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
+    )
+    return client, inboxes[0]
+
+
+async def subscribe(client: aiomqtt.Client, settings: MqttSettings) -> list[str]:
+    filters = topics.server_subscriptions(settings.mqtt_shared_group)
+    await client.subscribe([(topic_filter, 1) for topic_filter in filters])
+    return filters

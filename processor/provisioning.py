@@ -1,0 +1,130 @@
+"""Device side of pairing (SPEC section 4): answer provision requests, announce completed pairings.
+
+Both answers are retained on provision/{uid}/response, so a device that reconnects later still finds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import payloads, topics
+from core.services import pairing
+from processor.counters import Counters
+from processor.devices import DeviceDirectory
+from processor.ledger import Ledger, Ticket
+from processor.publisher import Publisher
+from processor.retry import Backoff, is_transient
+
+log = logging.getLogger(__name__)
+
+PAIRED = orjson.dumps({"status": "paired"})
+REFUSED_OWNED = orjson.dumps({"status": "refused", "reason": "owned"})
+
+
+def offer_payload(offer: pairing.CodeOffer | None) -> bytes:
+    if offer is None:
+        return REFUSED_OWNED
+    return orjson.dumps(
+        {"status": "pending", "code": offer.code, "expires_at": int(offer.expires_at.timestamp())}
+    )
+
+
+class Provisioning:
+    """Requests are answered one at a time, off the ingest path, and acked in order once answered."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        ledger: Ledger,
+        counters: Counters,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._publisher = publisher
+        self._ledger = ledger
+        self._counters = counters
+        self._queue: asyncio.Queue[tuple[str, payloads.ProvisionRequest, Ticket]] = asyncio.Queue()
+
+    def submit(self, uid: str, request: payloads.ProvisionRequest, ticket: Ticket) -> None:
+        self._queue.put_nowait((uid, request, ticket))
+
+    async def run(self) -> None:
+        while True:
+            uid, request, ticket = await self._queue.get()
+            try:
+                await self._answer(uid, request)
+            except Exception:  # one request's bug must not stop pairing for everyone; it is logged
+                log.exception("provision request failed uid=%s", uid)
+                self._counters.add("provision_failed")
+            ticket.done = True
+            self._ledger.release()
+
+    async def _answer(self, uid: str, request: payloads.ProvisionRequest) -> None:
+        backoff = Backoff(ceiling=10.0)
+        while True:
+            try:
+                async with self._sessionmaker() as session:
+                    offer = await pairing.offer_code(
+                        session, uid, request.device_type, request.firmware_version, datetime.now(UTC)
+                    )
+                break
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("provision waits for the database uid=%s error=%r", uid, error)
+                await asyncio.sleep(backoff.next_delay())
+        await self._publisher.publish(topics.provision_response(uid), offer_payload(offer), retain=True)
+        self._counters.add("provision_offered" if offer else "provision_refused")
+        log.info("provision answered uid=%s status=%s", uid, "pending" if offer else "refused")
+
+
+class PairingAnnouncer:
+    """Tells devices `{"status": "paired"}` on NOTIFY and at every (re)connection, for claims not yet told."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        directory: DeviceDirectory,
+        counters: Counters,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._publisher = publisher
+        self._directory = directory
+        self._counters = counters
+        self._wanted = asyncio.Event()
+
+    def trigger(self) -> None:
+        self._wanted.set()
+
+    async def run(self) -> None:
+        backoff = Backoff(ceiling=10.0)
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self._announce_all()
+                backoff.reset()
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("pairing announcements wait for the database error=%r", error)
+                await asyncio.sleep(backoff.next_delay())
+                self._wanted.set()
+
+    async def _announce_all(self) -> None:
+        async with self._sessionmaker() as session:
+            pending = await pairing.unannounced_pairings(session)
+        for code_id, uid in pending:
+            # Ingest must know the device before it is told to start sending.
+            await self._directory.refresh(uid)
+            await self._publisher.publish(topics.provision_response(uid), PAIRED, retain=True)
+            async with self._sessionmaker() as session:
+                await pairing.mark_announced(session, code_id, datetime.now(UTC))
+            self._counters.add("paired_announced")
+            log.info("pairing announced uid=%s", uid)

@@ -1,0 +1,50 @@
+"""The seam after commit: who gets told about freshly stored readings and received events.
+
+The alert engine (issue 4) and the desired-state reconciler will implement `AfterCommit`; the processor calls
+each sink once per committed batch, after the acks went out, with only the readings that were new (a
+redelivered duplicate is not fed twice). Sinks must be quick (queue work for themselves): ingest waits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.payloads import Event, Reading
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FreshReading:
+    device_id: int
+    uid: str
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedEvent:
+    device_id: int
+    uid: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedBatch:
+    readings: Sequence[FreshReading]
+    events: Sequence[ReceivedEvent]
+
+
+class AfterCommit(Protocol):
+    async def committed(self, batch: CommittedBatch) -> None: ...
+
+
+async def feed(sinks: Sequence[AfterCommit], batch: CommittedBatch) -> None:
+    """Give `batch` to every sink; one failing sink neither stops the others nor ingest."""
+    for sink in sinks:
+        try:
+            await sink.committed(batch)
+        except Exception:  # a sink's bug must not stop ingest: its data is stored and acked already
+            log.exception("sink failed sink=%s", type(sink).__name__)

@@ -1,0 +1,134 @@
+"""Flushes batches to PostgreSQL every ~200 ms or every few thousand rows, then acks and feeds the sinks.
+
+A batch that cannot be written because PostgreSQL is away is kept and retried (its messages stay unacked,
+so even a crash meanwhile loses nothing); messages keep arriving into the next batch in the meantime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from core import telemetry_store
+from processor.batch import Batch
+from processor.counters import Counters
+from processor.ledger import Ledger
+from processor.retry import Backoff, is_transient
+from processor.sinks import AfterCommit, CommittedBatch, feed
+
+log = logging.getLogger(__name__)
+
+# A programming or data error is tried a few times (it may be a race), then its batch is given up, loudly.
+_ATTEMPTS_ON_HARD_ERROR = 3
+
+
+@dataclass(frozen=True, slots=True)
+class WriterOptions:
+    interval: float = 0.2
+    max_rows: int = 5000
+
+
+class BatchWriter:
+    def __init__(
+        self,
+        connect: Callable[[], Awaitable[asyncpg.Connection]],
+        ledger: Ledger,
+        counters: Counters,
+        sinks: Sequence[AfterCommit] = (),
+        options: WriterOptions = WriterOptions(),
+    ) -> None:
+        self._connect = connect
+        self._ledger = ledger
+        self._counters = counters
+        self._sinks = sinks
+        self._options = options
+        self._connection: asyncpg.Connection | None = None
+        self._partitions = telemetry_store.PartitionCache()
+        self._full = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.pending = Batch()
+
+    def added(self) -> None:
+        """Called after something went into `pending`: a full batch is written without waiting."""
+        if len(self.pending.rows) >= self._options.max_rows:
+            self._full.set()
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._options.interval)
+            self._full.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is pending now (retrying while PostgreSQL is away), then ack it."""
+        async with self._lock:
+            batch, self.pending = self.pending, Batch()
+            if len(batch):
+                await self._commit(batch)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close(timeout=2)
+            self._connection = None
+
+    async def _commit(self, batch: Batch) -> None:
+        result = await self._write(batch)
+        for ticket in batch.tickets:
+            ticket.done = True
+        self._ledger.release()
+        self._counters.add("batches")
+        if result is None:
+            return
+        self._counters.add("stored", result.inserted)
+        self._counters.add("duplicates", len(batch.rows) - result.inserted)
+        if self._sinks:
+            new = set(result.new_keys or ())
+            fresh = [item for item, row in zip(batch.readings, batch.rows, strict=True) if row[:2] in new]
+            await feed(self._sinks, CommittedBatch(fresh, batch.events))
+
+    async def _write(self, batch: Batch) -> telemetry_store.WriteResult | None:
+        backoff = Backoff()
+        hard_errors = 0
+        while True:
+            try:
+                connection = await self._connection_ready()
+                return await telemetry_store.write_batch(
+                    connection,
+                    batch.rows,
+                    batch.presence(),
+                    self._partitions,
+                    want_new_keys=bool(self._sinks),
+                )
+            except Exception as error:
+                await self._discard_connection()
+                if not is_transient(error):
+                    hard_errors += 1
+                    if hard_errors >= _ATTEMPTS_ON_HARD_ERROR:
+                        log.exception("batch given up rows=%s messages=%s", len(batch.rows), len(batch))
+                        self._counters.add("dropped", len(batch.rows))
+                        self._counters.add("dropped_write_failed", len(batch.rows))
+                        return None
+                delay = backoff.next_delay()
+                self._counters.add("flush_retries")
+                log.warning(
+                    "batch not written, retrying rows=%s delay=%.1f error=%r", len(batch.rows), delay, error
+                )
+                await asyncio.sleep(delay)
+
+    async def _connection_ready(self) -> asyncpg.Connection:
+        if self._connection is None or self._connection.is_closed():
+            connection = await self._connect()
+            await telemetry_store.prepare(connection)
+            self._connection = connection
+        return self._connection
+
+    async def _discard_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.is_closed():
+            connection.terminate()

@@ -1,0 +1,84 @@
+"""Fixtures for the processor: an in-process processor factory and a `python -m processor` factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import DatabaseSettings, MqttSettings
+from processor.app import Options, Processor
+from processor.writer import WriterOptions
+from tests.processor.helpers import ProcessorProcess, eventually, new_uid
+from tests.support.broker import Broker
+
+
+class Running:
+    """A processor running as a task of the test's event loop."""
+
+    def __init__(self, processor: Processor) -> None:
+        self.processor = processor
+        self.task = asyncio.create_task(processor.run())
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return dict(self.processor.counters.values)
+
+    async def stop(self) -> None:
+        self.processor.stopping.set()
+        await asyncio.wait_for(self.task, 30)
+
+
+@pytest.fixture
+async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Callable[..., object]]:
+    """Start an in-process processor (own client id unless given); connected when the call returns."""
+    running: list[Running] = []
+
+    async def start(client_id: str | None = None, **writer: float) -> Running:
+        processor = Processor(
+            DatabaseSettings(DATABASE_URL=database_url),
+            MqttSettings(
+                MQTT_HOST=broker.host, MQTT_PORT=broker.port, MQTT_CLIENT_ID=client_id or new_uid("proc")
+            ),
+            Options(writer=WriterOptions(**writer), counters_interval=1.0),  # type: ignore[arg-type]
+        )
+        run = Running(processor)
+        running.append(run)
+        await eventually(_connected(run))
+        return run
+
+    yield start
+    for run in running:
+        if not run.task.done():
+            await run.stop()
+
+
+def _connected(run: Running) -> Callable[[], object]:
+    async def check() -> bool:
+        if run.task.done():
+            run.task.result()
+        return run.processor.connected
+
+    return check
+
+
+@pytest.fixture
+def processor_process(
+    database_url: str, broker: Broker, tmp_path: Path
+) -> Iterator[Callable[[str], ProcessorProcess]]:
+    """Factory for `python -m processor` subprocesses; any still running at the end are killed."""
+    made: list[ProcessorProcess] = []
+
+    def make(client_id: str) -> ProcessorProcess:
+        process = ProcessorProcess(database_url, broker, client_id, tmp_path / f"{client_id}.log")
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        if process.process is not None and process.process.poll() is None:
+            with contextlib.suppress(Exception):
+                process.kill()
