@@ -1,0 +1,71 @@
+"""The history chart of one device: a panel per metric, local time axis, outages left blank."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from charts import panels, style
+from charts.labels import ENGLISH, Labels
+from charts.prepare import Line, prepare
+from charts.series import History, Period
+from charts.timeaxis import local_time_axis
+
+METRIC_ORDER = ("co2", "temperature", "humidity", "pm25", "voc")
+
+
+def history_chart(history: History, labels: Labels = ENGLISH) -> bytes:
+    """PNG of the device's history; a "no data" image when there is nothing to draw."""
+    with style.styled():
+        return style.png(history_figure(history, labels))
+
+
+def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
+    zone = ZoneInfo(history.tz_name)
+    metrics = sorted((m for m, s in history.series.items() if s), key=metric_rank)
+    if not metrics:
+        return empty_figure(title(history.device_name, history.period, zone), labels)
+    height = style.HEADER_IN + style.PANEL_IN * len(metrics) + style.FOOTER_IN
+    figure = style.new_figure(height)
+    figure.subplots_adjust(
+        left=0.1, right=0.97, top=1 - style.HEADER_IN / height, bottom=style.FOOTER_IN / height, hspace=0.3
+    )
+    axes = figure.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, metric in zip(axes, metrics, strict=True):
+        line = prepare(history.series[metric], history.report_interval_s, style.PLOT_WIDTH_PX)
+        _panel(ax, metric, line, history, labels)
+    local_time_axis(axes[-1], zone, history.period.start, history.period.end)
+    axes[-1].set_xlabel(labels.time_axis.format(zone=history.tz_name))
+    figure.suptitle(title(history.device_name, history.period, zone), fontsize=21, fontweight="bold", y=0.995)
+    return figure
+
+
+def _panel(ax: Axes, metric: str, line: Line, history: History, labels: Labels) -> None:
+    span_days = (history.period.end - history.period.start).total_seconds() / 86400
+    panels.shade_outages(ax, line.gaps, span_days, labels)
+    panels.draw_line(ax, line, style.LINE_COLOURS.get(metric, style.DEFAULT_COLOUR))
+    if metric == "co2":
+        low, high = panels.extent(line)
+        threshold = history.co2_threshold
+        panels.co2_zones(ax, float(np.nanmin(low)), max(float(np.nanmax(high)), threshold or 0), labels)
+        if threshold is not None:
+            panels.threshold_line(ax, threshold, labels)
+    panels.finish(ax, f"{labels.metric(metric)}    {panels.stats_text([line], labels)}")
+
+
+def empty_figure(heading: str, labels: Labels) -> Figure:
+    figure = style.new_figure(6.0)
+    figure.text(0.5, 0.78, heading, ha="center", fontsize=21, fontweight="bold")
+    figure.text(0.5, 0.45, labels.no_data, ha="center", va="center", fontsize=30, color="#666666")
+    return figure
+
+
+def title(device_name: str, period: Period, zone: ZoneInfo) -> str:
+    return f"{device_name} · {style.period_text(period.start, period.end, zone)}"
+
+
+def metric_rank(metric: str) -> tuple[int, str]:
+    return (METRIC_ORDER.index(metric) if metric in METRIC_ORDER else len(METRIC_ORDER), metric)
