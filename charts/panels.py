@@ -39,7 +39,7 @@ def draw_line(ax: Axes, line: Line, colour: str, label: str | None = None) -> No
         ax.fill_between(line.x, line.low, line.high, color=colour, alpha=0.22, lw=0, zorder=2)
     sparse = line.count < SPARSE_POINTS
     # Dense raw data is drawn as a min/max envelope per pixel column; a thinner pen keeps it crisp.
-    width = 2.2 if sparse or line.low is not None else 1.3
+    width = 2.2 if sparse or line.low is not None else 1.8
     marker = "o" if sparse else None
     ax.plot(line.x, line.y, color=colour, lw=width, marker=marker, markersize=4, zorder=3, label=label)
 

@@ -117,6 +117,7 @@ Result = tuple[State, Transition | None]
 def evaluate(rule: Rule, state: State, value: float, reading_ts: datetime, now: datetime) -> Result:
     """Feed one reading of `rule.metric` taken at `reading_ts`; `now` is the server's clock.
 
+    "Beyond" is strict (an above-rule fires for value > T); recovery happens at value <= C (>= C below).
     Guarantees: backlog (older than BACKLOG_AGE) and out-of-order readings change nothing; at most one
     transition per call; a firing alert fires no second notice until it has recovered (below C for an
     above-rule), except once for reaching the critical level.

@@ -25,7 +25,7 @@ from core.alerts import (
     is_offline,
     should_notify_offline,
 )
-from core.models import AlertState
+from core.models import AlertRule, AlertState
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CO2 = Rule("co2", Direction.ABOVE, threshold=1000, clear_level=900, hold_seconds=60, critical=2000)
@@ -221,6 +221,11 @@ def test_every_device_type_default_loads_as_valid_rules() -> None:
     }
     assert [r.metric for r in rules["dust"]] == ["pm25"]
     assert all(Rule.from_mapping(r.as_mapping()) == r for rs in rules.values() for r in rs)
+
+
+def test_rule_copied_to_a_device_row_reads_back_the_same() -> None:
+    row = AlertRule(device_id=1, **CO2.as_mapping())  # what pairing writes for the device
+    assert Rule.from_row(row) == CO2
 
 
 def test_offline_after_three_missed_reports_but_never_before_90_seconds() -> None:
