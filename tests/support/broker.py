@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import re
 import socket
 import subprocess
@@ -18,6 +19,9 @@ def _config_for(port: int, data_dir: Path) -> str:
     text = PRODUCT_CONFIG.read_text()
     text = re.sub(r"^listener \d+.*$", f"listener {port} 127.0.0.1", text, flags=re.M)
     text = re.sub(r"^persistence_location .*$", f"persistence_location {data_dir}/", text, flags=re.M)
+    # Started as root, Mosquitto drops to the `mosquitto` user, which cannot write our private temp folder:
+    # its persistence file would silently not be saved, and a restart would lose every session.
+    text += f"\nuser {getpass.getuser()}\n"
     return text
 
 
