@@ -1,0 +1,184 @@
+"""Crashes and outages lose nothing: kill -9, SIGTERM, a broker restart, PostgreSQL going away.
+
+The processor runs as a real `python -m processor` process here, because what matters is what survives the
+process: the broker's persistent session holds every message the processor has not acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiomqtt
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import topics
+from processor.app import APPLICATION_NAME
+from tests.processor.helpers import eventually, fetch, new_uid, pair_device
+from tests.support.broker import Broker
+from tests.support.database import SERVER_URL
+
+CONCURRENCY = 100
+
+
+async def publish_stream(broker: Broker, uid: str, first_ts: int, count: int) -> None:
+    """`count` QoS 1 readings, one per second of device time; each is re-sent until the broker PUBACKs it."""
+    pending = list(range(count))
+    while pending:
+        try:
+            async with aiomqtt.Client(broker.host, broker.port, identifier=new_uid("pub")) as client:
+                while pending:
+                    chunk = pending[:CONCURRENCY]
+                    await asyncio.gather(*(_send(client, uid, first_ts + i, i) for i in chunk))
+                    del pending[:CONCURRENCY]
+        except aiomqtt.MqttError:
+            await asyncio.sleep(0.2)  # the broker is restarting; the unacknowledged chunk is sent again
+
+
+async def _send(client: aiomqtt.Client, uid: str, ts: int, index: int) -> None:
+    payload = b'{"timestamp": %d, "co2": %d}' % (ts, 400 + index % 1000)
+    await client.publish(topics.device_topic(uid, "telemetry"), payload, qos=1, timeout=10)
+
+
+async def stored(url: str, device_id: int) -> int:
+    rows = await fetch(url, "SELECT count(*) AS n FROM telemetry WHERE device_id = $1", device_id)
+    return int(rows[0]["n"])
+
+
+async def assert_all_stored_once(
+    url: str, device_id: int, first_ts: int, count: int, within: float = 60.0
+) -> None:
+    async def complete() -> bool:
+        return await stored(url, device_id) >= count
+
+    await eventually(complete, within, interval=0.3)
+    rows = await fetch(
+        url,
+        "SELECT extract(epoch FROM ts)::bigint AS t FROM telemetry WHERE device_id = $1 ORDER BY ts",
+        device_id,
+    )
+    assert [row["t"] for row in rows] == list(range(first_ts, first_ts + count))
+
+
+async def _at_least(url: str, device_id: int, count: int) -> bool:
+    return await stored(url, device_id) >= count
+
+
+async def test_kill_9_mid_stream_then_restart_stores_every_message_exactly_once(
+    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    processor = processor_process(new_uid("proc"))
+    processor.start()
+    await processor.wait_connected()
+    count, first_ts = 4000, int(time.time()) - 5000
+
+    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
+    await eventually(lambda: _at_least(database_url, device_id, count // 5), 60)
+    processor.kill()
+    killed_at = await stored(database_url, device_id)
+    processor.start()
+    await processor.wait_connected()
+    await stream
+
+    assert killed_at < count  # the kill really happened mid-stream
+    await assert_all_stored_once(database_url, device_id, first_ts, count)
+
+
+async def test_sigterm_flushes_acks_and_exits_zero(
+    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    processor = processor_process(new_uid("proc"))
+    processor.start()
+    await processor.wait_connected()
+    count, first_ts = 2000, int(time.time()) - 3000
+    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
+    await eventually(lambda: _at_least(database_url, device_id, 200), 60)
+
+    assert processor.terminate() == 0
+    log = processor.log_text()
+    assert "processor stopping acked=" in log
+    counters = processor.counters()
+    # Whatever it acknowledged before leaving is in the database: that is what "flush, then ack" means.
+    assert counters["stored"] <= await stored(database_url, device_id)
+
+    processor.start()
+    await processor.wait_connected()
+    await stream
+    await assert_all_stored_once(database_url, device_id, first_ts, count)
+    assert processor.terminate() == 0
+
+
+async def test_broker_restart_during_ingest_loses_nothing(
+    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    processor = processor_process(new_uid("proc"))
+    processor.start()
+    await processor.wait_connected()
+    count, first_ts = 3000, int(time.time()) - 4000
+
+    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
+    await eventually(lambda: _at_least(database_url, device_id, 300), 60)
+    await asyncio.to_thread(broker.restart)
+    await stream
+
+    await assert_all_stored_once(database_url, device_id, first_ts, count)
+    assert "mqtt connection lost" in processor.log_text()
+    assert processor.log_text().count("mqtt connected") >= 2
+
+    # Messages the broker holds for the stopped processor survive a broker restart too (persistent session).
+    assert processor.terminate() == 0
+    await publish_stream(broker, uid, first_ts + count, 500)
+    await asyncio.to_thread(broker.restart)
+    processor.start()
+    await processor.wait_connected()
+    await assert_all_stored_once(database_url, device_id, first_ts, count + 500)
+    assert processor.terminate() == 0
+
+
+async def test_database_loss_during_ingest_waits_and_loses_nothing(
+    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    # The machine's PostgreSQL server is shared with other people's test runs, so it is not restarted.
+    # What a restart looks like to the processor is reproduced inside our own database only: new connections
+    # are refused (ALLOW_CONNECTIONS false) and its existing sessions are killed (pg_terminate_backend,
+    # picked by application_name and database), repeatedly, for a few seconds; then connections are allowed.
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    processor = processor_process(new_uid("proc"))
+    processor.start()
+    await processor.wait_connected()
+    count, first_ts = 3000, int(time.time()) - 4000
+    database = database_url.rsplit("/", 1)[1]
+
+    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
+    await eventually(lambda: _at_least(database_url, device_id, 300), 60)
+    admin = await asyncpg.connect(SERVER_URL)
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        try:
+            deadline = time.monotonic() + 4
+            while time.monotonic() < deadline:
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND application_name = $2",
+                    database,
+                    APPLICATION_NAME,
+                )
+                await asyncio.sleep(0.2)
+        finally:
+            await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+    finally:
+        await admin.close()
+    await stream
+
+    await assert_all_stored_once(database_url, device_id, first_ts, count)
+    assert processor.process is not None and processor.process.poll() is None  # it waited, it did not die
+    assert processor.terminate() == 0
+    assert processor.counters()["flush_retries"] > 0
