@@ -31,7 +31,12 @@ def comparison_chart(comparison: Comparison, labels: Labels = ENGLISH) -> bytes:
 def comparison_figure(comparison: Comparison, labels: Labels = ENGLISH) -> Figure:
     zone = ZoneInfo(comparison.tz_name)
     heading = f"{labels.metric(comparison.metric)} · {style.period_text(*_span(comparison), zone)}"
-    names = [name for name, series in comparison.series.items() if series]
+    prepared = {
+        name: prepare(series, comparison.report_interval_s, style.PLOT_WIDTH_PX)
+        for name, series in comparison.series.items()
+        if series
+    }
+    names = [name for name, line in prepared.items() if line.count]
     if not names:
         return empty_figure(heading, labels)
     legend_rows = (len(names) + 1) // 2
@@ -42,7 +47,7 @@ def comparison_figure(comparison: Comparison, labels: Labels = ENGLISH) -> Figur
     ax = figure.subplots()
     lines = []
     for index, name in enumerate(names):
-        line = prepare(comparison.series[name], comparison.report_interval_s, style.PLOT_WIDTH_PX)
+        line = prepared[name]
         lines.append(line)
         colour = PALETTE[index % len(PALETTE)]
         average = number(float(np.nanmean(line.y)))

@@ -25,7 +25,12 @@ def history_chart(history: History, labels: Labels = ENGLISH) -> bytes:
 
 def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
     zone = ZoneInfo(history.tz_name)
-    metrics = sorted((m for m, s in history.series.items() if s), key=metric_rank)
+    prepared = {
+        metric: prepare(series, history.report_interval_s, style.PLOT_WIDTH_PX)
+        for metric, series in history.series.items()
+        if series
+    }
+    metrics = sorted((m for m, line in prepared.items() if line.count), key=metric_rank)
     if not metrics:
         return empty_figure(title(history.device_name, history.period, zone), labels)
     height = style.HEADER_IN + style.PANEL_IN * len(metrics) + style.FOOTER_IN
@@ -35,8 +40,7 @@ def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
     )
     axes = figure.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
     for ax, metric in zip(axes, metrics, strict=True):
-        line = prepare(history.series[metric], history.report_interval_s, style.PLOT_WIDTH_PX)
-        _panel(ax, metric, line, history, labels)
+        _panel(ax, metric, prepared[metric], history, labels)
     local_time_axis(axes[-1], zone, history.period.start, history.period.end)
     axes[-1].set_xlabel(labels.time_axis.format(zone=history.tz_name))
     figure.suptitle(title(history.device_name, history.period, zone), fontsize=21, fontweight="bold", y=0.995)

@@ -50,7 +50,18 @@ def prepare(series: Series, report_interval_s: float, width_px: int) -> Line:
     points = cast(Sequence[Point], series)
     t = np.fromiter((p.ts.timestamp() for p in points), dtype=np.float64, count=len(points))
     v = np.fromiter((p.value for p in points), dtype=np.float64, count=len(points))
+    t, (v,) = _clean(t, v)
     return _prepare_points(t, v, outage_s, width_px)
+
+
+def _clean(t: Array, *columns: Array) -> tuple[Array, list[Array]]:
+    """Oldest first, without readings that have no finite value (a sensor that reported null or NaN)."""
+    keep = np.all([np.isfinite(c) for c in columns], axis=0) if len(t) else np.ones(0, dtype=bool)
+    t, kept = t[keep], [c[keep] for c in columns]
+    if len(t) > 1 and np.any(np.diff(t) < 0):
+        order = np.argsort(t, kind="stable")
+        t, kept = t[order], [c[order] for c in kept]
+    return t, kept
 
 
 def _breaks(t: Array, outage_s: float) -> npt.NDArray[np.bool_]:
@@ -66,24 +77,26 @@ def _gap_spans(t: Array, gap: npt.NDArray[np.bool_]) -> list[tuple[float, float]
 
 
 def _prepare_points(t: Array, v: Array, outage_s: float, width_px: int) -> Line:
+    count = len(v)
     gap = _breaks(t, outage_s)
     spans = _gap_spans(t, gap)
     if len(t) > 2 * width_px:
         t, v, gap = _decimate(t, v, gap, width_px)
     x, (y,) = _insert_breaks(to_days(t), gap, v)
-    return Line(x=x, y=y, low=None, high=None, gaps=spans, count=len(v))
+    return Line(x=x, y=y, low=None, high=None, gaps=spans, count=count)
 
 
 def _prepare_buckets(buckets: Sequence[Bucket], outage_s: float) -> Line:
     t = np.array([b.ts.timestamp() for b in buckets], dtype=np.float64)
     # A bucket stands for its whole hour: draw it at the middle of the hour.
     t = t + BUCKET_WIDTH.total_seconds() / 2
-    gap = _breaks(t, outage_s)
-    columns = (
+    columns = [
         np.array([getattr(b, name) for b in buckets], dtype=np.float64) for name in ("mean", "min", "max")
-    )
+    ]
+    t, columns = _clean(t, *columns)
+    gap = _breaks(t, outage_s)
     x, (mean, low, high) = _insert_breaks(to_days(t), gap, *columns)
-    return Line(x=x, y=mean, low=low, high=high, gaps=_gap_spans(t, gap), count=len(buckets))
+    return Line(x=x, y=mean, low=low, high=high, gaps=_gap_spans(t, gap), count=len(t))
 
 
 def _decimate(

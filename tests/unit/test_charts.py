@@ -126,6 +126,15 @@ def test_a_pause_shorter_than_three_report_intervals_is_not_an_outage() -> None:
     assert column_hits(image, figure.axes[0], DAY.start + timedelta(hours=12), TEMPERATURE_RGB) > 0
 
 
+def test_readings_without_a_value_or_out_of_order_still_chart() -> None:
+    points = raw(DAY, step_s=600)
+    shuffled = points[1::2] + points[::2] + [Point(DAY.start, math.nan)]
+    image = decode(history_chart(History("Kitchen", DAY, "UTC", {"temperature": shuffled})))
+    assert image.size == (1080, panel_height_px(1))
+    nothing = History("Kitchen", DAY, "UTC", {"temperature": [Point(DAY.start, math.nan)]})
+    assert decode(history_chart(nothing)).size == (1080, 600)
+
+
 def test_thirty_days_of_hourly_buckets_show_band_mean_and_outage() -> None:
     month = Period(END - timedelta(days=30), END)
     buckets = [
