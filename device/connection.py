@@ -82,10 +82,10 @@ class Backoff:
         return delay
 
 
-async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to `seconds`; True if `stop` was set meanwhile."""
+async def wait_event(event: asyncio.Event, seconds: float) -> bool:
+    """Sleep up to `seconds` or until `event` is set; True if it was."""
     try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+        await asyncio.wait_for(event.wait(), timeout=seconds)
     except TimeoutError:
         return False
     return True

@@ -26,7 +26,7 @@ import orjson
 from core import topics
 from device import payloads
 from device.air import Room
-from device.connection import Backoff, BrokerAddress, make_client, offline_will, wait_or_stop
+from device.connection import Backoff, BrokerAddress, make_client, offline_will, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class Connection:
                     return
             except aiomqtt.MqttError as error:
                 log.warning("connection=%s lost error=%s", self.identifier, error)
-                if await wait_or_stop(stop, backoff.next_delay()):
+                if await wait_event(stop, backoff.next_delay()):
                     return
 
     async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
@@ -230,7 +230,7 @@ class Connection:
                     )
                 )
                 self.stats.published += len(due)
-            await wait_or_stop(stop, TICK)
+            await wait_event(stop, TICK)
 
 
 async def run_fleet(

@@ -1,0 +1,257 @@
+"""The agent's loops: read the sensor on schedule, keep one broker connection, react to the server.
+
+Two tasks share the Agent: the sampler (sensor → telemetry, or → the local buffer when the broker is not
+there) and the link (connect with a Last Will, announce online, subscribe, pair, upload the backlog, obey
+config and commands; reconnect with backoff when the broker goes away).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+import aiomqtt
+import orjson
+from pydantic import ValidationError
+
+from core import topics
+from device import payloads
+from device.agent.buffer import ReadingBuffer
+from device.agent.messages import Command, Config, ProvisioningResponse, live_duration
+from device.agent.settings import AgentSettings
+from device.connection import Backoff, make_client, offline_will, wait_event
+from device.sensors.base import Sensor
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 10.0
+PAIRING_REPEAT = 300.0  # ask again now and then: a code lives 15 minutes and the server may have restarted
+BACKLOG_BATCH = 500  # readings read from the buffer per upload round
+FIRST_CONNECT_GRACE = 5.0
+
+
+class Agent:
+    def __init__(self, settings: AgentSettings, sensor: Sensor, buffer: ReadingBuffer) -> None:
+        self.settings, self.sensor, self.buffer = settings, sensor, buffer
+        self.uid = settings.uid
+        self.ip = local_ip(settings.mqtt_host)
+        self.interval = settings.report_interval
+        self.live_until = 0.0
+        self.started = time.monotonic()
+        self.client: aiomqtt.Client | None = None
+        self.stop = asyncio.Event()
+        self.schedule_changed = asyncio.Event()
+        self.backlog_waiting = asyncio.Event()
+        self.paired = asyncio.Event()
+        self.connected_once = asyncio.Event()
+        self.restart_requested = False
+        self._last_code: str | None = None
+        if not settings.pairing or buffer.get_state("paired") == "yes":
+            self.paired.set()
+
+    def topic(self, kind: str) -> str:
+        return topics.device_topic(self.uid, kind)
+
+    async def run(self) -> None:
+        """Until SIGTERM/SIGINT (`stop`) or a restart command."""
+        sampler = asyncio.create_task(self._sample_loop())
+        try:
+            await self._link_loop()
+        finally:
+            sampler.cancel()
+
+    # ---- sampling ------------------------------------------------------------------------------------------
+
+    def current_interval(self) -> float:
+        if time.monotonic() < self.live_until:
+            return self.settings.live_interval
+        return self.interval
+
+    async def _sample_loop(self) -> None:
+        await self.paired.wait()
+        # Give the first connection a moment so a device that just booted does not start with a "backlog".
+        await wait_event(self.connected_once, FIRST_CONNECT_GRACE)
+        while not self.stop.is_set():
+            sampled_at = time.monotonic()
+            reading = await asyncio.to_thread(self.sensor.read)
+            body = payloads.reading(
+                reading,
+                time.time(),
+                firmware_version=self.settings.firmware_version,
+                ip=self.ip,
+                uptime=int(sampled_at - self.started),
+            )
+            await self._deliver(payloads.encode(body))
+            await self._wait_next(sampled_at)
+
+    async def _wait_next(self, sampled_at: float) -> None:
+        """Until the next reading is due; a config or live command moves the due time while we wait."""
+        while True:
+            self.schedule_changed.clear()
+            remaining = sampled_at + self.current_interval() - time.monotonic()
+            # Only a change re-plans the wait: the due time fixed at the last reading otherwise stands.
+            if remaining <= 0 or not await wait_event(self.schedule_changed, remaining):
+                return
+
+    async def _deliver(self, encoded: bytes) -> None:
+        client = self.client
+        # While a backlog waits, new readings join it so the server receives them in order.
+        if client is not None and len(self.buffer) == 0:
+            try:
+                await client.publish(self.topic(topics.TELEMETRY), encoded, qos=1, timeout=PUBLISH_TIMEOUT)
+                return
+            except aiomqtt.MqttError as error:
+                log.warning("device=%s publish failed, buffering error=%s", self.uid, error)
+        self.buffer.add(encoded)
+        if self.client is not None:
+            self.backlog_waiting.set()
+
+    # ---- the broker connection -----------------------------------------------------------------------------
+
+    async def _link_loop(self) -> None:
+        backoff = Backoff(cap=self.settings.reconnect_max_delay)
+        will = offline_will(self.uid, self.settings.firmware_version, self.ip)
+        while not self.stop.is_set():
+            try:
+                async with make_client(self.settings.broker(), self.uid, will=will) as client:
+                    backoff.reset()
+                    log.info("device=%s connected", self.uid)
+                    await self._session(client)
+                    return
+            except aiomqtt.MqttError as error:
+                log.warning(
+                    "device=%s broker unreachable error=%s buffered=%d", self.uid, error, len(self.buffer)
+                )
+            finally:
+                self.client = None
+            if await wait_event(self.stop, backoff.next_delay()):
+                return
+
+    async def _session(self, client: aiomqtt.Client) -> None:
+        await self._publish_status(client, online=True)
+        await client.subscribe(
+            [
+                (self.topic(topics.CONFIG), 1),
+                (self.topic(topics.COMMANDS), 1),
+                (topics.provision_response(self.uid), 1),
+            ]
+        )
+        self.client = client
+        self.connected_once.set()
+        self.backlog_waiting.set()
+        tasks = {
+            asyncio.create_task(self._listen(client)),
+            asyncio.create_task(self._upload_backlog(client)),
+            asyncio.create_task(self._request_pairing(client)),
+            asyncio.create_task(self.stop.wait()),
+        }
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+        for task in done:
+            task.result()  # a lost connection surfaces here as MqttError
+        self.client = None
+        if not self.restart_requested:
+            # A clean goodbye: the broker does not send the Will on a normal disconnect. A restart says
+            # nothing: the device is back within seconds and an "offline" would only alarm its owner.
+            await self._publish_status(client, online=False)
+
+    async def _publish_status(self, client: aiomqtt.Client, *, online: bool) -> None:
+        body = payloads.status(online, firmware_version=self.settings.firmware_version, ip=self.ip)
+        await client.publish(self.topic(topics.STATUS), body, qos=1, retain=True, timeout=PUBLISH_TIMEOUT)
+
+    async def _upload_backlog(self, client: aiomqtt.Client) -> None:
+        """Send buffered readings as JSON arrays (< 64 KiB each); forget them only once acknowledged."""
+        while True:
+            await self.backlog_waiting.wait()
+            self.backlog_waiting.clear()
+            while rows := self.buffer.oldest(BACKLOG_BATCH):
+                sent = 0
+                for chunk in payloads.backlog_chunks(payload for _, payload in rows):
+                    await client.publish(
+                        self.topic(topics.TELEMETRY),
+                        payloads.join_array(chunk),
+                        qos=1,
+                        timeout=PUBLISH_TIMEOUT,
+                    )
+                    sent += len(chunk)
+                    self.buffer.remove_through(rows[sent - 1][0])
+                log.info("device=%s uploaded backlog readings=%d", self.uid, sent)
+
+    async def _request_pairing(self, client: aiomqtt.Client) -> None:
+        request = payloads.provision_request(self.settings.device_type, self.settings.firmware_version)
+        while not self.paired.is_set():
+            await client.publish(topics.provision_request(self.uid), request, qos=1, timeout=PUBLISH_TIMEOUT)
+            try:
+                await asyncio.wait_for(self.paired.wait(), timeout=PAIRING_REPEAT)
+            except TimeoutError:
+                continue
+        await asyncio.Event().wait()  # paired: nothing more to do in this session
+
+    # ---- what the server says ------------------------------------------------------------------------------
+
+    async def _listen(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            kind = message.topic.value.rsplit("/", 1)[-1]
+            try:
+                body = orjson.loads(message.payload)  # type: ignore[arg-type]
+                if kind == topics.CONFIG:
+                    await self._apply_config(client, Config.model_validate(body))
+                elif kind == topics.COMMANDS:
+                    await self._execute(client, Command.model_validate(body))
+                elif kind == "response":
+                    self._on_provisioning(ProvisioningResponse.model_validate(body))
+            except (orjson.JSONDecodeError, ValidationError) as error:
+                log.warning("device=%s ignored bad %s message error=%s", self.uid, kind, str(error)[:200])
+
+    async def _apply_config(self, client: aiomqtt.Client, config: Config) -> None:
+        if config.report_interval is not None and config.report_interval != self.interval:
+            self.interval = config.report_interval
+            self.schedule_changed.set()
+        log.info("device=%s config applied version=%d interval=%s", self.uid, config.version, self.interval)
+        await client.publish(self.topic(topics.EVENTS), payloads.config_applied(config.version), qos=1)
+
+    async def _execute(self, client: aiomqtt.Client, command: Command) -> None:
+        log.info("device=%s command=%s id=%s", self.uid, command.command, command.id)
+        ok, error = True, None
+        if command.command == "live":
+            self.live_until = time.monotonic() + live_duration(command)
+            self.schedule_changed.set()
+        elif command.command == "restart":
+            self.restart_requested = True
+        elif command.command != "ping":
+            ok, error = False, f"unknown command {command.command!r}"
+        result = payloads.command_result(command.id, ok, error)
+        await client.publish(self.topic(topics.EVENTS), result, qos=1, timeout=PUBLISH_TIMEOUT)
+        if self.restart_requested:
+            self.stop.set()
+
+    def _on_provisioning(self, response: ProvisioningResponse) -> None:
+        if response.status == "paired" and not self.paired.is_set():
+            self.buffer.set_state("paired", "yes")
+            self.paired.set()
+            announce(f"{self.uid} paired")
+        elif response.status == "pending" and response.code and response.code != self._last_code:
+            self._last_code = response.code
+            announce(f"pairing code for {self.uid}: {response.code} (send /add {response.code} to the bot)")
+        elif response.status not in ("pending", "paired"):
+            log.warning("device=%s provisioning refused status=%s", self.uid, response.status)
+
+
+def announce(line: str) -> None:
+    """The person setting up the device reads the code off the console."""
+    print(line, flush=True)  # noqa: T201 - the console is the device's user interface
+
+
+def local_ip(broker_host: str) -> str | None:
+    """The address this device uses towards the broker (no packet is sent: UDP connect only routes)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((broker_host, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return None

@@ -1,0 +1,124 @@
+"""The fleet simulator as a user runs it: real processes against the test session's Mosquitto."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from tests.device.conftest import Spawn
+from tests.device.mqtt_probe import Received, probe
+from tests.support.broker import Broker
+
+UIDS = ("simt-0001", "simt-0002", "simt-0003")
+
+
+def _args(broker: Broker, *extra: str) -> list[str]:
+    return ["--host", broker.host, "--port", str(broker.port), "--prefix", "simt", "--seed", "7", *extra]
+
+
+def _is(kind: str, uid: str | None = None, status: str | None = None):  # type: ignore[no-untyped-def]
+    def predicate(message: Received) -> bool:
+        return (
+            message.kind == kind
+            and (uid is None or message.uid == uid)
+            and (status is None or message.body.get("status") == status)
+        )
+
+    return predicate
+
+
+def _plausible(reading: dict[str, object]) -> None:
+    assert abs(float(reading["timestamp"]) - time.time()) < 30  # type: ignore[arg-type]
+    assert 350 <= reading["co2"] <= 5000  # type: ignore[operator]
+    assert 10 <= reading["temperature"] <= 35  # type: ignore[operator]
+    assert 0 <= reading["humidity"] <= 100  # type: ignore[operator]
+    assert reading["firmware_version"] == "2.0.1"
+    assert isinstance(reading["uptime"], int)
+
+
+async def test_each_simulated_device_goes_online_and_reports_plausible_readings(
+    broker: Broker, spawn: Spawn
+) -> None:
+    async with probe(broker, "devices/+/telemetry") as watcher:
+        spawn("device.simulate", _args(broker, "--devices", "3", "--interval", "1"))
+        for uid in UIDS:
+            reading = await watcher.wait_for(_is("telemetry", uid))
+            _plausible(reading.body)
+    # Someone who looks later (the processor after a restart) still sees each device's state: it is retained.
+    async with probe(broker, "devices/+/status") as late:
+        for uid in UIDS:
+            status = await late.wait_for(_is("status", uid, "online"))
+            assert status.retain
+            assert status.body["firmware_version"] == "2.0.1"
+
+
+async def test_killed_simulator_devices_go_offline_through_their_last_will(
+    broker: Broker, spawn: Spawn
+) -> None:
+    async with probe(broker, "devices/+/status", "devices/+/telemetry") as watcher:
+        simulator = spawn(
+            "device.simulate", _args(broker, "--devices", "3", "--interval", "1", "--first", "11")
+        )
+        for uid in ("simt-0011", "simt-0012", "simt-0013"):
+            await watcher.wait_for(_is("telemetry", uid))
+        await simulator.stop(signal.SIGKILL)
+        for uid in ("simt-0011", "simt-0012", "simt-0013"):
+            will = await watcher.wait_for(_is("status", uid, "offline"), within=10)
+            assert will.body["firmware_version"] == "2.0.1"
+    async with probe(broker, "devices/simt-0011/status") as late:
+        retained = await late.wait_for(_is("status", "simt-0011"))
+        assert retained.retain and retained.body["status"] == "offline"
+
+
+async def test_multiplexed_fleet_says_offline_for_every_device_on_sigterm(
+    broker: Broker, spawn: Spawn
+) -> None:
+    uids = [f"simt-{number:04d}" for number in range(21, 26)]
+    async with probe(broker, "devices/+/status", "devices/+/telemetry") as watcher:
+        simulator = spawn(
+            "device.simulate",
+            _args(broker, "--devices", "5", "--connections", "2", "--interval", "1", "--first", "21"),
+        )
+        for uid in uids:
+            await watcher.wait_for(_is("telemetry", uid))
+        assert await simulator.stop(signal.SIGTERM) == 0
+        for uid in uids:
+            await watcher.wait_for(_is("status", uid, "offline"), within=5)
+    assert "published" in simulator.output()
+
+
+async def test_rate_mode_publishes_the_asked_rate_for_the_asked_duration(
+    broker: Broker, spawn: Spawn
+) -> None:
+    async with probe(broker, "devices/+/telemetry") as watcher:
+        simulator = spawn(
+            "device.simulate",
+            _args(
+                broker, "--devices", "50", "--rate", "100", "--duration", "3", "--qos", "0", "--first", "100"
+            ),
+        )
+        await simulator.wait_output("published", within=20)
+        assert await simulator.stop() == 0
+        await watcher.wait_for(lambda _: len(watcher.received) >= 250, within=5)
+    # 100 msg/s for 3 s, give or take the start-up tick.
+    assert 250 <= len(watcher.received) <= 320
+    assert len({message.uid for message in watcher.received}) == 50
+
+
+async def test_provisioning_prints_the_code_the_server_sends(broker: Broker, spawn: Spawn) -> None:
+    async with probe(broker, "provision/+/request") as server:
+        simulator = spawn(
+            "device.simulate",
+            _args(broker, "--devices", "1", "--provision", "--first", "200", "--interval", "60"),
+        )
+        request = await server.wait_for(lambda message: message.uid == "simt-0200")
+        assert request.body == {"device_type": request.body["device_type"], "firmware_version": "2.0.1"}
+        assert request.body["device_type"] in ("co2", "multi")
+        response = "provision/simt-0200/response"
+        await server.publish(
+            response, {"status": "pending", "code": "K7M2Q9XD", "expires_at": 1}, retain=True
+        )
+        await simulator.wait_output("simt-0200 pairing code K7M2Q9XD")
+        await server.publish(response, {"status": "paired"}, retain=True)
+        await simulator.wait_output("simt-0200 paired")
+        await server.client.publish(response, b"", qos=1, retain=True)
