@@ -1,0 +1,1 @@
+"""The Telegram side of SmartAir (`python -m bot`): aiogram routers, keyboards, texts, middlewares."""

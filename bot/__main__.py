@@ -1,0 +1,50 @@
+"""`python -m bot`: the composition root. Settings, database, Bot API session, dispatcher, long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.memory import MemoryStorage
+
+from bot.commands import set_commands
+from bot.handlers import setup_routers
+from bot.middlewares import setup_middlewares
+from bot.middlewares.retry_after import RetryAfter
+from bot.texts import Catalogue
+from core.db import make_engine, make_sessionmaker
+from core.settings import DatabaseSettings, GeneralSettings, TelegramSettings, load
+
+
+def create_bot(settings: TelegramSettings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryAfter())
+    return Bot(settings.bot_token.get_secret_value(), session=session)
+
+
+async def run(telegram: TelegramSettings, database: DatabaseSettings, general: GeneralSettings) -> None:
+    engine = make_engine(database.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    catalogue = Catalogue()
+    dispatcher = Dispatcher(storage=MemoryStorage(), catalogue=catalogue, sessionmaker=sessionmaker)
+    setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
+    setup_routers(dispatcher)
+    dispatcher.startup.register(set_commands)
+    try:
+        # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling.
+        await dispatcher.start_polling(create_bot(telegram))
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    settings = load(TelegramSettings), load(DatabaseSettings), load(GeneralSettings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run(*settings))
+
+
+if __name__ == "__main__":
+    main()

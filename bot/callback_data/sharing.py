@@ -1,0 +1,36 @@
+"""Buttons of /share: device, role, members and what the owner does with them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from core.services.access import Role
+
+
+class ShareDevice(CallbackData, prefix="shr"):
+    device_id: int
+
+
+class ShareInvite(CallbackData, prefix="inv"):
+    device_id: int
+    role: Role
+
+
+class MemberList(CallbackData, prefix="mbs"):
+    device_id: int
+
+
+class MemberOp(StrEnum):
+    MAKE_ADMIN = "admin"
+    MAKE_VIEWER = "viewer"
+    REVOKE = "revoke"
+    TRANSFER = "transfer"
+    TRANSFER_CONFIRM = "transfer_ok"
+
+
+class MemberAction(CallbackData, prefix="mbr"):
+    op: MemberOp
+    device_id: int
+    user_id: int

@@ -1,0 +1,22 @@
+"""Every feature's Router, wired in one place; order matters where two could take the same update."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+
+from bot.handlers import devices, errors, fallback, language, pairing, select, sharing, start, status
+
+
+def setup_routers(dispatcher: Dispatcher) -> None:
+    dispatcher.include_routers(
+        errors.router,
+        sharing.router,  # `/start inv_…` before the plain /start
+        start.router,
+        pairing.router,
+        devices.router,
+        select.router,
+        status.router,
+        language.router,
+        # New features go above this line: fallback answers whatever nobody else took.
+        fallback.router,
+    )

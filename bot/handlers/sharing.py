@@ -1,0 +1,205 @@
+"""/share and `/start inv_<token>`: invitations, members, role changes, revocation, ownership transfer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callback_data import MemberAction, MemberList, MemberOp, ShareDevice, ShareInvite
+from bot.keyboards import sharing as keyboards
+from bot.messaging import tell
+from bot.replies import show
+from bot.texts import Catalogue, Translator
+from core.models import User
+from core.services import devices, sharing
+from core.services.access import Action, Role, can
+from core.services.users import display_name
+
+router = Router(name=__name__)
+
+INVITATION_PREFIX = "inv_"
+MEMBER_ICONS = {Role.OWNER: "👑", Role.ADMIN: "🛠", Role.VIEWER: "👁"}
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.startswith(INVITATION_PREFIX)))
+async def accept_invitation(
+    message: Message,
+    *,
+    command: CommandObject,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    catalogue: Catalogue,
+    bot: Bot,
+) -> None:
+    token = (command.args or "").removeprefix(INVITATION_PREFIX)
+    accepted = await sharing.accept(session, user, token, datetime.now(UTC))
+    await message.answer(t("share-accepted", name=accepted.device_name, role=t(f"role-{accepted.role}")))
+    if accepted.owner is not None:
+        owner_t = catalogue[accepted.owner.language]
+        text = owner_t(
+            "share-accepted-owner",
+            member=display_name(user),
+            name=accepted.device_name,
+            role=owner_t(f"role-{accepted.role}"),
+        )
+        await tell(bot, session, accepted.owner, text)
+
+
+@router.message(Command("share"))
+async def share(message: Message, *, session: AsyncSession, user: User, t: Translator) -> None:
+    owned = [
+        device for device in await devices.my_devices(session, user.id) if can(device.role, Action.SHARE)
+    ]
+    if not owned:
+        await message.answer(t("share-no-devices"))
+        return
+    await message.answer(t("share-pick-device"), reply_markup=keyboards.owned_devices(owned))
+
+
+@router.callback_query(ShareDevice.filter())
+async def pick_role(
+    callback: CallbackQuery, *, callback_data: ShareDevice, session: AsyncSession, user: User, t: Translator
+) -> None:
+    device = await devices.device_summary(session, user.id, callback_data.device_id, Action.SHARE)
+    await show(callback, t("share-pick-role", name=device.name), keyboards.roles(t, device.id))
+    await callback.answer()
+
+
+@router.callback_query(ShareInvite.filter())
+async def create_invitation(
+    callback: CallbackQuery,
+    *,
+    callback_data: ShareInvite,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    bot: Bot,
+) -> None:
+    invite = await sharing.invite(
+        session, user.id, callback_data.device_id, callback_data.role, datetime.now(UTC)
+    )
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={INVITATION_PREFIX}{invite.token}"
+    text = t(
+        "share-invitation",
+        name=invite.device_name,
+        role=t(f"role-{invite.role}"),
+        link=link,
+        token=invite.token,
+    )
+    await bot.send_message(user.telegram_id, text, reply_markup=keyboards.invitation(t, link))
+    await callback.answer()
+
+
+# ---- members -------------------------------------------------------------------------------------------
+
+
+@router.callback_query(MemberList.filter())
+async def list_members(
+    callback: CallbackQuery, *, callback_data: MemberList, session: AsyncSession, user: User, t: Translator
+) -> None:
+    await _show_members(callback, session, user, t, callback_data.device_id)
+    await callback.answer()
+
+
+async def _show_members(
+    callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, device_id: int
+) -> None:
+    device = await devices.device_summary(session, user.id, device_id, Action.SHARE)
+    people = await sharing.members(session, user.id, device_id)
+    lines = [
+        t(
+            "share-member-line",
+            icon=MEMBER_ICONS[member.role],
+            member=member.name,
+            role=t(f"role-{member.role}"),
+        )
+        for member in people
+    ]
+    text = "\n".join([t("share-members-title", name=device.name), *lines])
+    await show(callback, text, keyboards.members(t, device_id, people))
+
+
+@router.callback_query(MemberAction.filter(F.op.in_({MemberOp.MAKE_ADMIN, MemberOp.MAKE_VIEWER})))
+async def change_role(
+    callback: CallbackQuery,
+    *,
+    callback_data: MemberAction,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    catalogue: Catalogue,
+    bot: Bot,
+) -> None:
+    role = Role.ADMIN if callback_data.op == MemberOp.MAKE_ADMIN else Role.VIEWER
+    device_id = callback_data.device_id
+    member = await sharing.change_role(session, user.id, device_id, callback_data.user_id, role)
+    device = await devices.device_summary(session, user.id, device_id)
+    await _show_members(callback, session, user, t, device_id)
+    await callback.answer(t("share-role-changed", member=display_name(member), role=t(f"role-{role}")))
+    member_t = catalogue[member.language]
+    text = member_t("share-role-changed-member", name=device.name, role=member_t(f"role-{role}"))
+    await tell(bot, session, member, text)
+
+
+@router.callback_query(MemberAction.filter(F.op == MemberOp.REVOKE))
+async def revoke(
+    callback: CallbackQuery,
+    *,
+    callback_data: MemberAction,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    catalogue: Catalogue,
+    bot: Bot,
+) -> None:
+    device_id = callback_data.device_id
+    device = await devices.device_summary(session, user.id, device_id, Action.SHARE)
+    member = await sharing.revoke(session, user.id, device_id, callback_data.user_id)
+    await _show_members(callback, session, user, t, device_id)
+    await callback.answer(t("share-revoked", member=display_name(member)))
+    await tell(bot, session, member, catalogue[member.language]("share-revoked-member", name=device.name))
+
+
+# ---- ownership transfer --------------------------------------------------------------------------------
+
+
+@router.callback_query(MemberAction.filter(F.op == MemberOp.TRANSFER))
+async def confirm_transfer(
+    callback: CallbackQuery, *, callback_data: MemberAction, session: AsyncSession, user: User, t: Translator
+) -> None:
+    device = await devices.device_summary(session, user.id, callback_data.device_id, Action.TRANSFER)
+    candidate = next(
+        (m for m in await sharing.members(session, user.id, device.id) if m.user_id == callback_data.user_id),
+        None,
+    )
+    if candidate is None or candidate.role != Role.ADMIN:
+        raise sharing.NotAnAdmin
+    text = t("share-confirm-transfer", member=candidate.name, name=device.name)
+    await show(callback, text, keyboards.confirm_transfer(t, device.id, candidate.user_id))
+    await callback.answer()
+
+
+@router.callback_query(MemberAction.filter(F.op == MemberOp.TRANSFER_CONFIRM))
+async def transfer(
+    callback: CallbackQuery,
+    *,
+    callback_data: MemberAction,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    catalogue: Catalogue,
+    bot: Bot,
+) -> None:
+    device = await devices.device_summary(session, user.id, callback_data.device_id, Action.TRANSFER)
+    new_owner = await sharing.transfer(session, user.id, device.id, callback_data.user_id)
+    await show(callback, t("share-transferred", member=display_name(new_owner), name=device.name))
+    await callback.answer()
+    await tell(
+        bot, session, new_owner, catalogue[new_owner.language]("share-transferred-member", name=device.name)
+    )

@@ -1,0 +1,1 @@
+"""Inline keyboards as pure functions of (translator, data): no database, no Bot."""

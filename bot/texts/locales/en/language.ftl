@@ -1,0 +1,5 @@
+## /language.
+
+language-pick = Choose your language:
+language-set = ✅ I will speak English from now on.
+language-name = 🇬🇧 English

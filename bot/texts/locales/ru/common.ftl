@@ -1,0 +1,35 @@
+## Общие слова, отказы и ошибки.
+
+role-owner = владелец
+role-admin = администратор
+role-viewer = наблюдатель
+
+state-online = в сети
+state-offline = не в сети
+state-on = включены
+state-off = выключены
+
+button-back = « Назад
+button-cancel = Отмена
+
+seen-never = ещё не выходил на связь
+seen-just-now = на связи только что
+seen-minutes = на связи { $minutes ->
+    [one] { $minutes } минуту назад
+    [few] { $minutes } минуты назад
+   *[other] { $minutes } минут назад
+}
+seen-at-time = на связи в { $time }
+seen-at-date = на связи { $date }
+
+reading-co2 = { $marker } CO2 { NUMBER($value, maximumFractionDigits: 0, useGrouping: 0) } ppm
+reading-temperature = 🌡 { NUMBER($value, maximumFractionDigits: 1) } °C
+reading-humidity = 💧 { NUMBER($value, maximumFractionDigits: 0) } %
+reading-pm25 = PM2.5 { NUMBER($value, maximumFractionDigits: 1) } мкг/м³
+reading-voc = VOC { NUMBER($value, maximumFractionDigits: 0) }
+reading-none = показаний пока нет
+
+access-refused-denied = ⛔ У вас нет прав на это действие с этим устройством.
+stale-button = Эта кнопка больше не действует. Отправьте /devices, чтобы начать заново.
+not-understood = Я не понял. /help — список того, что я умею.
+error-unexpected = У нас что-то пошло не так. Попробуйте ещё раз через минуту.

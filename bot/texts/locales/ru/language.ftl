@@ -1,0 +1,5 @@
+## /language.
+
+language-pick = Выберите язык:
+language-set = ✅ Теперь я говорю по-русски.
+language-name = 🇷🇺 Русский

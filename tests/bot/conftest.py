@@ -1,0 +1,35 @@
+"""Fixtures for the bot's end-to-end tests: a Bot API double and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.telegram_double import BotApiDouble
+
+
+@pytest.fixture(scope="session")
+async def telegram_double() -> AsyncIterator[BotApiDouble]:
+    double = BotApiDouble()
+    await double.start()
+    yield double
+    await double.close()
+
+
+@pytest.fixture(scope="session")
+async def bot_process(
+    telegram_double: BotApiDouble, database_url: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await start_bot(telegram_double, database_url)
+    yield process
+    await stop_bot(process)
+
+
+@pytest.fixture
+def tg(telegram_double: BotApiDouble, bot_process: asyncio.subprocess.Process) -> BotApiDouble:
+    """The double, with the bot running against it. Each test makes its own users."""
+    assert bot_process.returncode is None, "the bot died"
+    return telegram_double
