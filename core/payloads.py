@@ -1,7 +1,8 @@
 """Device → server payloads (SPEC section 3): parsing and validation, the one place that decides what is good.
 
 Telemetry is the hot path (tens of thousands of readings a second), so readings are checked with plain dict
-look-ups rather than a model: measured at about 2 µs per reading, several times faster than a pydantic model.
+look-ups rather than a model: measured about 5 µs per one-reading message, against 8-10 µs for an equivalent
+pydantic model on the same machine.
 A rejected payload or reading carries a short `reason`, the key of the processor's drop counters.
 """
 
@@ -11,7 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -30,6 +31,7 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     "voc": (0.0, 500.0),
 }
 METRICS = tuple(METRIC_RANGES)
+_RANGES = tuple((name, low, high) for name, (low, high) in METRIC_RANGES.items())
 
 _FIRMWARE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$")
 _IP = re.compile(r"^[0-9A-Fa-f:.]{2,64}$")
@@ -57,9 +59,11 @@ class Rejected(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One valid telemetry reading; `ts` is unix seconds, metrics absent from the payload are None."""
+class Reading(NamedTuple):
+    """One valid telemetry reading; `ts` is unix seconds, metrics absent from the payload are None.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and four times cheaper to build.
+    """
 
     ts: float
     co2: float | None
@@ -71,8 +75,7 @@ class Reading:
     ip: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TelemetryBatch:
+class TelemetryBatch(NamedTuple):
     """What one telemetry message held: the good readings, and a reason for each bad one."""
 
     readings: list[Reading]
@@ -200,26 +203,38 @@ def _check_uid(document: dict[str, Any], uid: str) -> None:
 
 
 def _reading(item: Any, uid: str, now: float) -> Reading:
-    document = _object(item)
-    _check_uid(document, uid)
-    ts = _timestamp(document.get("timestamp"), now)
-    values = [_metric(document.get(name), low, high) for name, (low, high) in METRIC_RANGES.items()]
-    if all(value is None for value in values):
+    # Written flat on purpose: this runs once per reading at ingest rate (see the module docstring).
+    if item.__class__ is not dict:
+        raise Rejected(NOT_AN_OBJECT)
+    get = item.get
+    claimed = get("device_uid")
+    if claimed is not None and claimed != uid:
+        raise Rejected(UID_MISMATCH)
+    ts = _timestamp(get("timestamp"), now)
+    values: list[float | None] = []
+    present = False
+    for name, low, high in _RANGES:
+        value = get(name)
+        # null is "this sensor has nothing now", the same as leaving the key out.
+        if value is not None:
+            value = _number(value)
+            if not low <= value <= high:
+                raise Rejected(OUT_OF_RANGE)
+            present = True
+        values.append(value)
+    if not present:
         raise Rejected(NO_METRICS)
-    uptime = document.get("uptime")
+    uptime = get("uptime")
     if uptime is not None:
         _number(uptime)
+    firmware = get("firmware_version")
+    if firmware is not None:
+        firmware = _text(firmware, _FIRMWARE)
+    ip = get("ip")
+    if ip is not None:
+        ip = _text(ip, _IP)
     co2, temperature, humidity, pm25, voc = values
-    return Reading(
-        ts,
-        co2,
-        temperature,
-        humidity,
-        pm25,
-        voc,
-        _optional_text(document, "firmware_version", _FIRMWARE),
-        _optional_text(document, "ip", _IP),
-    )
+    return Reading(ts, co2, temperature, humidity, pm25, voc, firmware, ip)
 
 
 def _timestamp(value: Any, now: float) -> float:
@@ -233,23 +248,14 @@ def _timestamp(value: Any, now: float) -> float:
     return ts
 
 
-def _metric(value: Any, low: float, high: float) -> float | None:
-    # null is "this sensor has nothing now", the same as leaving the key out.
-    if value is None:
-        return None
-    number = _number(value)
-    if not low <= number <= high:
-        raise Rejected(OUT_OF_RANGE)
-    return number
-
-
 def _number(value: Any) -> float:
-    # bool is an int subclass in Python, but `true` is not a number in JSON.
-    if value.__class__ is float:
-        if not math.isfinite(value):
+    # Exact class checks: bool is an int subclass in Python, but `true` is not a number in JSON.
+    cls = value.__class__
+    if cls is float:
+        if value - value != 0.0:  # only NaN and ±Infinity fail this; cheaper than math.isfinite
             raise Rejected(NON_FINITE)
         return float(value)
-    if value.__class__ is int:
+    if cls is int:
         try:
             return float(value)
         except OverflowError:  # an integer beyond any double: certainly out of range
@@ -257,10 +263,12 @@ def _number(value: Any) -> float:
     raise Rejected(WRONG_TYPE)
 
 
+def _text(value: Any, shape: re.Pattern[str]) -> str:
+    if value.__class__ is not str or not shape.match(value):
+        raise Rejected(WRONG_TYPE)
+    return str(value)
+
+
 def _optional_text(document: dict[str, Any], key: str, shape: re.Pattern[str]) -> str | None:
     value = document.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not shape.match(value):
-        raise Rejected(WRONG_TYPE)
-    return value
+    return None if value is None else _text(value, shape)
