@@ -161,6 +161,7 @@ def upgrade() -> None:
     sa.Column('last_seen', sa.DateTime(timezone=True), nullable=True),
     sa.Column('is_online', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('offline_notified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('offline_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('paired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['device_type'], ['device_types.code'], name=op.f('fk_devices_device_type_device_types')),
@@ -337,12 +338,14 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('telegram_message_id', sa.BigInteger(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('dedup_key', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_notification_outbox_alert_id_alerts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_outbox_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_outbox'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_outbox')),
+    sa.UniqueConstraint('dedup_key', name=op.f('uq_notification_outbox_dedup_key'))
     )
-    op.create_index('ix_notification_outbox_pending', 'notification_outbox', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
+    op.create_index('ix_notification_outbox_pending', 'notification_outbox', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
     for statement in PARTITION_FUNCTIONS:
         op.execute(statement)
@@ -360,7 +363,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in DROP_PARTITION_FUNCTIONS:
         op.execute(statement)
-    op.drop_index('ix_notification_outbox_pending', table_name='notification_outbox', postgresql_where=sa.text("status = 'pending'"))
+    op.drop_index('ix_notification_outbox_pending', table_name='notification_outbox', postgresql_where=sa.text("status IN ('pending', 'sending')"))
     op.drop_table('notification_outbox')
     op.drop_index('uq_user_devices_one_owner', table_name='user_devices', postgresql_where=sa.text("role = 'owner'"))
     op.drop_index('ix_user_devices_device_id', table_name='user_devices')

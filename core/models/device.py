@@ -52,6 +52,9 @@ class Device(Base):
     is_online: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the last offline notice went out: flap damping (one per 30 min).
     offline_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Since when the alerting side counts the device offline (None: online or never seen). Kept apart from
+    # is_online, which ingest overwrites with every status message, so each offline episode is noticed once.
+    offline_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
 

@@ -15,8 +15,11 @@ from core.models.base import Base, created_at_column
 class OutboxMessage(Base):
     __tablename__ = "notification_outbox"
     __table_args__ = (
+        # Pending rows and `sending` rows whose lease (next_attempt_at) may expire: what claim_due scans.
         Index(
-            "ix_notification_outbox_pending", "next_attempt_at", postgresql_where=text("status = 'pending'")
+            "ix_notification_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'sending')"),
         ),
     )
 
@@ -32,4 +35,6 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    # Makes a message once-only where its cause could repeat, e.g. "digest:<user id>:<local date>".
+    dedup_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = created_at_column()
