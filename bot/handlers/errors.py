@@ -15,13 +15,13 @@ from aiogram.types import ErrorEvent, Update
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares.i18n import translator_for
-from bot.texts import Catalogue
+from bot.texts import Catalogue, Translator
 from core.services import users
 from core.services.access import AccessDenied
 from core.services.devices import DeviceError
 from core.services.pairing import PairingError
 from core.services.sharing import SharingError
+from core.services.users import language_for
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -40,7 +40,7 @@ async def refusal(event: ErrorEvent, *, bot: Bot, catalogue: Catalogue, **data: 
     prefix = next(prefix for kind, prefix in REFUSAL_PREFIXES if isinstance(event.exception, kind))
     reason = getattr(event.exception, "reason", "")
     logger.info("refused update_id=%s reason=%s-%s", event.update.update_id, prefix, reason)
-    await _reply(bot, event.update, translator_for(catalogue, data)(f"{prefix}-{reason}"))
+    await _reply(bot, event.update, _translator(catalogue, data)(f"{prefix}-{reason}"))
 
 
 @router.errors(ExceptionTypeFilter(TelegramForbiddenError))
@@ -62,7 +62,7 @@ async def blocked(
 async def unexpected(event: ErrorEvent, *, bot: Bot, catalogue: Catalogue, **data: Any) -> None:
     logger.error("update failed update_id=%s", event.update.update_id, exc_info=event.exception)
     try:
-        await _reply(bot, event.update, translator_for(catalogue, data)("error-unexpected"))
+        await _reply(bot, event.update, _translator(catalogue, data)("error-unexpected"))
     except TelegramAPIError as error:
         logger.warning("could not report the failure update_id=%s error=%s", event.update.update_id, error)
 
@@ -73,3 +73,12 @@ async def _reply(bot: Bot, update: Update, text: str) -> None:
         await bot.answer_callback_query(update.callback_query.id, text=text, show_alert=True)
     elif update.message is not None:
         await bot.send_message(update.message.chat.id, text)
+
+
+def _translator(catalogue: Catalogue, data: dict[str, Any]) -> Translator:
+    # The ORM user is expired once the failed update's session rolled back: use what was picked before.
+    picked = data.get("t")
+    if isinstance(picked, Translator):
+        return picked
+    sender: TelegramUser | None = data.get("event_from_user")
+    return catalogue[language_for(sender.language_code if sender else None)]

@@ -14,7 +14,7 @@ from core.services.users import language_for
 
 
 def translator_for(catalogue: Catalogue, data: dict[str, Any]) -> Translator:
-    """Also used by the error handlers, which may run before this middleware did."""
+    """The update's texts: the user's stored language, else their Telegram client's."""
     user: User | None = data.get("user")
     if user is not None:
         return catalogue[user.language]

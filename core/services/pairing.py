@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -223,8 +223,8 @@ async def _reset_desired_state(session: AsyncSession, device_id: int, defaults: 
     co2_rule = next((rule for rule in rules if rule["metric"] == "co2"), None)  # type: ignore[attr-defined]
     if co2_rule is not None:
         config.co2_threshold = int(co2_rule["threshold"])
-    existing = await session.scalars(select(AlertRule).where(AlertRule.device_id == device_id))
-    for rule in existing:
-        await session.delete(rule)
+    # A bulk DELETE now, not session.delete(): the unit of work flushes inserts before deletes, so the
+    # new rules would collide with the old ones on (device_id, metric, direction) when a device is re-paired.
+    await session.execute(delete(AlertRule).where(AlertRule.device_id == device_id))
     for rule in rules:  # type: ignore[attr-defined]
         session.add(AlertRule(device_id=device_id, **rule))
