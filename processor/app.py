@@ -74,7 +74,8 @@ class Processor:
 
     async def run(self) -> None:
         """Until `stopping` is set; then the current batch is flushed and acked before returning."""
-        await self._load_directory()
+        if not await self._load_directory():
+            return
         background = [
             asyncio.create_task(coroutine, name=name)
             for name, coroutine in (
@@ -178,19 +179,25 @@ class Processor:
             server_settings={"application_name": APPLICATION_NAME},
         )
 
-    async def _load_directory(self) -> None:
-        """Nothing can be ingested before we know the devices: wait for PostgreSQL if it is not up yet."""
+    async def _load_directory(self) -> bool:
+        """Nothing can be ingested before we know the devices: wait for PostgreSQL if it is not up yet.
+
+        False if asked to stop while waiting.
+        """
         backoff = Backoff(first=0.5, ceiling=10.0)
-        while True:
+        while not self.stopping.is_set():
             try:
                 await self._directory.reload()
-                return
+                return True
             except Exception as error:
                 if not is_transient(error):
                     raise
                 delay = backoff.next_delay()
                 log.warning("waiting for the database delay=%.1f error=%r", delay, error)
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), delay)
+        await self._engine.dispose()
+        return False
 
     def _paired(self, uid: str) -> None:
         self._directory.paired(uid)
