@@ -1,0 +1,193 @@
+"""Alert evaluation on the ingest path: stored rules and states in, persisted states and notices out.
+
+`evaluate_batch` runs after every committed telemetry batch, so it is set-based: one query loads every enabled
+rule of the batch's devices together with its stored state, the pure engine (core.alerts) runs in memory, and
+only states that really changed are written back. Everything happens in the caller's transaction; nothing is
+committed here, so states, alert rows, outbox rows and the NOTIFY land together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.alerts import InvalidRule, Rule, State, Transition, TransitionKind, evaluate
+from core.services import notices, offline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReading:
+    """One reading of one device: `values` maps metric names (co2, pm25, …) to values; None means absent."""
+
+    device_id: int
+    ts: datetime
+    values: Mapping[str, float | None]
+
+
+@dataclass(slots=True)
+class _Watched:
+    """A rule with the state stored for it, and the state it reaches as the batch's readings go through."""
+
+    rule_id: int
+    device_id: int
+    rule: Rule
+    stored: State
+    # alert_states.updated_at as loaded (None: no row yet); the write-back only lands if it is unchanged.
+    stored_at: datetime | None
+    state: State = field(init=False)
+    transitions: list[Transition] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.state = self.stored
+
+    @property
+    def changed(self) -> bool:
+        # last_value/last_ts move with every reading; writing them each time would cost a row update per
+        # rule per reading. They are saved whenever something that matters is.
+        before, after = self.stored, self.state
+        moved = (before.status, before.since, before.peak) != (after.status, after.since, after.peak)
+        return moved or bool(self.transitions)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    transitions: int = 0
+    fan_out: notices.FanOut = field(default_factory=notices.FanOut)
+
+
+_LOAD = text("""
+SELECT r.id, r.device_id, r.metric, r.direction, r.threshold, r.clear_level, r.hold_seconds, r.critical,
+       s.state, s.since, s.last_value, s.peak_value, s.updated_at
+FROM alert_rules r
+JOIN device_configs c ON c.device_id = r.device_id AND c.alerts_enabled
+LEFT JOIN alert_states s ON s.rule_id = r.id
+WHERE r.device_id = ANY(CAST(:ids AS int[])) AND r.enabled
+""")
+
+# Optimistic write-back: a row another evaluator changed since we read it is left alone (and our
+# transitions for it are dropped), so two processors sharing a device never announce one episode twice.
+_UPDATE = text("""
+UPDATE alert_states AS s
+SET state = v.state, since = v.since, last_value = v.last_value, peak_value = v.peak_value,
+    updated_at = v.updated_at
+FROM unnest(CAST(:ids AS int[]), CAST(:states AS text[]), CAST(:since AS timestamptz[]),
+            CAST(:last AS float8[]), CAST(:peak AS float8[]), CAST(:updated AS timestamptz[]),
+            CAST(:prev AS timestamptz[]))
+    AS v(rule_id, state, since, last_value, peak_value, updated_at, prev)
+WHERE s.rule_id = v.rule_id AND s.updated_at = v.prev
+RETURNING s.rule_id
+""")
+_INSERT = text("""
+INSERT INTO alert_states (rule_id, state, since, last_value, peak_value, updated_at)
+SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:states AS text[]), CAST(:since AS timestamptz[]),
+                     CAST(:last AS float8[]), CAST(:peak AS float8[]), CAST(:updated AS timestamptz[]))
+ON CONFLICT (rule_id) DO NOTHING
+RETURNING rule_id
+""")
+
+
+async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading], now: datetime) -> Outcome:
+    """Run the alert engine over `readings` (any order; taken per device in time order) at server time `now`.
+
+    Guarantees: devices with alerts disabled are skipped; a device that was offline is back online; each
+    transition of a rule is announced once (state persisted with it, so a restart neither re-fires nor
+    forgets); backlog readings fire nothing. Runs in the caller's transaction; the caller commits.
+    """
+    if not readings:
+        return Outcome()
+    device_ids = sorted({reading.device_id for reading in readings})
+    await offline.mark_back_online(session, device_ids, now)
+    watched = await _load(session, device_ids)
+    if not watched:
+        return Outcome()
+    _run(watched, readings, now)
+    landed = await _persist(session, [item for item in watched if item.changed])
+    fired = [
+        (item, transition) for item in watched if item.rule_id in landed for transition in item.transitions
+    ]
+    result = await notices.fan_out(session, [_notice(item.device_id, tr) for item, tr in fired], now)
+    return Outcome(transitions=len(fired), fan_out=result)
+
+
+async def _load(session: AsyncSession, device_ids: list[int]) -> list[_Watched]:
+    rows = await session.execute(_LOAD, {"ids": device_ids})
+    watched = []
+    for row in rows:
+        try:
+            rule = Rule.from_row(row)
+        except InvalidRule as error:
+            log.warning("alert rule skipped rule_id=%s device_id=%s error=%s", row.id, row.device_id, error)
+            continue
+        stored = State.from_row(row if row.state is not None else None)
+        watched.append(_Watched(row.id, row.device_id, rule, stored, row.updated_at))
+    return watched
+
+
+def _run(watched: list[_Watched], readings: Iterable[DeviceReading], now: datetime) -> None:
+    by_device: dict[int, list[_Watched]] = {}
+    for item in watched:
+        by_device.setdefault(item.device_id, []).append(item)
+    for reading in sorted(readings, key=lambda r: (r.device_id, r.ts)):
+        for item in by_device.get(reading.device_id, ()):
+            value = reading.values.get(item.rule.metric)
+            if value is None:
+                continue
+            item.state, transition = evaluate(item.rule, item.state, value, reading.ts, now)
+            if transition is not None:
+                item.transitions.append(transition)
+
+
+async def _persist(session: AsyncSession, changed: list[_Watched]) -> set[int]:
+    """Write the changed states back; returns the rule ids whose write landed."""
+    existing = [item for item in changed if item.stored_at is not None]
+    new = [item for item in changed if item.stored_at is None]
+    landed: set[int] = set()
+    if existing:
+        params = {**_columns(existing), "prev": [item.stored_at for item in existing]}
+        landed.update(await session.scalars(_UPDATE, params))
+    if new:
+        landed.update(await session.scalars(_INSERT, _columns(new)))
+    lost = len(changed) - len(landed)
+    if lost:
+        log.warning("alert states changed concurrently, transitions left to the other writer count=%s", lost)
+    return landed
+
+
+def _columns(items: list[_Watched]) -> dict[str, list[Any]]:
+    rows = [item.state.as_row() for item in items]
+    return {
+        "ids": [item.rule_id for item in items],
+        "states": [row["state"] for row in rows],
+        "since": [row["since"] for row in rows],
+        "last": [row["last_value"] for row in rows],
+        "peak": [row["peak_value"] for row in rows],
+        "updated": [row["updated_at"] for row in rows],
+    }
+
+
+def _notice(device_id: int, transition: Transition) -> notices.Notice:
+    details: dict[str, Any] = {
+        "metric": transition.metric,
+        "direction": transition.direction.value,
+        "since": transition.since.isoformat(),
+        "peak": transition.peak,
+        "recovered": transition.kind is TransitionKind.RECOVERED,
+    }
+    if transition.duration is not None:
+        details["duration_seconds"] = round(transition.duration.total_seconds())
+    return notices.Notice(
+        device_id=device_id,
+        alert_type=transition.alert_type,
+        value=transition.value,
+        threshold=transition.threshold,
+        critical=transition.critical,
+        details=details,
+    )

@@ -1,0 +1,249 @@
+"""The morning digest: what happened overnight on a user's devices, queued once per user and local day.
+
+Runs in the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import notify
+from core.alerts.offline import MIN_SILENCE, MISSED_REPORTS
+from core.models import OutboxMessage
+from core.services.offline import OFFLINE, ONLINE
+
+log = logging.getLogger(__name__)
+
+DIGEST_KIND = "digest"
+# The digest covers the 12 hours before it goes out: with the default 08:00, from 20:00 the evening before.
+NIGHT = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAlert:
+    alert_type: str
+    value: float | None
+    threshold: float | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfflinePeriod:
+    start: datetime
+    end: datetime | None  # None: still offline when the night ended
+
+
+@dataclass(slots=True)
+class DeviceNight:
+    device_id: int
+    name: str
+    co2_threshold: float
+    co2_avg: float | None = None
+    co2_max: float | None = None
+    above_threshold: timedelta = timedelta(0)
+    held: list[HeldAlert] = field(default_factory=list)
+    offline: list[OfflinePeriod] = field(default_factory=list)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing worth a line: no time above the threshold, no held alerts, no outage."""
+        return not (self.above_threshold or self.held or self.offline)
+
+    def as_payload(self) -> dict[str, Any]:
+        return {
+            "device_id": self.device_id,
+            "device_name": self.name,
+            "co2_threshold": self.co2_threshold,
+            "co2_avg": None if self.co2_avg is None else round(self.co2_avg, 1),
+            "co2_max": self.co2_max,
+            "minutes_above_threshold": round(self.above_threshold.total_seconds() / 60, 1),
+            "held_alerts": [
+                {
+                    "alert_type": a.alert_type,
+                    "value": a.value,
+                    "threshold": a.threshold,
+                    "at": a.at.isoformat(),
+                }
+                for a in self.held
+            ],
+            "offline_periods": [
+                {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None}
+                for p in self.offline
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    user_id: int
+    local_date: date
+    at: datetime  # the digest hour of that local date, in UTC
+
+    @property
+    def dedup_key(self) -> str:
+        return f"digest:{self.user_id}:{self.local_date.isoformat()}"
+
+
+_DEVICES = text("""
+SELECT d.id, COALESCE(d.name, d.device_uid) AS name,
+       COALESCE(r.threshold, c.co2_threshold, 1000) AS threshold, COALESCE(c.report_interval, 30) AS interval
+FROM user_devices ud
+JOIN devices d ON d.id = ud.device_id
+LEFT JOIN device_configs c ON c.device_id = d.id
+LEFT JOIN alert_rules r ON r.device_id = d.id AND r.metric = 'co2' AND r.direction = 'above'
+WHERE ud.user_id = :user_id
+ORDER BY d.id
+""")
+
+# A reading stands for the time until the next one, but a gap longer than the offline limit is an outage,
+# not time spent above the threshold; the last reading counts up to the end of the night, same limit.
+_CO2 = text("""
+WITH dev AS (
+    SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:thresholds AS float8[]), CAST(:gaps AS float8[]))
+        AS v(device_id, threshold, gap)
+), t AS (
+    SELECT device_id, ts, co2, lead(ts) OVER (PARTITION BY device_id ORDER BY ts) AS next_ts
+    FROM telemetry
+    WHERE device_id = ANY(CAST(:ids AS int[])) AND ts >= :start AND ts < :end AND co2 IS NOT NULL
+)
+SELECT t.device_id, avg(t.co2) AS co2_avg, max(t.co2) AS co2_max,
+       COALESCE(sum(extract(epoch FROM LEAST(COALESCE(t.next_ts, CAST(:end AS timestamptz)) - t.ts,
+                                             make_interval(secs => dev.gap))))
+                FILTER (WHERE t.co2 > dev.threshold), 0) AS above_seconds
+FROM t JOIN dev USING (device_id)
+GROUP BY t.device_id
+""")
+
+_ALERTS = text("""
+SELECT device_id, type, value, threshold, held, created_at FROM alerts
+WHERE user_id = :user_id AND created_at >= :start AND created_at < :end
+  AND (held OR type IN (:offline, :online))
+ORDER BY created_at, id
+""")
+
+_DUE = text("""
+WITH zones AS MATERIALIZED (SELECT name FROM pg_timezone_names)
+SELECT u.id, u.timezone, u.digest_hour,
+       CAST(CAST(:now AS timestamptz) AT TIME ZONE u.timezone AS date) AS local_date
+FROM users u
+WHERE u.digest_enabled AND u.is_active
+  AND u.timezone IN (SELECT name FROM zones)
+  AND extract(hour FROM CAST(:now AS timestamptz) AT TIME ZONE u.timezone) = u.digest_hour
+  AND EXISTS (SELECT 1 FROM user_devices ud WHERE ud.user_id = u.id)
+  AND NOT EXISTS (
+      SELECT 1 FROM notification_outbox o
+      WHERE o.dedup_key = 'digest:' || u.id || ':'
+                          || to_char(CAST(:now AS timestamptz) AT TIME ZONE u.timezone, 'YYYY-MM-DD'))
+ORDER BY u.id
+LIMIT :limit
+""")
+
+
+async def night_summary(
+    session: AsyncSession, user_id: int, night_start: datetime, night_end: datetime
+) -> list[DeviceNight]:
+    """Per device of the user, over [night_start, night_end): CO2 average and maximum, time above the CO2
+    threshold (from telemetry), alerts held by night mode, and offline periods (from offline/online alerts).
+    """
+    devices = {row.id: row for row in await session.execute(_DEVICES, {"user_id": user_id})}
+    nights = {id_: DeviceNight(id_, row.name, float(row.threshold)) for id_, row in devices.items()}
+    if not nights:
+        return []
+    ids = list(devices)
+    params = {
+        "ids": ids,
+        "thresholds": [float(devices[i].threshold) for i in ids],
+        "gaps": [max(MISSED_REPORTS * devices[i].interval, MIN_SILENCE.total_seconds()) for i in ids],
+        "start": night_start,
+        "end": night_end,
+    }
+    for row in await session.execute(_CO2, params):
+        night = nights[row.device_id]
+        night.co2_avg, night.co2_max = float(row.co2_avg), float(row.co2_max)
+        night.above_threshold = timedelta(seconds=float(row.above_seconds))
+    alerts = await session.execute(
+        _ALERTS,
+        {"user_id": user_id, "start": night_start, "end": night_end, "offline": OFFLINE, "online": ONLINE},
+    )
+    for row in alerts:
+        if row.device_id in nights:
+            _add_alert(nights[row.device_id], row, night_start)
+    return list(nights.values())
+
+
+def _add_alert(night: DeviceNight, row: Any, night_start: datetime) -> None:
+    if row.type == OFFLINE:
+        night.offline.append(OfflinePeriod(row.created_at, None))
+    elif row.type == ONLINE:
+        if night.offline and night.offline[-1].end is None:
+            night.offline[-1] = OfflinePeriod(night.offline[-1].start, row.created_at)
+        else:  # went offline before the night began
+            night.offline.append(OfflinePeriod(night_start, row.created_at))
+    if row.held and row.type not in (OFFLINE, ONLINE):
+        night.held.append(HeldAlert(row.type, row.value, row.threshold, row.created_at))
+
+
+async def users_due_for_digest(session: AsyncSession, now: datetime, limit: int = 500) -> list[DueDigest]:
+    """Users whose local hour is their digest hour now, with digests on, devices, and no digest yet today."""
+    due = []
+    for row in await session.execute(_DUE, {"now": now, "limit": limit}):
+        try:
+            zone = ZoneInfo(row.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("digest skipped, unknown time zone user_id=%s timezone=%r", row.id, row.timezone)
+            continue
+        at = datetime.combine(row.local_date, time(row.digest_hour), tzinfo=zone).astimezone(UTC)
+        due.append(DueDigest(row.id, row.local_date, at))
+    return due
+
+
+async def queue_due_digests(session: AsyncSession, now: datetime, limit: int = 500) -> int:
+    """Queue the digests of up to `limit` due users; returns how many users were due. Call again while it
+    returns `limit`.
+
+    Guarantees: at most one digest per user and local date (a unique dedup key), also with several callers.
+    """
+    due = await users_due_for_digest(session, now, limit)
+    queued = []
+    for item in due:
+        nights = await night_summary(session, item.user_id, item.at - NIGHT, item.at)
+        outbox_id = await _queue(session, item, nights, now)
+        if outbox_id is not None:
+            queued.append(outbox_id)
+    if queued:
+        await notify.notify(session, notify.OUTBOX, str(max(queued)))
+    return len(due)
+
+
+async def _queue(
+    session: AsyncSession, item: DueDigest, nights: list[DeviceNight], now: datetime
+) -> int | None:
+    payload = {
+        "date": item.local_date.isoformat(),
+        "night_start": (item.at - NIGHT).isoformat(),
+        "night_end": item.at.isoformat(),
+        "all_good": all(night.quiet for night in nights),
+        "devices": [night.as_payload() for night in nights],
+    }
+    statement = (
+        insert(OutboxMessage)
+        .values(
+            user_id=item.user_id,
+            kind=DIGEST_KIND,
+            payload=payload,
+            dedup_key=item.dedup_key,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
+        .returning(OutboxMessage.id)
+    )
+    return await session.scalar(statement)

@@ -1,0 +1,165 @@
+"""Fan-out of notices: one `alerts` row per subscribed user, one outbox row each unless night mode holds it.
+
+Runs in the caller's transaction and never commits: alert rows, outbox rows and the NOTIFY become visible
+together when the caller commits, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import notify
+from core.alerts import in_night
+from core.models import Alert, Device, DeviceConfig, OutboxMessage, User, UserDevice
+
+log = logging.getLogger(__name__)
+
+ALERT_KIND = "alert"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something to tell a device's users. `details` go into the outbox payload as they are (JSON values)."""
+
+    device_id: int
+    alert_type: str
+    value: float | None = None
+    threshold: float | None = None
+    critical: bool = False
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A user who hears about a device: linked, notifications on, not muted, not blocked."""
+
+    user_id: int
+    device_id: int
+    device_name: str
+    timezone: str
+    night_start: int | None
+    night_end: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    alerts: int = 0
+    queued: int = 0
+    held: int = 0
+
+
+async def subscribers(
+    session: AsyncSession, device_ids: Sequence[int], now: datetime
+) -> dict[int, list[Subscriber]]:
+    """Who hears about each device right now, in one query for all of `device_ids`."""
+    rows = await session.execute(
+        select(
+            UserDevice.user_id,
+            UserDevice.device_id,
+            Device.name,
+            Device.device_uid,
+            User.timezone,
+            DeviceConfig.night_mode_start,
+            DeviceConfig.night_mode_end,
+        )
+        .join(User, User.id == UserDevice.user_id)
+        .join(Device, Device.id == UserDevice.device_id)
+        .outerjoin(DeviceConfig, DeviceConfig.device_id == UserDevice.device_id)
+        .where(
+            UserDevice.device_id.in_(sorted(set(device_ids))),
+            UserDevice.notifications,
+            or_(UserDevice.muted_until.is_(None), UserDevice.muted_until <= now),
+            User.is_active,
+        )
+        .order_by(UserDevice.device_id, UserDevice.user_id)
+    )
+    found: dict[int, list[Subscriber]] = {}
+    for user_id, device_id, name, uid, tz, start, end in rows:
+        found.setdefault(device_id, []).append(Subscriber(user_id, device_id, name or uid, tz, start, end))
+    return found
+
+
+async def fan_out(session: AsyncSession, notices: Sequence[Notice], now: datetime) -> FanOut:
+    """Write the alert rows and outbox rows for `notices`, then queue one NOTIFY for the bot.
+
+    Guarantees: one `alerts` row per notice and subscriber; an outbox row for each of them except
+    non-critical notices during the subscriber's night (those rows are `held` for the morning digest).
+    """
+    if not notices:
+        return FanOut()
+    audience = await subscribers(session, [notice.device_id for notice in notices], now)
+    pairs = [(notice, who) for notice in notices for who in audience.get(notice.device_id, ())]
+    if not pairs:
+        return FanOut()
+    held = [_held(notice, who, now) for notice, who in pairs]
+    alert_ids = await _insert_alerts(session, pairs, held, now)
+    outbox = [
+        {
+            "user_id": who.user_id,
+            "alert_id": alert_id,
+            "kind": ALERT_KIND,
+            "payload": _payload(notice, who, alert_id, now),
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for (notice, who), alert_id, is_held in zip(pairs, alert_ids, held, strict=True)
+        if not is_held
+    ]
+    if outbox:
+        ids = await session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), outbox)
+        # One signal per batch is enough: the bot's worker wakes up and claims whatever is due.
+        await notify.notify(session, notify.OUTBOX, str(max(ids)))
+    return FanOut(alerts=len(pairs), queued=len(outbox), held=sum(held))
+
+
+def _held(notice: Notice, who: Subscriber, now: datetime) -> bool:
+    if notice.critical:
+        return False
+    try:
+        return in_night(now, who.night_start, who.night_end, who.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A notice delivered at night is a nuisance; a notice never delivered is a failure.
+        log.warning("unknown time zone user_id=%s timezone=%r", who.user_id, who.timezone)
+        return False
+
+
+async def _insert_alerts(
+    session: AsyncSession, pairs: Sequence[tuple[Notice, Subscriber]], held: Sequence[bool], now: datetime
+) -> list[int]:
+    rows = [
+        {
+            "device_id": notice.device_id,
+            "user_id": who.user_id,
+            "type": notice.alert_type,
+            "value": notice.value,
+            "threshold": notice.threshold,
+            "held": is_held,
+            "created_at": now,
+        }
+        for (notice, who), is_held in zip(pairs, held, strict=True)
+    ]
+    result = await session.scalars(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), rows)
+    return list(result)
+
+
+def _payload(notice: Notice, who: Subscriber, alert_id: int, now: datetime) -> dict[str, Any]:
+    """Everything the bot needs to render the notice later, in the user's language and time zone."""
+    return {
+        **notice.details,
+        "alert_id": alert_id,
+        "alert_type": notice.alert_type,
+        "device_id": notice.device_id,
+        "device_name": who.device_name,
+        "value": notice.value,
+        "threshold": notice.threshold,
+        "critical": notice.critical,
+        "at": now.isoformat(),
+    }

@@ -1,0 +1,127 @@
+"""Claiming and settling notification_outbox rows for the bot's delivery worker.
+
+Life of a row: pending → sending (leased until next_attempt_at) → sent | failed, or back to pending for a
+retry. Every function runs in the caller's transaction and never commits; commit `claim_due` before sending,
+so the lease is visible to every other worker.
+
+Never twice: a row is handed to one worker at a time (`FOR UPDATE SKIP LOCKED`, then the lease). The worker
+records `sent` right after Telegram accepts the message. The one window left is a crash between Telegram's
+answer and that commit: the lease expires and the row is sent again. Closing it would mean risking a loss
+instead; one duplicate after a crash is the lesser harm for an alert. A lease must outlast the worker's
+request timeout, or a slow worker and the next claimer could both send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import OutboxMessage, User
+
+# Transient failures (network, 5xx) are retried this many times in all before the row is given up.
+MAX_ATTEMPTS = 8
+BLOCKED = "blocked by user"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A leased row with what the worker needs to render and address it."""
+
+    id: int
+    user_id: int
+    telegram_id: int
+    language: str
+    timezone: str
+    kind: str
+    payload: dict[str, Any]
+    alert_id: int | None
+    attempts: int
+
+
+# Rows of users who blocked the bot are failed by mark_user_blocked; the join keeps stragglers out too.
+_CLAIM = text("""
+WITH due AS (
+    SELECT o.id FROM notification_outbox o
+    WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= :now
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE notification_outbox AS o
+SET status = 'sending', next_attempt_at = CAST(:now AS timestamptz) + :lease * interval '1 second',
+    attempts = o.attempts + 1
+FROM due, users u
+WHERE o.id = due.id AND u.id = o.user_id
+RETURNING o.id, o.user_id, u.telegram_id, u.language, u.timezone, o.kind, o.payload, o.alert_id, o.attempts
+""").columns(payload=JSONB)
+
+
+async def claim_due(session: AsyncSession, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
+    """Lease up to `limit` due rows: pending ones whose time has come and `sending` ones whose lease
+    expired (their worker crashed). Concurrent claimers never receive the same row. Oldest first.
+    """
+    params = {"now": now, "limit": limit, "lease": lease.total_seconds()}
+    rows = await session.execute(_CLAIM, params)
+    claimed = [Claimed(**row._mapping) for row in rows]
+    return sorted(claimed, key=lambda item: item.id)
+
+
+async def mark_sent(session: AsyncSession, outbox_id: int, message_id: int | None, now: datetime) -> None:
+    """Record that Telegram accepted the message; call and commit right after its answer."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id)
+        .values(status="sent", sent_at=now, telegram_message_id=message_id, error=None)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    outbox_id: int,
+    error: str,
+    retry_after: timedelta,
+    now: datetime,
+    *,
+    counts: bool = True,
+) -> bool:
+    """Put the row back for another try after `retry_after`; False when its attempts are used up (failed).
+
+    `counts=False` is for flood control (429): waiting is not a failure, so the attempt is given back.
+    """
+    row = await session.get(OutboxMessage, outbox_id, with_for_update=True)
+    if row is None or row.status != "sending":
+        return False
+    if not counts:
+        row.attempts = max(row.attempts - 1, 0)
+    row.error = error[:1000]
+    if counts and row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        return False
+    row.status = "pending"
+    row.next_attempt_at = now + retry_after
+    return True
+
+
+async def mark_failed(session: AsyncSession, outbox_id: int, error: str) -> None:
+    """Give the row up for good (e.g. Telegram refused it as malformed)."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(status="failed", error=error[:1000])
+    )
+
+
+async def mark_user_blocked(session: AsyncSession, user_id: int) -> int:
+    """The user blocked the bot: mark them inactive (fan-out skips them from now on) and fail their waiting
+    rows, including the one being sent. Returns how many rows were failed.
+    """
+    await session.execute(update(User).where(User.id == user_id).values(is_active=False))
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.user_id == user_id, OutboxMessage.status.in_(("pending", "sending")))
+        .values(status="failed", error=BLOCKED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
