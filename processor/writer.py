@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -19,7 +20,7 @@ from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
 from processor.retry import Backoff, is_transient
-from processor.sinks import AfterCommit, CommittedBatch, feed
+from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,7 @@ class BatchWriter:
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted)
         if self._sinks:
-            new = set(result.new_keys or ())
-            fresh = [item for item, row in zip(batch.readings, batch.rows, strict=True) if row[:2] in new]
-            await feed(self._sinks, CommittedBatch(fresh, batch.events))
+            await feed(self._sinks, CommittedBatch(_fresh(batch, result.new_keys or []), batch.events))
 
     async def _write(self, batch: Batch) -> telemetry_store.WriteResult | None:
         backoff = Backoff()
@@ -132,3 +131,15 @@ class BatchWriter:
         connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed():
             connection.terminate()
+
+
+def _fresh(batch: Batch, new_keys: list[tuple[int, datetime]]) -> list[FreshReading]:
+    """The batch's readings that were really inserted; a key repeated within the batch counts once."""
+    new = set(new_keys)
+    fresh = []
+    for item, row in zip(batch.readings, batch.rows, strict=True):
+        key = (row[0], row[1])
+        if key in new:
+            new.discard(key)
+            fresh.append(item)
+    return fresh

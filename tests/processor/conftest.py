@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from core.settings import DatabaseSettings, MqttSettings
 from processor.app import Options, Processor
+from processor.sinks import AfterCommit
 from processor.writer import WriterOptions
 from tests.processor.helpers import ProcessorProcess, eventually, new_uid
 from tests.support.broker import Broker
@@ -37,13 +38,16 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
     """Start an in-process processor (own client id unless given); connected when the call returns."""
     running: list[Running] = []
 
-    async def start(client_id: str | None = None, **writer: float) -> Running:
+    async def start(
+        client_id: str | None = None, sinks: Sequence[AfterCommit] = (), **writer: float
+    ) -> Running:
         processor = Processor(
             DatabaseSettings(DATABASE_URL=database_url),
             MqttSettings(
                 MQTT_HOST=broker.host, MQTT_PORT=broker.port, MQTT_CLIENT_ID=client_id or new_uid("proc")
             ),
             Options(writer=WriterOptions(**writer), counters_interval=1.0),  # type: ignore[arg-type]
+            sinks,
         )
         run = Running(processor)
         running.append(run)
