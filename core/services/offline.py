@@ -49,7 +49,7 @@ WITH gone AS (
     SELECT d.id, d.is_online, d.last_seen, d.offline_notified_at
     FROM devices d JOIN device_configs c ON c.device_id = d.id
     WHERE d.offline_since IS NULL AND d.last_seen IS NOT NULL AND d.paired_at IS NOT NULL
-      AND (NOT d.is_online
+      AND ((NOT d.is_online AND d.last_seen <= CAST(:now AS timestamptz))
            OR d.last_seen <= CAST(:now AS timestamptz)
                              - GREATEST(c.report_interval * CAST(:missed AS int) * interval '1 second',
                                         CAST(:min_silence AS float8) * interval '1 second'))
@@ -76,7 +76,8 @@ RETURNING d.id, back.offline_since, back.offline_notified_at
 # Devices that spoke again (an "online" status, or telemetry whose batch was not fed to us) since they went
 # offline; ingest has already set is_online and last_seen.
 _SPOKE_AGAIN = text("""
-SELECT id FROM devices WHERE offline_since IS NOT NULL AND is_online AND last_seen > offline_since
+SELECT id FROM devices
+WHERE offline_since IS NOT NULL AND is_online AND last_seen > offline_since AND last_seen <= :now
 """)
 
 _NOTED = text("UPDATE devices SET offline_notified_at = :now WHERE id = ANY(CAST(:ids AS int[]))")
@@ -111,7 +112,7 @@ async def sweep_silent_devices(session: AsyncSession, now: datetime) -> list[int
 
 async def sweep_back_online(session: AsyncSession, now: datetime) -> list[int]:
     """Close the offline episodes of devices that ingest has heard from since; their ids."""
-    ids = list(await session.scalars(_SPOKE_AGAIN))
+    ids = list(await session.scalars(_SPOKE_AGAIN, {"now": now}))
     return await mark_back_online(session, ids, now)
 
 

@@ -1,0 +1,130 @@
+"""Offline by Last Will and by silence, back online on the next message, and flap damping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.services import offline
+from core.services.alerting import DeviceReading, evaluate_batch
+from tests.alerting.helpers import Sessions, alerts_of, execute, make_user, outbox_of, pair_device, share
+
+T0 = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+
+
+async def _seen(sessions: Sessions, device: int, at: datetime, online: bool = True) -> None:
+    """What ingest records for a message: last_seen and the online flag (a Last Will sets it false)."""
+    await execute(
+        sessions,
+        "UPDATE devices SET last_seen = :at, is_online = :online WHERE id = :id",
+        at=at,
+        online=online,
+        id=device,
+    )
+
+
+async def _sweep(sessions: Sessions, now: datetime) -> tuple[list[int], list[int]]:
+    async with sessions() as session:
+        gone = await offline.sweep_silent_devices(session, now)
+        back = await offline.sweep_back_online(session, now)
+        await session.commit()
+    return gone, back
+
+
+async def _types(sessions: Sessions, user: int, device: int) -> list[str]:
+    return [a.type for a in await alerts_of(sessions, user, device)]
+
+
+async def test_last_will_makes_the_device_offline_once_and_its_return_online(sessionmaker: Sessions) -> None:
+    owner, viewer = await make_user(sessionmaker), await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner)
+    await share(sessionmaker, viewer, device)
+    await _seen(sessionmaker, device, T0)
+    await _seen(sessionmaker, device, T0 + timedelta(seconds=5), online=False)  # the Last Will arrived
+
+    gone, _ = await _sweep(sessionmaker, T0 + timedelta(seconds=10))
+    assert device in gone
+    gone, _ = await _sweep(sessionmaker, T0 + timedelta(seconds=20))
+    assert device not in gone
+    for user in (owner, viewer):
+        (notice,) = await outbox_of(sessionmaker, user)
+        assert notice.payload["alert_type"] == "device_offline"
+        assert notice.payload["reason"] == "last_will"
+
+    await _seen(sessionmaker, device, T0 + timedelta(minutes=5))  # it reconnected: status "online"
+    _, back = await _sweep(sessionmaker, T0 + timedelta(minutes=5, seconds=3))
+    assert back == [device] or device in back
+    assert await _types(sessionmaker, owner, device) == ["device_offline", "device_online"]
+    online = (await outbox_of(sessionmaker, owner))[-1]
+    assert online.payload["duration_seconds"] == 5 * 60 - 10 + 3
+
+
+async def test_mark_offline_for_a_last_will_is_idempotent(sessionmaker: Sessions) -> None:
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner)
+    await _seen(sessionmaker, device, T0)
+    async with sessionmaker() as session:
+        assert await offline.mark_offline(session, device, T0, offline.LAST_WILL)
+        assert not await offline.mark_offline(session, device, T0 + timedelta(seconds=1), offline.LAST_WILL)
+        await session.commit()
+    assert await _types(sessionmaker, owner, device) == ["device_offline"]
+    async with sessionmaker() as session:
+        assert await offline.mark_online(session, device, T0 + timedelta(minutes=1))
+        assert not await offline.mark_online(session, device, T0 + timedelta(minutes=2))
+        await session.commit()
+    assert await _types(sessionmaker, owner, device) == ["device_offline", "device_online"]
+
+
+async def test_silence_of_three_report_intervals_but_at_least_90_s_means_offline(
+    sessionmaker: Sessions,
+) -> None:
+    owner = await make_user(sessionmaker)
+    every_30 = await pair_device(sessionmaker, owner, report_interval=30)  # offline after 90 s
+    every_60 = await pair_device(sessionmaker, owner, report_interval=60)  # offline after 180 s
+    every_10 = await pair_device(sessionmaker, owner, report_interval=10)  # 30 s, but at least 90 s
+    for device in (every_30, every_60, every_10):
+        await _seen(sessionmaker, device, T0)
+
+    gone, _ = await _sweep(sessionmaker, T0 + timedelta(seconds=89))
+    assert not {every_30, every_60, every_10} & set(gone)
+    gone, _ = await _sweep(sessionmaker, T0 + timedelta(seconds=100))
+    assert {every_30, every_10} <= set(gone) and every_60 not in gone
+    gone, _ = await _sweep(sessionmaker, T0 + timedelta(seconds=180))
+    assert every_60 in gone
+    (notice, *_) = await outbox_of(sessionmaker, owner)
+    assert notice.payload["reason"] == "silence"
+    assert notice.payload["last_seen"] == T0.isoformat()
+
+    # The next telemetry brings it back at once, through the alert feed.
+    async with sessionmaker() as session:
+        at = T0 + timedelta(seconds=200)
+        await evaluate_batch(session, [DeviceReading(every_30, at, {"co2": 600})], at)
+        await session.commit()
+    assert await _types(sessionmaker, owner, every_30) == ["device_offline", "device_online"]
+
+
+async def test_a_flapping_device_notifies_at_most_once_per_30_minutes(sessionmaker: Sessions) -> None:
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner)
+    for minute in range(0, 61, 5):  # drops off at every full 5 minutes, back a minute later, for an hour
+        at = T0 + timedelta(minutes=minute)
+        async with sessionmaker() as session:
+            await offline.mark_offline(session, device, at, offline.LAST_WILL)
+            await offline.mark_online(session, device, at + timedelta(minutes=1))
+            await session.commit()
+    types = await _types(sessionmaker, owner, device)
+    # Offline notices at 0, 30 and 60 minutes, each with its back-online notice; the rest was damped.
+    assert types == ["device_offline", "device_online"] * 3
+    assert len(await outbox_of(sessionmaker, owner)) == 6
+
+
+async def test_night_mode_holds_offline_notices(sessionmaker: Sessions) -> None:
+    owner = await make_user(sessionmaker, timezone="Europe/Moscow")
+    device = await pair_device(sessionmaker, owner, night_mode_start=22, night_mode_end=7)
+    night = datetime(2026, 3, 11, 21, 0, tzinfo=UTC)  # midnight in Moscow
+    async with sessionmaker() as session:
+        await offline.mark_offline(session, device, night, offline.LAST_WILL)
+        await session.commit()
+    assert [(a.type, a.held) for a in await alerts_of(sessionmaker, owner, device)] == [
+        ("device_offline", True)
+    ]
+    assert await outbox_of(sessionmaker, owner) == []
