@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,11 +53,16 @@ class BatchWriter:
         self._partitions = telemetry_store.PartitionCache()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
+        # Full batches waiting for their turn: one transaction stays a few thousand rows even when a
+        # PostgreSQL outage lets hundreds of thousands of readings pile up behind it.
+        self._ready: deque[Batch] = deque()
         self.pending = Batch()
 
     def added(self) -> None:
-        """Called after something went into `pending`: a full batch is written without waiting."""
+        """Called after something went into `pending`: a full batch is queued and written without waiting."""
         if len(self.pending.rows) >= self._options.max_rows:
+            self._ready.append(self.pending)
+            self.pending = Batch()
             self._full.set()
 
     async def run(self) -> None:
@@ -67,11 +73,14 @@ class BatchWriter:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write what is pending now (retrying while PostgreSQL is away), then ack it."""
+        """Write all received so far, batch by batch (retrying while PostgreSQL is away), acking each."""
         async with self._lock:
-            batch, self.pending = self.pending, Batch()
-            if len(batch):
-                await self._commit(batch)
+            if len(self.pending):
+                self._ready.append(self.pending)
+                self.pending = Batch()
+            while self._ready:
+                await self._commit(self._ready[0])
+                self._ready.popleft()
 
     async def close(self) -> None:
         if self._connection is not None:
