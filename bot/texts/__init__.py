@@ -18,7 +18,7 @@ class MissingText(KeyError):
 
 
 class Translator:
-    """Texts of one language: `t("devices-title")`, `t("status-seen", minutes=3)`."""
+    """Texts of one language: `t("devices-title")`, `t("seen-minutes", minutes=3)`."""
 
     def __init__(self, language: str, bundle: FluentBundle) -> None:
         self.language = language

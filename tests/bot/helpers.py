@@ -105,3 +105,23 @@ def _button_for(user: TelegramUser, device_name: str) -> str:
                 if button["text"].endswith(" " + device_name):
                     return str(button["text"])
     raise LookupError(device_name)
+
+
+async def invite(owner: TelegramUser, device_name: str, role_button: str) -> str:
+    """The owner's /share flow up to the invitation; returns the deep-link parameter (inv_<token>)."""
+    owner.send("/share")
+    await owner.next_message()
+    owner.press(device_name)
+    await owner.next_message()
+    await owner.next_answer()
+    owner.press(role_button)
+    invitation = await owner.next_message()
+    await owner.next_answer()
+    link = str(invitation.button("Accept the invitation")["url"])
+    assert link in (invitation.text or "")
+    return link.split("?start=", 1)[1]
+
+
+async def accept(member: TelegramUser, start_parameter: str) -> str:
+    member.send(f"/start {start_parameter}")
+    return (await member.next_message()).text or ""

@@ -1,0 +1,91 @@
+"""Telegram failures: blocked users, flood control, a failing update, stopping and bad configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.bot.helpers import fetch
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.telegram_double import BotApiDouble
+
+
+async def _is_active(engine: AsyncEngine, telegram_id: int) -> bool:
+    rows = await fetch(engine, "SELECT is_active FROM users WHERE telegram_id = :id", id=telegram_id)
+    return bool(rows[0][0])
+
+
+async def _wait_until_inactive(engine: AsyncEngine, telegram_id: int, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while await _is_active(engine, telegram_id):
+        assert time.monotonic() < deadline, "the user was not marked inactive"
+        await asyncio.sleep(0.05)
+
+
+async def test_user_who_blocked_the_bot_is_marked_inactive_until_they_return(
+    tg: BotApiDouble, engine: AsyncEngine
+) -> None:
+    peggy = tg.user("Peggy")
+    peggy.send("/start")
+    await peggy.next_message()
+    tg.block(peggy.id)
+    peggy.send("/help")
+    await _wait_until_inactive(engine, peggy.id)
+    assert [call.error for call in tg.calls_to("sendMessage", peggy.id)][-1] == 403
+
+    tg.unblock(peggy.id)
+    peggy.send("/help")
+    assert "What I can do" in ((await peggy.next_message()).text or "")
+    assert await _is_active(engine, peggy.id)
+
+
+async def test_flood_control_is_waited_out(tg: BotApiDouble) -> None:
+    rupert = tg.user("Rupert")
+    tg.throttle(rupert.id, retry_after=1)
+    rupert.send("/help")
+    reply = await rupert.next_message()
+    assert "What I can do" in (reply.text or "")
+    throttled, delivered = tg.calls_to("sendMessage", rupert.id)
+    assert throttled.error == 429 and delivered.error is None
+    assert delivered.at - throttled.at >= 1.0
+
+
+async def test_a_failed_update_is_reported_and_the_bot_goes_on(tg: BotApiDouble) -> None:
+    sybil = tg.user("Sybil")
+    # Flood control longer than the bot is willing to wait: this update fails.
+    tg.throttle(sybil.id, retry_after=3600)
+    sybil.send("/help")
+    apology = await sybil.next_message()
+    assert apology.text == "Something went wrong on our side. Please try again in a minute."
+    sybil.send("/help")
+    assert "What I can do" in ((await sybil.next_message()).text or "")
+
+
+async def test_sigterm_stops_the_bot_gracefully(database_url: str) -> None:
+    double = BotApiDouble()
+    await double.start()
+    try:
+        process = await start_bot(double, database_url)
+        assert await stop_bot(process) == 0
+    finally:
+        await double.close()
+
+
+async def test_missing_token_stops_the_bot_with_one_clear_line(tmp_path: os.PathLike[str]) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,  # away from any .env
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert stderr.decode().strip() == "configuration error: BOT_TOKEN is required but not set"
