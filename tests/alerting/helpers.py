@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +18,7 @@ from core.services import pairing
 from core.services.alerting import DeviceReading, Outcome, evaluate_batch
 
 Sessions = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 _telegram_ids = itertools.count(int(time.time() * 1000) % 10**9 + 5 * 10**9)
 
 
@@ -88,3 +90,26 @@ async def execute(sessions: Sessions, sql: str, **params: Any) -> None:
     async with sessions() as session:
         await session.execute(text(sql), params)
         await session.commit()
+
+
+async def eventually(check: Callable[[], Awaitable[T]], within: float = 20.0, interval: float = 0.05) -> T:
+    """Poll `check` until it returns something truthy (and return it), or fail after `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            assert result, f"condition not met within {within}s; last result: {result!r}"
+            return result
+        await asyncio.sleep(interval)
+
+
+async def waiting_for_a_row_lock(sessions: Sessions) -> bool:
+    """True once some other session of this database waits for a row lock."""
+    async with sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+        )
+    return bool(waiting)

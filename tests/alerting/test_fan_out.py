@@ -12,12 +12,14 @@ from core.services.alerting import DeviceReading, evaluate_batch
 from tests.alerting.helpers import (
     Sessions,
     alerts_of,
+    eventually,
     execute,
     feed,
     make_user,
     outbox_of,
     pair_device,
     share,
+    waiting_for_a_row_lock,
 )
 
 DAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
@@ -149,3 +151,21 @@ async def test_one_batch_of_many_devices_fires_only_where_the_air_is_bad(session
     assert [a.type for a in await alerts_of(sessionmaker, owner, stuffy)] == ["co2_high"]
     assert await alerts_of(sessionmaker, owner, fresh) == []
     assert await alerts_of(sessionmaker, owner, disabled) == []
+
+
+async def test_two_evaluators_racing_on_one_device_announce_the_episode_once(sessionmaker: Sessions) -> None:
+    """Two processors sharing a subscription may both get a reading of the same device at the same time."""
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner)
+    await feed(sessionmaker, device, DAY, [(0, 1200)])  # pending: the hold time is running
+    at = DAY + timedelta(seconds=61)
+    async with sessionmaker() as first, sessionmaker() as second:
+        # Both load the same stored state before either writes.
+        one = await evaluate_batch(first, [DeviceReading(device, at, {"co2": 1300})], at)
+        racing = asyncio.create_task(evaluate_batch(second, [DeviceReading(device, at, {"co2": 1300})], at))
+        await eventually(lambda: waiting_for_a_row_lock(sessionmaker))  # the second one has read the state
+        await first.commit()
+        other = await asyncio.wait_for(racing, 10)
+        await second.commit()
+    assert (one.transitions, other.transitions) == (1, 0)
+    assert [a.type for a in await alerts_of(sessionmaker, owner, device)] == ["co2_high"]
