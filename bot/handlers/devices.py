@@ -82,14 +82,14 @@ async def ask_label(
     session: AsyncSession,
     user: User,
     t: Translator,
+    bot: Bot,
 ) -> None:
     device = await devices.device_summary(session, user.id, callback_data.device_id, Action.CONFIGURE)
     renaming = callback_data.op == DeviceOp.RENAME
     await state.set_state(DeviceEdit.name if renaming else DeviceEdit.location)
     await state.update_data(device_id=device.id)
     prompt = t("devices-ask-name" if renaming else "devices-ask-location", name=device.name)
-    assert callback.bot is not None
-    await callback.bot.send_message(user.telegram_id, prompt)
+    await bot.send_message(user.telegram_id, prompt)
     await callback.answer()
 
 

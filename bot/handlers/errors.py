@@ -60,7 +60,13 @@ async def blocked(
 
 @router.errors()
 async def unexpected(event: ErrorEvent, *, bot: Bot, catalogue: Catalogue, **data: Any) -> None:
-    logger.error("update failed update_id=%s", event.update.update_id, exc_info=event.exception)
+    sender: TelegramUser | None = data.get("event_from_user")
+    logger.error(
+        "update failed update_id=%s telegram_id=%s",
+        event.update.update_id,
+        sender.id if sender else None,
+        exc_info=event.exception,
+    )
     try:
         await _reply(bot, event.update, _translator(catalogue, data)("error-unexpected"))
     except TelegramAPIError as error:

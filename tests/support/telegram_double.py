@@ -385,15 +385,15 @@ class BotApiDouble:
         return self._new_bot_message("sendMessage", params, {"text": params["text"]})
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        content = _file_bytes(params, "photo")
+        content, _ = _file(params, "photo")
         photo = [{"file_id": f"photo-{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}"}]
         photo[0] |= {"width": 1, "height": 1, "file_size": len(content or b"")}
         return self._new_bot_message("sendPhoto", params, {"photo": photo}, content)
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        content = _file_bytes(params, "document")
+        content, file_name = _file(params, "document")
         document = {"file_id": f"doc-{len(self.calls)}", "file_unique_id": f"d{len(self.calls)}"}
-        document |= {"file_name": params.get("_filename_document", "file"), "file_size": len(content or b"")}
+        document |= {"file_name": file_name or "file", "file_size": len(content or b"")}
         return self._new_bot_message("sendDocument", params, {"document": document}, content)
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -508,14 +508,15 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-def _file_bytes(params: dict[str, Any], key: str) -> bytes | None:
+def _file(params: dict[str, Any], key: str) -> tuple[bytes | None, str | None]:
+    """The uploaded bytes and file name of a file parameter, sent inline or as `attach://<field>`."""
     value = params.get(key)
-    if isinstance(value, bytes):
-        return value
     if isinstance(value, str) and value.startswith("attach://"):
-        attached = params.get(value.removeprefix("attach://"))
-        return attached if isinstance(attached, bytes) else None
-    return None
+        key = value.removeprefix("attach://")
+        value = params.get(key)
+    if isinstance(value, bytes):
+        return value, params.get(f"_filename_{key}")
+    return None, None
 
 
 def _chat_id(params: dict[str, Any]) -> int | None:
