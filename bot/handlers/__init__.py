@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, F
+from aiogram.enums import ChatType
 
 from bot.handlers import devices, errors, fallback, language, pairing, select, sharing, start, status
 
 
 def setup_routers(dispatcher: Dispatcher) -> None:
+    # Readings, members and invitation links are personal: the bot talks in private chats only.
+    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
     dispatcher.include_routers(
         errors.router,
         sharing.router,  # `/start inv_…` before the plain /start

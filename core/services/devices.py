@@ -126,6 +126,7 @@ def _clean_label(text: str) -> str:
 
 
 async def rename(session: AsyncSession, user_id: int, device_id: int, name: str) -> None:
+    """Rename the device for everyone (owner or admin); spaces are tidied, 1 to 64 characters."""
     await authorize(session, user_id, device_id, Action.CONFIGURE)
     await session.execute(update(Device).where(Device.id == device_id).values(name=_clean_label(name)))
     await session.commit()

@@ -88,6 +88,7 @@ class Member:
 
 
 def hash_token(token: str) -> str:
+    """What the database keeps of an invitation token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

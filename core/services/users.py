@@ -65,6 +65,7 @@ def _up_to_date(user: User, profile: Profile) -> bool:
 
 
 async def set_language(session: AsyncSession, user: User, language: str) -> None:
+    """Store the user's choice; only languages the bot has texts for are accepted."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
     user.language = language

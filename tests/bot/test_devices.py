@@ -50,7 +50,7 @@ async def test_status_shows_an_offline_device_plainly_with_local_time(
     status = await bob.next_message()
     local = seen.astimezone(ZoneInfo("Europe/Moscow")).strftime("%H:%M")
     assert status.text is not None
-    assert "⚫ Монитор" in status.text or "⚫ CO2 monitor #1" in status.text
+    assert "⚫ CO2 monitor #1" in status.text
     assert "🟢 CO2 600 ppm" in status.text
     assert f"не в сети · на связи в {local}" in status.text
 
