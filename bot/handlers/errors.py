@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent, Update
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +40,10 @@ REFUSAL_PREFIXES: tuple[tuple[type[Exception], str], ...] = (
 async def refusal(event: ErrorEvent, *, bot: Bot, catalogue: Catalogue, **data: Any) -> None:
     prefix = next(prefix for kind, prefix in REFUSAL_PREFIXES if isinstance(event.exception, kind))
     reason = getattr(event.exception, "reason", "")
+    state: FSMContext | None = data.get("state")
+    if isinstance(event.exception, AccessDenied) and state is not None:
+        # A prompt (rename, location) whose device is no longer the user's would refuse every answer.
+        await state.clear()
     logger.info("refused update_id=%s reason=%s-%s", event.update.update_id, prefix, reason)
     await _reply(bot, event.update, _translator(catalogue, data)(f"{prefix}-{reason}"))
 

@@ -256,3 +256,24 @@ async def test_ownership_cannot_go_to_a_viewer(
     answer = await alice.next_answer()
     assert answer.text == "Ownership can only go to an admin member. Make them an admin first."
     assert await links(engine, device) == {alice.id: "owner", bob.id: "viewer"}
+
+
+async def test_rename_prompt_dies_with_the_access(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    alice, bob, device = await _shared(tg, sessionmaker, engine, "🛠 Admin")
+    await open_card(bob, DEVICE)
+    bob.press("✏️ Rename")
+    await bob.next_message()
+    await bob.next_answer()
+
+    alice.press_raw(f"mbr:revoke:{device}:{await user_id(engine, bob)}")
+    await alice.next_message()
+    await alice.next_answer()
+    await bob.next_message()  # "Your access … was revoked"
+
+    bob.send("Hijacked")
+    assert (await bob.next_message()).text == "⛔ You have no rights for this on that device."
+    bob.send("Hijacked again")
+    assert (await bob.next_message()).text == "I did not understand that. /help lists what I can do."
+    assert await fetch(engine, "SELECT name FROM devices WHERE id = :id", id=device) == [(DEVICE,)]

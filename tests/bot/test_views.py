@@ -1,0 +1,42 @@
+"""Texts built from data: time in the user's zone, readings with their markers (no Telegram needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.texts import Catalogue
+from bot.views.readings import reading_line
+from bot.views.seen import seen_text
+from core.services.readings import Reading
+
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+catalogue = Catalogue()
+
+
+def test_recent_contact_is_counted_in_minutes() -> None:
+    en, ru = catalogue["en"], catalogue["ru"]
+    assert seen_text(en, NOW - timedelta(seconds=20), NOW, "Europe/Moscow") == "seen just now"
+    assert seen_text(en, NOW - timedelta(minutes=2, seconds=59), NOW, "Europe/Moscow") == "seen 2 min ago"
+    assert seen_text(ru, NOW - timedelta(minutes=21), NOW, "Europe/Moscow") == "на связи 21 минуту назад"
+
+
+def test_older_contact_is_shown_in_the_users_own_zone() -> None:
+    en = catalogue["en"]
+    five_hours_ago = NOW - timedelta(hours=5)  # 13:00 UTC
+    assert seen_text(en, five_hours_ago, NOW, "Europe/Moscow") == "seen at 16:00"
+    assert seen_text(en, five_hours_ago, NOW, "Asia/Tokyo") == "seen at 22:00"
+    assert seen_text(en, NOW - timedelta(days=2), NOW, "America/New_York") == "seen on 21.11.2026 13:00"
+    assert seen_text(en, None, NOW, "Europe/Moscow") == "never seen"
+
+
+def test_co2_marker_follows_the_level() -> None:
+    en = catalogue["en"]
+    markers = [reading_line(en, Reading(NOW, co2=ppm)).split()[0] for ppm in (450, 850, 1500, 2500)]
+    assert markers == ["🟢", "🟡", "🟠", "🔴"]
+
+
+def test_missing_metrics_are_left_out() -> None:
+    en = catalogue["en"]
+    assert reading_line(en, Reading(NOW, humidity=40.4, pm25=12.34)) == "💧 40 % · PM2.5 12.3 µg/m³"
+    assert reading_line(en, Reading(NOW)) == "no readings yet"
+    assert reading_line(en, None) == "no readings yet"
