@@ -153,7 +153,7 @@ class Processor:
             raise RuntimeError(f"{crashed[0].get_name()} stopped")
         if consume in done:
             consume.result()  # raises MqttError when the connection broke
-        await self._final_flush()
+        await self._final_flush(client)
 
     async def _consume(self, client: aiomqtt.Client, inbox: mqtt.Inbox) -> None:
         async for first in client.messages:
@@ -161,12 +161,13 @@ class Processor:
             for message in inbox.drain():
                 await self._ingest.handle(message)
 
-    async def _final_flush(self) -> None:
-        """Still connected: write the current batch and send its acks before the graceful disconnect."""
+    async def _final_flush(self, client: aiomqtt.Client) -> None:
+        """Still connected: write the current batch and make sure the broker has its acks, then disconnect."""
         try:
             await asyncio.wait_for(self._writer.flush(), self._options.shutdown_flush_timeout)
-        except TimeoutError:
-            log.warning("last batch not written before shutdown; the broker will redeliver it")
+            await mqtt.barrier(client)
+        except (TimeoutError, aiomqtt.MqttError):
+            log.warning("last batch not written or acked before shutdown; the broker will redeliver it")
         log.info("processor stopping acked=%s", self._ledger.acked)
 
     # ---- database --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ KEEPALIVE = 30
 # At most this many queued messages are taken at once: enough to amortise the per-message wake-up, few
 # enough that acks and flushes still get the event loop in between.
 DRAIN_LIMIT = 2000
+BARRIER_TIMEOUT = 10.0
 
 
 class Inbox(asyncio.Queue[aiomqtt.Message]):
@@ -59,3 +60,17 @@ async def subscribe(client: aiomqtt.Client, settings: MqttSettings) -> list[str]
     filters = topics.server_subscriptions(settings.mqtt_shared_group)
     await client.subscribe([(topic_filter, 1) for topic_filter in filters])
     return filters
+
+
+# Never subscribed by anyone: unsubscribing from it changes nothing and gets an UNSUBACK back.
+_BARRIER_FILTER = "smartair/processor/barrier"
+
+
+async def barrier(client: aiomqtt.Client) -> None:
+    """Return once the broker has handled every packet sent before, our PUBACKs included.
+
+    The broker handles a client's packets in order, so its UNSUBACK proves the acks were processed. Needed
+    before a graceful disconnect: closing a socket that still has unread incoming data (the broker keeps
+    sending) makes Linux reset the connection, and the broker drops the acks still in its receive buffer.
+    """
+    await client.unsubscribe(_BARRIER_FILTER, timeout=BARRIER_TIMEOUT)
