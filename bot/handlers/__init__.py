@@ -5,7 +5,18 @@ from __future__ import annotations
 from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
 
-from bot.handlers import devices, errors, fallback, language, pairing, select, sharing, start, status
+from bot.handlers import (
+    devices,
+    errors,
+    fallback,
+    invitations,
+    language,
+    members,
+    pairing,
+    select,
+    start,
+    status,
+)
 
 
 def setup_routers(dispatcher: Dispatcher) -> None:
@@ -13,10 +24,11 @@ def setup_routers(dispatcher: Dispatcher) -> None:
     dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
     dispatcher.include_routers(
         errors.router,
-        sharing.router,  # `/start inv_…` before the plain /start
+        invitations.router,  # `/start inv_…` before the plain /start
         start.router,
         pairing.router,
         devices.router,
+        members.router,
         select.router,
         status.router,
         language.router,
