@@ -16,6 +16,7 @@ from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.settings import DatabaseSettings, MqttSettings
 from processor import mqtt
 from processor.acks import Acknowledger
+from processor.alerting import AlertFeed, AlertSweep
 from processor.counters import Counters
 from processor.devices import DeviceDirectory
 from processor.ingest import Ingest
@@ -40,6 +41,8 @@ class Options:
     # On SIGTERM, how long the last batch may wait for PostgreSQL before we leave it to redelivery.
     shutdown_flush_timeout: float = 15.0
     reconnect_ceiling: float = 30.0
+    # Offline-by-silence and back-online checks; digests are queued every 60 s by the same task.
+    alert_sweep_interval: float = 5.0
 
 
 class Processor:
@@ -66,7 +69,11 @@ class Processor:
         self._ledger = Ledger(self._acknowledger)
         self._publisher = Publisher()
         self._directory = DeviceDirectory(sessionmaker)
-        self._writer = BatchWriter(self._connect, self._ledger, self.counters, sinks, options.writer)
+        self._alerts = AlertFeed(sessionmaker, self.counters)
+        self._sweep = AlertSweep(sessionmaker, options.alert_sweep_interval)
+        self._writer = BatchWriter(
+            self._connect, self._ledger, self.counters, (self._alerts, *sinks), options.writer
+        )
         self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
         self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
         self._listener = PairingListener(self._connect, self._paired, self._listening)
@@ -85,6 +92,8 @@ class Processor:
                 ("announcer", self._announcer.run()),
                 ("directory", self._directory.run()),
                 ("counters", self._log_counters()),
+                ("alerts", self._alerts.run()),
+                ("alert_sweep", self._sweep.run()),
             )
         ]
         try:

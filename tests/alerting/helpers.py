@@ -30,11 +30,14 @@ async def make_user(sessions: Sessions, **fields: Any) -> int:
         return user.id
 
 
-async def pair_device(sessions: Sessions, owner_id: int, device_type: str = "co2", **config: Any) -> int:
+async def pair_device(
+    sessions: Sessions, owner_id: int, device_type: str = "co2", uid: str | None = None, **config: Any
+) -> int:
     """The device asks for a code and the owner claims it; `config` then edits device_configs."""
     now = datetime.now(UTC)
+    uid = uid or f"alert-{secrets.token_hex(4)}"
     async with sessions() as session:
-        offer = await pairing.offer_code(session, f"alert-{secrets.token_hex(4)}", device_type, "2.0.1", now)
+        offer = await pairing.offer_code(session, uid, device_type, "2.0.1", now)
     assert offer is not None
     async with sessions() as session:
         owner = await session.get_one(User, owner_id)

@@ -1,0 +1,131 @@
+"""Alerts on the ingest side: a sink that feeds committed readings to the engine, and a periodic sweep.
+
+Both only call core.services (the rules live there). Ingest never waits for them: the sink hands readings
+to a worker task, which evaluates whatever has piled up meanwhile in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.models import METRICS
+from core.services import digest, offline
+from core.services.alerting import DeviceReading, evaluate_batch
+from processor.counters import Counters
+from processor.retry import Backoff, is_transient
+from processor.sinks import CommittedBatch, FreshReading
+
+log = logging.getLogger(__name__)
+
+# While PostgreSQL is away readings pile up; beyond this many the oldest go (they would be backlog by then).
+MAX_PENDING = 200_000
+# Digests are queued in transactions of this many users, at most this many rounds a minute.
+_DIGEST_BATCH = 500
+_DIGEST_ROUNDS = 100
+
+
+def _reading(item: FreshReading) -> DeviceReading:
+    values = {metric: getattr(item.reading, metric) for metric in METRICS}
+    return DeviceReading(item.device_id, datetime.fromtimestamp(item.reading.ts, UTC), values)
+
+
+class AlertFeed:
+    """The `AfterCommit` sink of the alert engine; `run` is its worker."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], counters: Counters) -> None:
+        self._sessionmaker = sessionmaker
+        self._counters = counters
+        self._pending: list[DeviceReading] = []
+        self._ready = asyncio.Event()
+
+    async def committed(self, batch: CommittedBatch) -> None:
+        if batch.readings:
+            self._pending.extend(_reading(item) for item in batch.readings)
+            overflow = len(self._pending) - MAX_PENDING
+            if overflow > 0:
+                del self._pending[:overflow]
+                self._counters.add("alert_readings_dropped", overflow)
+            self._ready.set()
+
+    async def run(self) -> None:
+        backoff = Backoff(first=0.5, ceiling=10.0)
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            readings, self._pending = self._pending, []
+            if await _guarded("alert evaluation", functools.partial(self._evaluate, readings)):
+                backoff.reset()
+                continue
+            # PostgreSQL is away: try again later with whatever arrived meanwhile.
+            self._pending[:0] = readings
+            await asyncio.sleep(backoff.next_delay())
+            self._ready.set()
+
+    async def _evaluate(self, readings: list[DeviceReading]) -> None:
+        async with self._sessionmaker() as session:
+            outcome = await evaluate_batch(session, readings, datetime.now(UTC))
+            await session.commit()
+        self._counters.add("alert_transitions", outcome.transitions)
+
+
+class AlertSweep:
+    """Every few seconds: offline by silence or Last Will, back online by status; digests once a minute.
+
+    Safe with several processors: each device's episode is taken by one of them, each digest is once-only.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        interval: float = 5.0,
+        digest_interval: float = 60.0,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._interval = interval
+        self._digest_every = max(1, round(digest_interval / interval))
+
+    async def run(self) -> None:
+        """Forever; the processor cancels it at shutdown (a half-done sweep is rolled back, nothing lost)."""
+        for rounds in itertools.count():
+            await _guarded("presence sweep", self._presence)
+            if rounds % self._digest_every == 0:
+                await _guarded("digest queueing", self._digests)
+            await asyncio.sleep(self._interval)
+
+    async def _presence(self) -> None:
+        async with self._sessionmaker() as session:
+            now = datetime.now(UTC)
+            gone = await offline.sweep_silent_devices(session, now)
+            back = await offline.sweep_back_online(session, now)
+            await session.commit()
+        if gone or back:
+            log.info("presence offline=%s online=%s", len(gone), len(back))
+
+    async def _digests(self) -> None:
+        for _ in range(_DIGEST_ROUNDS):  # a queued user is no longer due, so each round takes new ones
+            async with self._sessionmaker() as session:
+                handled = await digest.queue_due_digests(session, datetime.now(UTC), limit=_DIGEST_BATCH)
+                await session.commit()
+            if handled < _DIGEST_BATCH:
+                return
+
+
+async def _guarded(what: str, work: Callable[[], Awaitable[None]]) -> bool:
+    """Run `work`; False (logged) if PostgreSQL was away. A bug is logged loudly and its input given up,
+    so one bad batch cannot stop alerting for everyone.
+    """
+    try:
+        await work()
+    except Exception as error:
+        if is_transient(error):
+            log.warning("%s postponed error=%r", what, error)
+            return False
+        log.exception("%s failed", what)
+    return True

@@ -1,0 +1,65 @@
+"""End to end: readings and Last Wills over Mosquitto, through `python -m processor`, to outbox rows."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core import topics
+from tests.alerting.helpers import Sessions, eventually, make_user, outbox_of, pair_device, share
+from tests.processor.helpers import ProcessorProcess, Publisher
+from tests.support.broker import Broker
+
+
+@pytest.fixture
+def processor(database_url: str, broker: Broker, tmp_path: Path) -> Iterator[ProcessorProcess]:
+    process = ProcessorProcess(
+        database_url, broker, f"alerts-{secrets.token_hex(3)}", tmp_path / "processor.log"
+    )
+    yield process
+    if process.process is not None and process.process.poll() is None:
+        process.kill()
+
+
+async def test_a_published_crossing_reaches_the_outbox_of_every_subscriber_and_so_do_offline_and_online(
+    processor: ProcessorProcess, broker: Broker, sessionmaker: Sessions
+) -> None:
+    owner, viewer, quiet = [await make_user(sessionmaker) for _ in range(3)]
+    uid = f"e2e-{secrets.token_hex(4)}"
+    device = await pair_device(sessionmaker, owner, uid=uid)
+    await share(sessionmaker, viewer, device)
+    await share(sessionmaker, quiet, device, notifications=False)
+    processor.start()
+    await processor.wait_connected()
+
+    async def notices(user: int, count: int) -> list[str] | None:
+        types = [row.payload["alert_type"] for row in await outbox_of(sessionmaker, user)]
+        return types if len(types) >= count else None
+
+    now = int(time.time())
+    async with Publisher(broker) as mqtt:
+        telemetry = topics.device_topic(uid, "telemetry")
+        # Beyond 1000 ppm for 70 s (held longer than H = 60 s), sent as the device's backlog of two readings.
+        await mqtt.send(telemetry, [{"timestamp": now - 70, "co2": 1500}, {"timestamp": now, "co2": 1600}])
+        for user in (owner, viewer):
+            assert await eventually(lambda user=user: notices(user, 1)) == ["co2_high"]
+        (fired,) = await outbox_of(sessionmaker, owner)
+        assert (fired.payload["value"], fired.payload["threshold"]) == (1600, 1000)
+
+        await mqtt.send(telemetry, {"timestamp": now + 1, "co2": 700})
+        assert await eventually(lambda: notices(owner, 2)) == ["co2_high", "co2_normal"]
+
+        # The broker publishes the device's Last Will; the processor's sweep notices within seconds.
+        await mqtt.send(topics.device_topic(uid, "status"), {"status": "offline"}, retain=True)
+        assert (await eventually(lambda: notices(owner, 3)))[-1] == "device_offline"
+        await mqtt.send(telemetry, {"co2": 650})
+        assert (await eventually(lambda: notices(owner, 4)))[-1] == "device_online"
+        await mqtt.send(topics.device_topic(uid, "status"), {"status": "online"}, retain=True)
+
+    assert await notices(viewer, 4) == ["co2_high", "co2_normal", "device_offline", "device_online"]
+    assert await outbox_of(sessionmaker, quiet) == []
+    assert processor.terminate() == 0
