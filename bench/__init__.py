@@ -1,0 +1,1 @@
+"""Benchmarks that print a figure beside its baseline (SPEC section 9)."""

@@ -1,0 +1,396 @@
+"""Ingest benchmark (SPEC section 9): `python -m bench.ingest [--quick] [--profile FILE]`.
+
+One run, one private Mosquitto and database, 10 000 registered devices, and side by side:
+  (a) what the broker hands a bare subscriber: mosquitto_sub (C) and a do-nothing aiomqtt subscriber;
+  (b) a naive consumer, one INSERT + commit per message;
+  (c) the processor (`python -m processor`, a subprocess), messages/s from Mosquitto into PostgreSQL;
+  (d) publish → committed latency p50/p99 at a fixed offered load (default 10 000 msg/s).
+(a)–(c) drain the same backlog queued in advance for each consumer's persistent session, so no publisher
+competes for the CPU while a consumer is measured; (d) runs publishers and processor together, as in life.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pstats
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import asyncpg
+
+from bench import consumers
+from bench.consumers import Drained
+from bench.environment import ProcessorRun, cpu_seconds, create_fleet_database, machine_busy
+from bench.latency import POLL, LatencyProbe
+from bench.load import JobResult, run_publishers, split_jobs
+from bench.report import Row, print_table
+from bench.sustained import Sustained, sustained
+from tests.support.broker import Broker
+from tests.support.database import drop_database
+
+PREFIX = "bench"
+TARGET_RATE = 30_000
+TARGET_RATIO = 10
+TARGET_P99_MS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    devices: int = 10_000
+    publishers: int = 2
+    qos: int = 1
+    backlog: int = 300_000  # messages queued for each drained consumer
+    baseline_window: float = 15.0
+    naive_window: float = 10.0
+    processor_window: float = 45.0
+    rate: float = 10_000.0
+    duration: float = 30.0
+    probes: int = 25
+
+
+DEFAULT = Plan()
+QUICK = Plan(backlog=60_000, baseline_window=8.0, naive_window=5.0, processor_window=15.0, duration=10.0)
+
+
+@dataclass
+class CpuWatch:
+    """CPU cores used by some processes, and the machine's busy share, between start and `read()`."""
+
+    pids: dict[str, int]
+
+    def __post_init__(self) -> None:
+        self._wall = time.monotonic()
+        self._cpu = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self._machine = machine_busy()
+
+    def read(self) -> dict[str, float]:
+        wall = time.monotonic() - self._wall
+        used = {name: (cpu_seconds(pid) - self._cpu[name]) / wall for name, pid in self.pids.items()}
+        busy, total = machine_busy()
+        used["machine busy %"] = 100 * (busy - self._machine[0]) / max(1.0, total - self._machine[1])
+        return used
+
+
+@dataclass
+class Results:
+    prefill: list[JobResult] | None = None
+    c_sub: Drained | None = None
+    bare: Drained | None = None
+    naive: Drained | None = None
+    processor: Sustained | None = None
+    flat_out: list[JobResult] | None = None
+    processor_cpu: dict[str, float] | None = None
+    live_offered: float = 0.0
+    live_committed: float = 0.0
+    live_cpu: dict[str, float] | None = None
+    live_publishers: list[JobResult] | None = None
+    p50_ms: float = float("nan")
+    p99_ms: float = float("nan")
+    samples: int = 0
+    timeline: list[tuple[float, float, float]] | None = None
+    poll_gaps: list[float] | None = None
+
+
+class IngestBenchmark:
+    def __init__(self, plan: Plan, workdir: Path, profile: Path | None) -> None:
+        self.plan, self.workdir, self.profile = plan, workdir, profile
+        self.broker = Broker(workdir=workdir / "mosquitto")
+        self.results = Results()
+        self.uids = [f"{PREFIX}-{n:05d}" for n in range(1, plan.devices + 1)]
+        self.database_name = ""
+        self.database_url = ""
+        self.device_ids: dict[str, int] = {}
+
+    async def run(self) -> Results:
+        self.broker.start()
+        try:
+            name, url, ids = await create_fleet_database(PREFIX, self.plan.devices)
+            self.database_name, self.database_url, self.device_ids = name, url, ids
+            await self._drained_consumers()
+            await self._live_latency()
+        finally:
+            self.broker.stop()
+            if self.database_name:
+                await drop_database(self.database_name)
+        return self.results
+
+    # ---- (a) (b) (c): drain a queued backlog ---------------------------------------------------------
+
+    async def _drained_consumers(self) -> None:
+        plan, broker = self.plan, self.broker
+        for session in ("bench-c", "bench-aiomqtt", "bench-naive"):
+            await consumers.open_session(broker, session)
+        say(f"queueing {plan.backlog:,} readings for each of the 3 baseline consumers")
+        self.results.prefill = await asyncio.to_thread(
+            run_publishers,
+            split_jobs(
+                self.uids, plan.publishers, broker.host, broker.port, messages=plan.backlog, qos=plan.qos
+            ),
+        )
+        say("(a) mosquitto_sub")
+        self.results.c_sub = await asyncio.to_thread(
+            consumers.drain_with_mosquitto_sub, broker, "bench-c", plan.backlog, plan.baseline_window
+        )
+        say("(a) bare aiomqtt subscriber")
+        self.results.bare = await consumers.drain_with_aiomqtt(
+            broker, "bench-aiomqtt", plan.backlog, plan.baseline_window
+        )
+        say("(b) naive consumer")
+        self.results.naive = await consumers.drain_naively(
+            broker,
+            "bench-naive",
+            database_url=self.database_url,
+            device_ids=self.device_ids,
+            count=plan.backlog,
+            window=plan.naive_window,
+        )
+        for session in ("bench-c", "bench-aiomqtt", "bench-naive"):
+            await consumers.close_session(broker, session)
+        await self._execute("TRUNCATE telemetry, telemetry_hourly")
+        say("(c) processor, publishers flat out")
+        await self._processor_sustained()
+
+    async def _processor_sustained(self) -> None:
+        """Publishers push the backlog flat out while the processor consumes; timed from the first publish
+        to the last row committed. The two halves tell apart "with publishers competing for the CPU" and
+        "draining alone"."""
+        plan, broker = self.plan, self.broker
+        processor = ProcessorRun(
+            self.database_url,
+            broker,
+            self.workdir,
+            client_id="bench-processor-flat-out",
+            profile_to=self.profile,
+        )
+        self._start(processor)
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            watch = CpuWatch({"processor": processor.pid, "mosquitto": self._broker_pid()})
+            jobs = split_jobs(self.uids, plan.publishers, broker.host, broker.port, messages=plan.backlog)
+            publishing = asyncio.ensure_future(
+                asyncio.to_thread(run_publishers, [replace(j, qos=plan.qos) for j in jobs])
+            )
+            samples = await self._count_until(connection, publishing)
+            self.results.processor_cpu = watch.read()
+            self.results.flat_out = await publishing
+        finally:
+            await connection.close()
+            processor.stop()
+        self.results.processor = sustained(samples, self.results.flat_out, plan.backlog)
+
+    async def _count_until(
+        self, connection: asyncpg.Connection, publishing: asyncio.Future[list[JobResult]]
+    ) -> list[tuple[float, int]]:
+        """(time, rows committed) every 0.1 s until the backlog is in or the window after publishing ends."""
+        samples: list[tuple[float, int]] = []
+        published_at = 0.0
+        while True:
+            count = int(await connection.fetchval("SELECT count(*) FROM telemetry"))
+            now = time.monotonic()
+            samples.append((now, count))
+            if publishing.done() and not published_at:
+                published_at = now
+            if count >= self.plan.backlog or (
+                published_at and now - published_at > self.plan.processor_window
+            ):
+                return samples
+            await asyncio.sleep(0.1)
+
+    # ---- (d): live, fixed offered load ---------------------------------------------------------------------
+
+    async def _live_latency(self) -> None:
+        plan = self.plan
+        say(f"(d) latency at {plan.rate:,.0f} msg/s for {plan.duration:.0f} s")
+        processor = ProcessorRun(
+            self.database_url, self.broker, self.workdir, client_id="bench-processor-live"
+        )
+        self._start(processor)
+        step = max(1, len(self.uids) // plan.probes)
+        probe = LatencyProbe(self.database_url, [self.device_ids[uid] for uid in self.uids[::step]])
+        publishing_done = asyncio.Event()
+        watching = asyncio.create_task(probe.run(publishing_done))
+        watch = CpuWatch({"processor": processor.pid, "mosquitto": self._broker_pid()})
+        try:
+            jobs = split_jobs(
+                self.uids,
+                plan.publishers,
+                self.broker.host,
+                self.broker.port,
+                rate=plan.rate,
+                duration=plan.duration,
+            )
+            jobs = [replace(job, qos=plan.qos) for job in jobs]
+            self.results.live_publishers = await asyncio.to_thread(run_publishers, jobs)
+            self.results.live_cpu = watch.read()
+            committed = await self._fetchval(
+                "SELECT count(*) FROM telemetry WHERE ts >= $1", probe.since_datetime()
+            )
+            publishing_done.set()
+            await watching
+        finally:
+            processor.stop()
+        sent = sum(job.sent for job in self.results.live_publishers)
+        committed = await self._fetchval(
+            "SELECT count(*) FROM telemetry WHERE ts >= $1", probe.since_datetime()
+        )
+        self.results.live_offered = sent / plan.duration
+        self.results.live_committed = committed / plan.duration
+        self.results.p50_ms = 1000 * probe.percentile(0.50)
+        self.results.p99_ms = 1000 * probe.percentile(0.99)
+        self.results.samples = len(probe.latencies)
+        self.results.timeline = probe.timeline()
+        self.results.poll_gaps = probe.poll_gaps
+
+    # ---- helpers ------------------------------------------------------------------------------------------
+
+    def _start(self, processor: ProcessorRun) -> None:
+        processor.start()
+        processor.wait_connected()
+
+    def _broker_pid(self) -> int:
+        return self.broker.process.pid if self.broker.process else 0
+
+    async def _execute(self, sql: str) -> None:
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    async def _fetchval(self, sql: str, *args: object) -> int:
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            return int(await connection.fetchval(sql, *args))
+        finally:
+            await connection.close()
+
+
+def say(line: str) -> None:
+    print(f"  … {line}", flush=True)
+
+
+def rows_for(results: Results, plan: Plan) -> list[Row]:
+    prefill = sum(job.sent for job in results.prefill or []) / max(
+        (job.seconds for job in results.prefill or []), default=1.0
+    )
+    naive = results.naive.rate if results.naive else 0.0
+    processor = results.processor.overall if results.processor else 0.0
+    bare = results.bare.rate if results.bare else 0.0
+    return [
+        Row("publishers, flat out (queueing the backlog)", prefill, "msg/s"),
+        Row("(a) broker → mosquitto_sub (C)", results.c_sub.rate if results.c_sub else 0.0, "msg/s"),
+        Row("(a) broker → bare aiomqtt subscriber", bare, "msg/s"),
+        Row("(b) naive consumer, INSERT+commit per msg", naive, "msg/s"),
+        Row(
+            "(c) processor → PostgreSQL, sustained",
+            processor,
+            "msg/s",
+            baseline=("naive", naive),
+            target=f"≥ {TARGET_RATE:,} msg/s and ≥ {TARGET_RATIO}× naive",
+            met=processor >= TARGET_RATE and processor >= TARGET_RATIO * naive,
+        ),
+        Row(
+            "    while the publishers run",
+            results.processor.while_publishing if results.processor else 0.0,
+            "msg/s",
+        ),
+        Row(
+            "    draining alone after they stop",
+            results.processor.after_publishing if results.processor else 0.0,
+            "msg/s",
+        ),
+        Row("    share of the bare aiomqtt ceiling", 100 * processor / bare if bare else 0.0, "%"),
+        Row(f"(d) offered load ({plan.publishers} publisher processes)", results.live_offered, "msg/s"),
+        Row(
+            "(d) committed while publishing",
+            results.live_committed,
+            "msg/s",
+            baseline=("offered", results.live_offered),
+        ),
+        Row("(d) latency publish → committed, p50", results.p50_ms, "ms"),
+        Row(
+            "(d) latency publish → committed, p99",
+            results.p99_ms,
+            "ms",
+            target=f"≤ {TARGET_P99_MS} ms at {plan.rate:,.0f} msg/s",
+            met=results.p99_ms <= TARGET_P99_MS,
+        ),
+    ]
+
+
+def print_cpu(results: Results) -> None:
+    for title, usage in (("(c) drain", results.processor_cpu), ("(d) live", results.live_cpu)):
+        if usage:
+            parts = [f"{name} {value:.2f} cores" for name, value in usage.items() if not name.endswith("%")]
+            print(f"CPU during {title}: {', '.join(parts)}, machine {usage['machine busy %']:.0f} % busy")
+    if results.live_publishers:
+        cores = sum(job.cpu_seconds for job in results.live_publishers) / max(
+            job.seconds for job in results.live_publishers
+        )
+        print(f"CPU during (d) live: publishers {cores:.2f} cores (sharing the machine with all the above)")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def print_profile(path: Path, lines: int = 25) -> None:
+    print(f"\nprocessor profile (cProfile, {path}), top {lines} by own time:")
+    pstats.Stats(str(path)).sort_stats("tottime").print_stats(lines)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a ~30 s run with smaller backlogs")
+    parser.add_argument("--devices", type=int, default=DEFAULT.devices)
+    parser.add_argument("--publishers", type=int, default=DEFAULT.publishers, help="publisher processes")
+    parser.add_argument("--qos", type=int, choices=(0, 1), default=DEFAULT.qos)
+    parser.add_argument("--rate", type=float, default=DEFAULT.rate, help="offered load for the latency run")
+    parser.add_argument("--duration", type=float, help="seconds of the latency run")
+    parser.add_argument("--profile", type=Path, help="run the processor's drain under cProfile, save here")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    plan = QUICK if args.quick else Plan()
+    plan = replace(plan, devices=args.devices, publishers=args.publishers, qos=args.qos, rate=args.rate)
+    if args.duration:
+        plan = replace(plan, duration=args.duration)
+    load = os.getloadavg()
+    print(
+        f"SmartAir ingest benchmark: {plan.devices:,} devices, QoS {plan.qos}, backlog {plan.backlog:,}, "
+        f"{os.cpu_count()} CPUs, load average before start {load[0]:.1f}"
+    )
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="smartair-bench-") as workdir:
+        profile = args.profile.resolve() if args.profile else None
+        results = asyncio.run(IngestBenchmark(plan, Path(workdir), profile).run())
+    print_table(rows_for(results, plan))
+    print_cpu(results)
+    gaps = results.poll_gaps or [0.0]
+    print(
+        f"latency samples: {results.samples} readings of {plan.probes} probe devices, "
+        f"polled every {POLL * 1000:.0f} ms (actual gap median {_ms(statistics.median(gaps))}, "
+        f"worst {_ms(max(gaps))})"
+    )
+    if results.timeline:
+        print(
+            "latency by publish time: "
+            + ", ".join(
+                f"{offset:.0f}s p50 {p50 * 1000:.0f}/max {worst * 1000:.0f} ms"
+                for offset, p50, worst in results.timeline
+            )
+        )
+    print(f"total run time {time.monotonic() - started:.0f} s")
+    if args.profile:
+        print_profile(args.profile)
+
+
+if __name__ == "__main__":
+    main()
