@@ -38,6 +38,7 @@ class DeviceDirectory:
         self._unknown_until: dict[str, float] = {}
         self._window_start = 0.0
         self._window_lookups = 0
+        self._paused_until = 0.0
 
     def get(self, uid: str) -> int | None:
         """The device id of an owned device, from memory only."""
@@ -56,7 +57,10 @@ class DeviceDirectory:
         except Exception as error:
             if not is_transient(error):
                 raise
-            return None  # PostgreSQL is away: the map loaded before is the best knowledge we have
+            # PostgreSQL is away: the map loaded before is the best knowledge we have, and ingest must not
+            # stall on a connection attempt per unknown uid meanwhile.
+            self._paused_until = now + NEGATIVE_TTL
+            return None
         if device_id is None:
             if len(self._unknown_until) >= _MAX_NEGATIVE:
                 self._unknown_until.clear()
@@ -95,6 +99,8 @@ class DeviceDirectory:
                 log.warning("device directory reload failed error=%r", error)
 
     def _may_look_up(self, now: float) -> bool:
+        if now < self._paused_until:
+            return False
         if now - self._window_start >= 1.0:
             self._window_start, self._window_lookups = now, 0
         self._window_lookups += 1
