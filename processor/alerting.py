@@ -84,17 +84,25 @@ class AlertSweep:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
+        connected: Callable[[], bool],
         interval: float = 5.0,
         digest_interval: float = 60.0,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._connected = connected
         self._interval = interval
         self._digest_every = max(1, round(digest_interval / interval))
+        self._listening_since: datetime | None = None
 
     async def run(self) -> None:
         """Forever; the processor cancels it at shutdown (a half-done sweep is rolled back, nothing lost)."""
         for rounds in itertools.count():
-            await _guarded("presence sweep", self._presence)
+            # Silence means something only while we listen: not while the broker is away, nor right after.
+            if not self._connected():
+                self._listening_since = None
+            else:
+                self._listening_since = self._listening_since or datetime.now(UTC)
+                await _guarded("presence sweep", self._presence)
             if rounds % self._digest_every == 0:
                 await _guarded("digest queueing", self._digests)
             await asyncio.sleep(self._interval)
@@ -102,7 +110,7 @@ class AlertSweep:
     async def _presence(self) -> None:
         async with self._sessionmaker() as session:
             now = datetime.now(UTC)
-            gone = await offline.sweep_silent_devices(session, now)
+            gone = await offline.sweep_silent_devices(session, now, self._listening_since)
             back = await offline.sweep_back_online(session, now)
             await session.commit()
         if gone or back:

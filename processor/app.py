@@ -70,7 +70,7 @@ class Processor:
         self._publisher = Publisher()
         self._directory = DeviceDirectory(sessionmaker)
         self._alerts = AlertFeed(sessionmaker, self.counters)
-        self._sweep = AlertSweep(sessionmaker, options.alert_sweep_interval)
+        self._sweep = AlertSweep(sessionmaker, lambda: self.connected, options.alert_sweep_interval)
         self._writer = BatchWriter(
             self._connect, self._ledger, self.counters, (self._alerts, *sinks), options.writer
         )

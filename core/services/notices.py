@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
@@ -74,7 +74,8 @@ async def subscribers(
         .join(Device, Device.id == UserDevice.device_id)
         .outerjoin(DeviceConfig, DeviceConfig.device_id == UserDevice.device_id)
         .where(
-            UserDevice.device_id.in_(sorted(set(device_ids))),
+            # One array parameter, not one per device: a mass outage may name tens of thousands.
+            UserDevice.device_id == any_(bindparam("device_ids", sorted(set(device_ids)), ARRAY(Integer))),
             UserDevice.notifications,
             or_(UserDevice.muted_until.is_(None), UserDevice.muted_until <= now),
             User.is_active,

@@ -42,17 +42,20 @@ RETURNING d.id, old.last_seen, old.offline_notified_at
 """)
 
 # One statement for the whole fleet. A device counts as gone when ingest recorded it offline (its Last Will
-# or an "offline" status) or when it has been silent for 3 report intervals, at least 90 s. Rows that ingest
-# is writing right now are skipped: a message is arriving for them, they are not silent.
+# or an "offline" status) or when it has been silent for 3 report intervals, at least 90 s, while we were
+# listening (after a processor restart, silence is judged only once the window has passed: the broker is
+# still handing over what the devices sent meanwhile). Rows that ingest is writing right now are skipped: a
+# message is arriving for them, they are not silent.
 _SWEEP = text("""
 WITH gone AS (
     SELECT d.id, d.is_online, d.last_seen, d.offline_notified_at
     FROM devices d JOIN device_configs c ON c.device_id = d.id
     WHERE d.offline_since IS NULL AND d.last_seen IS NOT NULL AND d.paired_at IS NOT NULL
       AND ((NOT d.is_online AND d.last_seen <= CAST(:now AS timestamptz))
-           OR d.last_seen <= CAST(:now AS timestamptz)
-                             - GREATEST(c.report_interval * CAST(:missed AS int) * interval '1 second',
-                                        CAST(:min_silence AS float8) * interval '1 second'))
+           OR GREATEST(d.last_seen, COALESCE(CAST(:listening_since AS timestamptz), '-infinity'))
+              <= CAST(:now AS timestamptz)
+                 - GREATEST(c.report_interval * CAST(:missed AS int) * interval '1 second',
+                            CAST(:min_silence AS float8) * interval '1 second'))
     ORDER BY d.id
     FOR UPDATE OF d SKIP LOCKED
 )
@@ -95,12 +98,20 @@ async def mark_offline(session: AsyncSession, device_id: int, now: datetime, rea
     return True
 
 
-async def sweep_silent_devices(session: AsyncSession, now: datetime) -> list[int]:
+async def sweep_silent_devices(
+    session: AsyncSession, now: datetime, listening_since: datetime | None = None
+) -> list[int]:
     """Open offline episodes for every device gone silent or recorded offline by ingest; their ids.
 
+    `listening_since`: since when the caller's ingest has been receiving; silence before it proves nothing.
     One query for the fleet; safe to run from several processes at once (each device is taken by one).
     """
-    params = {"now": now, "missed": MISSED_REPORTS, "min_silence": MIN_SILENCE.total_seconds()}
+    params = {
+        "now": now,
+        "listening_since": listening_since,
+        "missed": MISSED_REPORTS,
+        "min_silence": MIN_SILENCE.total_seconds(),
+    }
     rows = (await session.execute(_SWEEP, params)).all()
     gone = [
         _WentOffline(row.id, SILENCE if row.is_online else LAST_WILL, row.last_seen, row.offline_notified_at)

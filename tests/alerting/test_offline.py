@@ -128,3 +128,17 @@ async def test_night_mode_holds_offline_notices(sessionmaker: Sessions) -> None:
         ("device_offline", True)
     ]
     assert await outbox_of(sessionmaker, owner) == []
+
+
+async def test_silence_is_judged_only_after_listening_for_the_whole_window(sessionmaker: Sessions) -> None:
+    """After a processor restart, the broker is still handing over what devices sent meanwhile."""
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner, report_interval=30)
+    await _seen(sessionmaker, device, T0)
+    restarted = T0 + timedelta(minutes=10)
+    async with sessionmaker() as session:
+        early = await offline.sweep_silent_devices(session, restarted + timedelta(seconds=60), restarted)
+        late = await offline.sweep_silent_devices(session, restarted + timedelta(seconds=90), restarted)
+        await session.commit()
+    assert device not in early
+    assert device in late
