@@ -79,6 +79,7 @@ class DeviceDirectory:
             rows = await session.execute(_owned())
             self._owned = {row[0]: row[1] for row in rows}
         self._unknown_until.clear()
+        self._paused_until = 0.0
         log.info("device directory loaded owned=%s", len(self._owned))
 
     async def refresh(self, uid: str) -> None:
