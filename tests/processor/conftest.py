@@ -39,12 +39,18 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
     running: list[Running] = []
 
     async def start(
-        client_id: str | None = None, sinks: Sequence[AfterCommit] = (), **writer: float
+        client_id: str | None = None,
+        sinks: Sequence[AfterCommit] = (),
+        shared_group: str = "",
+        **writer: float,
     ) -> Running:
         processor = Processor(
             DatabaseSettings(DATABASE_URL=database_url),
             MqttSettings(
-                MQTT_HOST=broker.host, MQTT_PORT=broker.port, MQTT_CLIENT_ID=client_id or new_uid("proc")
+                MQTT_HOST=broker.host,
+                MQTT_PORT=broker.port,
+                MQTT_CLIENT_ID=client_id or new_uid("proc"),
+                MQTT_SHARED_GROUP=shared_group,
             ),
             Options(writer=WriterOptions(**writer), counters_interval=1.0),  # type: ignore[arg-type]
             sinks,

@@ -75,3 +75,22 @@ async def _rows_when(url: str, device_id: int, count: int):
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_two_processors_in_a_shared_group_split_the_stream_and_store_each_reading_once(
+    start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    group = new_uid("group")
+    first, second = await start_processor(shared_group=group), await start_processor(shared_group=group)
+    start = int(time.time()) - 1000
+    async with Publisher(broker) as device:
+        for i in range(200):
+            await device.send(topics.device_topic(uid, "telemetry"), {"timestamp": start + i, "co2": 500 + i})
+
+    rows = await eventually(lambda: _rows_when(database_url, device_id, 200))
+    assert [row["co2"] for row in rows] == [500 + i for i in range(200)]
+    shares = [first.counters.get("readings", 0), second.counters.get("readings", 0)]
+    assert sum(shares) == 200
+    assert min(shares) > 0
