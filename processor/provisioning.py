@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import payloads, topics
@@ -66,6 +67,7 @@ class Provisioning:
 
     async def _answer(self, uid: str, request: payloads.ProvisionRequest) -> None:
         backoff = Backoff(ceiling=10.0)
+        races = 0
         while True:
             try:
                 async with self._sessionmaker() as session:
@@ -73,6 +75,11 @@ class Provisioning:
                         session, uid, request.device_type, request.firmware_version, datetime.now(UTC)
                     )
                 break
+            except IntegrityError:
+                # Another processor created the same new device at the same moment; the next try finds it.
+                races += 1
+                if races > 2:
+                    raise
             except Exception as error:
                 if not is_transient(error):
                     raise
