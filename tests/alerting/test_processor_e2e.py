@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from core import topics
 from tests.alerting.helpers import Sessions, eventually, make_user, outbox_of, pair_device, share
@@ -62,4 +63,49 @@ async def test_a_published_crossing_reaches_the_outbox_of_every_subscriber_and_s
 
     assert await notices(viewer, 4) == ["co2_high", "co2_normal", "device_offline", "device_online"]
     assert await outbox_of(sessionmaker, quiet) == []
+    assert processor.terminate() == 0
+
+
+async def _co2_state_is(sessions: Sessions, device: int, expected: str) -> bool:
+    async with sessions() as session:
+        state = await session.scalar(
+            text(
+                "SELECT s.state FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id "
+                "WHERE r.device_id = :device AND r.metric = 'co2' AND r.direction = 'above'"
+            ),
+            {"device": device},
+        )
+    return state == expected
+
+
+async def test_processor_killed_mid_alert_neither_repeats_nor_loses_it(
+    processor: ProcessorProcess, broker: Broker, sessionmaker: Sessions
+) -> None:
+    owner = await make_user(sessionmaker)
+    uid = f"e2e-{secrets.token_hex(4)}"
+    device = await pair_device(sessionmaker, owner, uid=uid)
+    telemetry = topics.device_topic(uid, "telemetry")
+    now = int(time.time())
+
+    async def types() -> list[str]:
+        return [row.payload["alert_type"] for row in await outbox_of(sessionmaker, owner)]
+
+    async def restart() -> None:
+        processor.kill()
+        processor.start()
+        await processor.wait_connected()
+
+    processor.start()
+    await processor.wait_connected()
+    async with Publisher(broker) as mqtt:
+        await mqtt.send(telemetry, {"timestamp": now - 100, "co2": 1500})  # the hold time starts
+        await eventually(lambda: _co2_state_is(sessionmaker, device, "pending"))
+        await restart()
+        await mqtt.send(telemetry, {"timestamp": now - 30, "co2": 1500})  # 70 s beyond: fires
+        await eventually(lambda: _co2_state_is(sessionmaker, device, "firing"))
+        await restart()
+        await mqtt.send(telemetry, {"timestamp": now - 20, "co2": 1700})  # still firing: nothing new
+        await mqtt.send(telemetry, {"timestamp": now - 10, "co2": 700})  # recovers
+        await eventually(lambda: _co2_state_is(sessionmaker, device, "ok"))
+    assert await types() == ["co2_high", "co2_normal"]
     assert processor.terminate() == 0
