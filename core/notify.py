@@ -11,6 +11,8 @@ DEVICE_PAIRED = "device_paired"
 CONFIG_CHANGED = "config_changed"
 # payload: command id. A command is waiting to be published.
 COMMAND_QUEUED = "command_queued"
+# payload: device id. A device confirmed a config or answered a command (recorded by the processor).
+DEVICE_EVENT = "device_event"
 # payload: outbox id. Something waits in notification_outbox for the bot.
 OUTBOX = "outbox"
 

@@ -18,6 +18,8 @@ from processor import mqtt
 from processor.acks import Acknowledger
 from processor.alerting import AlertFeed, AlertSweep
 from processor.counters import Counters
+from processor.desired_state import Reconciler
+from processor.device_events import DeviceEvents
 from processor.devices import DeviceDirectory
 from processor.ingest import Ingest
 from processor.ledger import Ledger
@@ -70,9 +72,15 @@ class Processor:
         self._publisher = Publisher()
         self._directory = DeviceDirectory(sessionmaker)
         self._alerts = AlertFeed(sessionmaker, self.counters)
+        self._device_events = DeviceEvents(sessionmaker, self.counters)
+        self._desired_state = Reconciler(sessionmaker, self._publisher, self._connect, self.counters)
         self._sweep = AlertSweep(sessionmaker, lambda: self.connected, options.alert_sweep_interval)
         self._writer = BatchWriter(
-            self._connect, self._ledger, self.counters, (self._alerts, *sinks), options.writer
+            self._connect,
+            self._ledger,
+            self.counters,
+            (self._alerts, self._device_events, *sinks),
+            options.writer,
         )
         self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
         self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
@@ -94,6 +102,8 @@ class Processor:
                 ("counters", self._log_counters()),
                 ("alerts", self._alerts.run()),
                 ("alert_sweep", self._sweep.run()),
+                ("device_events", self._device_events.run()),
+                ("desired_state", self._desired_state.run()),
             )
         ]
         try:

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "pairing_attempts",
     "invitations",
     "notification_outbox",
+    "live_watchers",
 }
 
 

@@ -326,6 +326,20 @@ def upgrade() -> None:
     )
     op.create_index('ix_user_devices_device_id', 'user_devices', ['device_id'], unique=False)
     op.create_index('uq_user_devices_one_owner', 'user_devices', ['device_id'], unique=True, postgresql_where=sa.text("role = 'owner'"))
+    op.create_table('live_watchers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('device_id', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_live_watchers_device_id_devices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_live_watchers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_watchers')),
+    sa.UniqueConstraint('user_id', 'device_id', name=op.f('uq_live_watchers_user_id'))
+    )
+    op.create_index('ix_live_watchers_device_id_expires_at', 'live_watchers', ['device_id', 'expires_at'], unique=False)
+    op.create_index(op.f('ix_live_watchers_session_id'), 'live_watchers', ['session_id'], unique=False)
     op.create_table('notification_outbox',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -367,6 +381,9 @@ def downgrade() -> None:
     op.drop_table('notification_outbox')
     op.drop_index('uq_user_devices_one_owner', table_name='user_devices', postgresql_where=sa.text("role = 'owner'"))
     op.drop_index('ix_user_devices_device_id', table_name='user_devices')
+    op.drop_index(op.f('ix_live_watchers_session_id'), table_name='live_watchers')
+    op.drop_index('ix_live_watchers_device_id_expires_at', table_name='live_watchers')
+    op.drop_table('live_watchers')
     op.drop_table('user_devices')
     op.drop_index('ix_pairing_codes_device_id', table_name='pairing_codes')
     op.drop_table('pairing_codes')

@@ -4,6 +4,7 @@ from core.models.alert import Alert, AlertRule, AlertState
 from core.models.base import Base
 from core.models.device import ROLES, Device, DeviceConfig, DeviceType, UserDevice
 from core.models.firmware import DeviceCommand, Firmware
+from core.models.live import LiveWatcher
 from core.models.outbox import OutboxMessage
 from core.models.pairing import Invitation, PairingAttempt, PairingCode
 from core.models.telemetry import METRICS, Telemetry, TelemetryHourly
@@ -22,6 +23,7 @@ __all__ = [
     "DeviceType",
     "Firmware",
     "Invitation",
+    "LiveWatcher",
     "OutboxMessage",
     "PairingAttempt",
     "PairingCode",

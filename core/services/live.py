@@ -1,0 +1,118 @@
+"""Live views (/live, /watch): who watches which device, and the one fast-reporting request they share.
+
+The reference count is the set of unexpired `live_watchers` rows of a device, kept in PostgreSQL so it
+holds across bot replicas and restarts. The first watcher asks the device (command `live`) to report every
+`FAST_INTERVAL` s until the latest watcher's end; the last one to stop asks it to go back (duration 0).
+A watcher that vanishes without stopping (a crashed bot) just expires: the device ends live mode by itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import LiveWatcher
+from core.services import commands
+from core.services.access import Action
+from core.services.devices import authorize
+
+LIVE_DURATION = timedelta(minutes=10)
+FAST_INTERVAL = 5
+# A running request that covers the new watcher's end but for this much is left as it is: two people
+# opening /live a few seconds apart share one command.
+EXTEND_SLACK = timedelta(seconds=60)
+# pg_advisory_xact_lock(class, device id): watchers of one device are counted one transaction at a time.
+_LOCK_CLASS = 0x4C1E
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    id: str
+    device_ids: tuple[int, ...]
+    expires_at: datetime
+
+
+async def start(session: AsyncSession, user_id: int, device_ids: Iterable[int], now: datetime) -> LiveSession:
+    """Start watching `device_ids` (any member may); replaces the user's previous live view. Commits."""
+    wanted = tuple(sorted(set(device_ids)))
+    for device_id in wanted:
+        await authorize(session, user_id, device_id, Action.VIEW)
+    previous = await _user_devices(session, user_id)
+    await _lock(session, set(previous) | set(wanted))
+    await session.execute(delete(LiveWatcher).where(LiveWatcher.user_id == user_id))
+    live = LiveSession(str(uuid.uuid4()), wanted, now + LIVE_DURATION)
+    for device_id in wanted:
+        running_until = await _watched_until(session, device_id, now)
+        session.add(
+            LiveWatcher(session_id=live.id, user_id=user_id, device_id=device_id, expires_at=live.expires_at)
+        )
+        if running_until is None or running_until < live.expires_at - EXTEND_SLACK:
+            await _ask_fast(session, device_id, user_id, live.expires_at - now)
+    for device_id in set(previous) - set(wanted):
+        await _slow_down_if_unwatched(session, device_id, user_id, now)
+    await session.commit()
+    return live
+
+
+async def stop(session: AsyncSession, user_id: int, now: datetime, session_id: str | None = None) -> bool:
+    """End the user's live view (only `session_id`'s, if given); False if there was none. Commits."""
+    query = select(LiveWatcher.device_id).where(LiveWatcher.user_id == user_id, LiveWatcher.expires_at > now)
+    if session_id is not None:
+        query = query.where(LiveWatcher.session_id == session_id)
+    watched = sorted(set(await session.scalars(query)))
+    await _lock(session, watched)
+    removal = delete(LiveWatcher).where(LiveWatcher.user_id == user_id)
+    if session_id is not None:
+        removal = removal.where(LiveWatcher.session_id == session_id)
+    await session.execute(removal)
+    for device_id in watched:
+        await _slow_down_if_unwatched(session, device_id, user_id, now)
+    await session.commit()
+    return bool(watched)
+
+
+async def watching(session: AsyncSession, session_id: str, now: datetime) -> list[int]:
+    """The devices a live view still shows; empty once it was stopped, replaced or expired."""
+    rows = await session.scalars(
+        select(LiveWatcher.device_id).where(
+            LiveWatcher.session_id == session_id, LiveWatcher.expires_at > now
+        )
+    )
+    return sorted(rows)
+
+
+async def _user_devices(session: AsyncSession, user_id: int) -> list[int]:
+    return list(await session.scalars(select(LiveWatcher.device_id).where(LiveWatcher.user_id == user_id)))
+
+
+async def _lock(session: AsyncSession, device_ids: Iterable[int]) -> None:
+    for device_id in sorted(device_ids):  # always in the same order: two sessions cannot deadlock
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, :device)"), {"kind": _LOCK_CLASS, "device": device_id}
+        )
+
+
+async def _watched_until(session: AsyncSession, device_id: int, now: datetime) -> datetime | None:
+    """Until when the device already reports fast for others (the latest unexpired watcher's end)."""
+    result: datetime | None = await session.scalar(
+        select(func.max(LiveWatcher.expires_at)).where(
+            LiveWatcher.device_id == device_id, LiveWatcher.expires_at > now
+        )
+    )
+    return result
+
+
+async def _ask_fast(session: AsyncSession, device_id: int, user_id: int, duration: timedelta) -> None:
+    args = {"interval": FAST_INTERVAL, "duration": int(duration.total_seconds())}
+    await commands.queue(session, device_id, commands.CommandName.LIVE, args, requested_by=user_id)
+
+
+async def _slow_down_if_unwatched(session: AsyncSession, device_id: int, user_id: int, now: datetime) -> None:
+    if await _watched_until(session, device_id, now) is None:
+        args = {"interval": FAST_INTERVAL, "duration": 0}
+        await commands.queue(session, device_id, commands.CommandName.LIVE, args, requested_by=user_id)

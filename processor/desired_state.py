@@ -1,0 +1,143 @@
+"""Desired state → broker: configs retained on devices/{uid}/config, commands on devices/{uid}/commands.
+
+A round publishes everything not yet published, so it is correct whenever it runs: at start, on NOTIFY
+(CONFIG_CHANGED, COMMAND_QUEUED, DEVICE_PAIRED), after the LISTEN connection comes back (NOTIFYs sent
+meanwhile are lost), and every `SWEEP_INTERVAL` as a safety net. A change made while the processor was down
+is therefore published when it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import asyncpg
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import notify, topics
+from core.services import commands, settings
+from processor.counters import Counters
+from processor.publisher import Publisher
+from processor.retry import Backoff, is_transient
+
+log = logging.getLogger(__name__)
+
+CHANNELS = (notify.CONFIG_CHANGED, notify.COMMAND_QUEUED, notify.DEVICE_PAIRED)
+SWEEP_INTERVAL = 60.0
+LISTEN_KEEPALIVE = 10.0
+
+
+class Reconciler:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        connect: Callable[[], Awaitable[asyncpg.Connection]],
+        counters: Counters,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._publisher = publisher
+        self._connect = connect
+        self._counters = counters
+        self._wanted = asyncio.Event()
+        self._wanted.set()  # the first round runs at start
+
+    def trigger(self) -> None:
+        self._wanted.set()
+
+    async def run(self) -> None:
+        """The publishing rounds; the LISTEN connection runs beside them."""
+        listener = asyncio.create_task(self._listen_forever(), name="desired_state_listen")
+        try:
+            await self._rounds()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _rounds(self) -> None:
+        backoff = Backoff(first=0.5, ceiling=10.0)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wanted.wait(), SWEEP_INTERVAL)
+            self._wanted.clear()
+            try:
+                await self._publish_commands()
+                await self._publish_configs()
+                await self._publish_commands()  # those queued while configs waited for the broker
+                backoff.reset()
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("desired state waits for the database error=%r", error)
+                await asyncio.sleep(backoff.next_delay())
+                self._wanted.set()
+
+    async def _publish_configs(self) -> None:
+        async with self._sessionmaker() as session:
+            pending = await settings.unpublished_configs(session)
+        for config in pending:
+            topic = topics.device_topic(config.uid, topics.CONFIG)
+            await self._publisher.publish(topic, orjson.dumps(config.payload), retain=True)
+            async with self._sessionmaker() as session:
+                await settings.mark_published(session, config.device_id, config.version)
+            self._counters.add("configs_published")
+            log.info("config published uid=%s version=%s", config.uid, config.version)
+
+    async def _publish_commands(self) -> None:
+        async with self._sessionmaker() as session:
+            due = await commands.claim_due(session, datetime.now(UTC))
+        for command in due:
+            # Past its freshness the command is not worth sending any more (see core.services.commands).
+            left = (command.created_at + commands.COMMAND_TTL - datetime.now(UTC)).total_seconds()
+            topic = topics.device_topic(command.uid, topics.COMMANDS)
+            try:
+                await asyncio.wait_for(
+                    self._publisher.publish(topic, orjson.dumps(command.payload()), retain=False),
+                    max(left, 0.1),
+                )
+            except TimeoutError:
+                self._counters.add("commands_expired")
+                log.warning("command not sent in time uid=%s id=%s", command.uid, command.id)
+                continue
+            self._counters.add("commands_published")
+            log.info("command published uid=%s id=%s command=%s", command.uid, command.id, command.command)
+
+    # ---- LISTEN ----------------------------------------------------------------------------------------
+
+    async def _listen_forever(self) -> None:
+        backoff = Backoff(ceiling=5.0)
+        while True:
+            try:
+                await self._listen(backoff)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                delay = backoff.next_delay()
+                log.warning("desired state listen lost, reconnecting delay=%.1f error=%r", delay, error)
+                await asyncio.sleep(delay)
+
+    async def _listen(self, backoff: Backoff) -> None:
+        connection = await self._connect()
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            for channel in CHANNELS:
+                await connection.add_listener(channel, self._notified)
+            self.trigger()  # whatever was NOTIFYed while we were not listening
+            backoff.reset()
+            while not lost.is_set():
+                try:
+                    await asyncio.wait_for(lost.wait(), LISTEN_KEEPALIVE)
+                except TimeoutError:
+                    await connection.fetchval("SELECT 1", timeout=LISTEN_KEEPALIVE)
+            raise ConnectionResetError("LISTEN connection terminated")
+        finally:
+            connection.terminate()
+
+    def _notified(self, _connection: object, _pid: int, _channel: str, _payload: str) -> None:
+        self.trigger()
