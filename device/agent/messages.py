@@ -34,8 +34,8 @@ class ProvisioningResponse(BaseModel):
 
 
 def live_duration(command: Command, default: float = 600.0, longest: float = 3600.0) -> float:
-    """Seconds of fast reporting a `live` command asks for, within sane bounds."""
+    """Seconds of fast reporting a `live` command asks for, within sane bounds; 0 ends live mode now."""
     value = command.args.get("duration", default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
         return default
     return float(min(value, longest))
