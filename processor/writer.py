@@ -25,7 +25,9 @@ from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
 log = logging.getLogger(__name__)
 
-# A programming or data error is tried a few times (it may be a race), then its batch is given up, loudly.
+# An error that waiting will not cure (a schema missing, a bug) is tried a few times, then stops the
+# processor: nothing of the batch is acked, so the broker keeps it for the fixed processor. Dropping the
+# batch instead would lose acknowledged data; validation makes a single poisonous reading implausible.
 _ATTEMPTS_ON_HARD_ERROR = 3
 
 
@@ -93,14 +95,12 @@ class BatchWriter:
             ticket.done = True
         self._ledger.release()
         self._counters.add("batches")
-        if result is None:
-            return
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted)
         if self._sinks:
             await feed(self._sinks, CommittedBatch(_fresh(batch, result.new_keys or []), batch.events))
 
-    async def _write(self, batch: Batch) -> telemetry_store.WriteResult | None:
+    async def _write(self, batch: Batch) -> telemetry_store.WriteResult:
         backoff = Backoff()
         hard_errors = 0
         while True:
@@ -118,10 +118,10 @@ class BatchWriter:
                 if not is_transient(error):
                     hard_errors += 1
                     if hard_errors >= _ATTEMPTS_ON_HARD_ERROR:
-                        log.exception("batch given up rows=%s messages=%s", len(batch.rows), len(batch))
-                        self._counters.add("dropped", len(batch.rows))
-                        self._counters.add("dropped_write_failed", len(batch.rows))
-                        return None
+                        log.exception(
+                            "batch cannot be written rows=%s messages=%s", len(batch.rows), len(batch)
+                        )
+                        raise
                 delay = backoff.next_delay()
                 self._counters.add("flush_retries")
                 log.warning(

@@ -191,3 +191,34 @@ async def test_database_loss_during_ingest_waits_and_loses_nothing(
     assert processor.process is not None and processor.process.poll() is None  # it waited, it did not die
     assert processor.terminate() == 0
     assert processor.counters()["flush_retries"] > 0
+
+
+async def test_a_database_error_waiting_cannot_cure_stops_the_processor_without_losing_messages(
+    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    processor = processor_process(new_uid("proc"))
+    processor.start()
+    await processor.wait_connected()
+    admin = await asyncpg.connect(database_url)
+    try:
+        # A broken deployment, as the processor sees it: a table it writes to is missing.
+        await admin.execute("ALTER TABLE telemetry_hourly RENAME TO telemetry_hourly_away")
+        try:
+            count, first_ts = 50, int(time.time()) - 100
+            await publish_stream(broker, uid, first_ts, count)
+            assert processor.process is not None
+            exit_code = await asyncio.to_thread(processor.process.wait, 60)
+        finally:
+            await admin.execute("ALTER TABLE telemetry_hourly_away RENAME TO telemetry_hourly")
+    finally:
+        await admin.close()
+    assert exit_code != 0
+    assert "batch cannot be written" in processor.log_text()
+    assert await stored(database_url, device_id) == 0
+
+    processor.start()  # the operator fixed the schema: what the broker kept is stored now
+    await processor.wait_connected()
+    await assert_all_stored_once(database_url, device_id, first_ts, count)
+    assert processor.terminate() == 0
