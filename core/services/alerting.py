@@ -119,9 +119,10 @@ async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading
         return Outcome()
     _run(watched, readings, now)
     landed = await _persist(session, [item for item in watched if item.changed])
-    fired = [
-        (item, transition) for item in watched if item.rule_id in landed for transition in item.transitions
-    ]
+    fired = sorted(
+        ((item, transition) for item in watched if item.rule_id in landed for transition in item.transitions),
+        key=lambda pair: pair[1].at,  # a user's alert history reads in the order things happened
+    )
     result = await notices.fan_out(session, [_notice(item.device_id, tr) for item, tr in fired], now)
     return Outcome(transitions=len(fired), fan_out=result)
 
