@@ -47,7 +47,7 @@ class Claimed:
 _CLAIM = text("""
 WITH due AS (
     SELECT o.id FROM notification_outbox o
-    WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= :now
+    WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= :now AND o.attempts < :max_attempts
     ORDER BY o.next_attempt_at, o.id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -61,11 +61,22 @@ RETURNING o.id, o.user_id, u.telegram_id, u.language, u.timezone, o.kind, o.payl
 """).columns(payload=JSONB)
 
 
+# A row whose every lease ran out is one that kills its worker (or never gets an answer): stop handing it out.
+_GIVE_UP = text("""
+UPDATE notification_outbox SET status = 'failed', error = :error
+WHERE status = 'sending' AND next_attempt_at <= :now AND attempts >= :max_attempts
+""")
+
+
 async def claim_due(session: AsyncSession, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
     """Lease up to `limit` due rows: pending ones whose time has come and `sending` ones whose lease
     expired (their worker crashed). Concurrent claimers never receive the same row. Oldest first.
+    A row leased MAX_ATTEMPTS times without an outcome is failed instead of handed out again.
     """
-    params = {"now": now, "limit": limit, "lease": lease.total_seconds()}
+    await session.execute(
+        _GIVE_UP, {"now": now, "max_attempts": MAX_ATTEMPTS, "error": "lease expired on every attempt"}
+    )
+    params = {"now": now, "limit": limit, "lease": lease.total_seconds(), "max_attempts": MAX_ATTEMPTS}
     rows = await session.execute(_CLAIM, params)
     claimed = [Claimed(**row._mapping) for row in rows]
     return sorted(claimed, key=lambda item: item.id)

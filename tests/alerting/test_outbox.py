@@ -131,3 +131,16 @@ async def test_a_user_who_blocked_the_bot_is_inactive_and_their_rows_fail(sessio
         )
         assert set(statuses) == {"failed"}
         assert (await session.get_one(User, blocker)).is_active is False
+
+
+async def test_a_row_that_outlives_every_lease_is_given_up(sessionmaker: Sessions) -> None:
+    """A message that crashes its worker each time must not crash the bot forever."""
+    user = await make_user(sessionmaker)
+    start = T0 + timedelta(days=3)
+    (row_id,) = await _queue(sessionmaker, user, 1, due=start)
+    now = start
+    for _ in range(outbox.MAX_ATTEMPTS):
+        assert [c.id for c in await _claim(sessionmaker, now)] == [row_id]
+        now += LEASE
+    assert await _claim(sessionmaker, now) == []
+    assert (await _row(sessionmaker, row_id)).status == "failed"
