@@ -67,26 +67,35 @@ class Ingest:
         self, kind: str, device_id: int, uid: str, payload: bytes, ticket: Ticket, *, retained: bool
     ) -> None:
         now = time.time()
-        batch = self._writer.pending
         if kind == topics.TELEMETRY:
-            parsed = payloads.parse_telemetry(payload, uid, now)
-            for reason in parsed.rejected:
-                self._counters.drop(reason, uid, topics.device_topic(uid, kind), payload)
-            if not parsed.readings:
-                ticket.done = True
-                self._ledger.release()
-                return
-            self._counters.add("readings", len(parsed.readings))
-            batch.add_readings(device_id, uid, parsed.readings, now, ticket)
+            self._telemetry(device_id, uid, payload, ticket, now, retained=retained)
         elif kind == topics.STATUS:
             status = payloads.parse_status(payload, uid)
             self._counters.add("statuses")
             # A retained status replayed on (re)subscribe is old news: it says nothing about "last seen".
-            batch.add_status(device_id, status, None if retained else now, ticket)
+            self._writer.pending.add_status(device_id, status, None if retained else now, ticket)
         else:
             event = payloads.parse_event(payload, uid)
             self._counters.add("events")
-            batch.add_event(device_id, uid, event, now, ticket)
+            self._writer.pending.add_event(device_id, uid, event, now, ticket)
+
+    def _telemetry(
+        self, device_id: int, uid: str, payload: bytes, ticket: Ticket, now: float, *, retained: bool
+    ) -> None:
+        if retained:
+            # The broker replays a retained reading on every (re)subscribe; it came in live when published.
+            # Without a timestamp it would be stored again as a reading "now" each time.
+            self._counters.add("retained_telemetry_ignored")
+            self._done(ticket)
+            return
+        parsed = payloads.parse_telemetry(payload, uid, now)
+        for reason in parsed.rejected:
+            self._counters.drop(reason, uid, topics.device_topic(uid, topics.TELEMETRY), payload)
+        if not parsed.readings:
+            self._done(ticket)
+            return
+        self._counters.add("readings", len(parsed.readings))
+        self._writer.pending.add_readings(device_id, uid, parsed.readings, now, ticket)
 
     def _provision(self, uid: str, topic: str, payload: bytes, ticket: Ticket) -> None:
         try:
@@ -99,5 +108,9 @@ class Ingest:
 
     def _drop(self, ticket: Ticket, reason: str, uid: str, topic: str, payload: bytes) -> None:
         self._counters.drop(reason, uid, topic, payload)
+        self._done(ticket)
+
+    def _done(self, ticket: Ticket) -> None:
+        """Nothing to store for this message: it may be acked as soon as the messages before it are."""
         ticket.done = True
         self._ledger.release()

@@ -94,3 +94,26 @@ async def test_two_processors_in_a_shared_group_split_the_stream_and_store_each_
     shares = [first.counters.get("readings", 0), second.counters.get("readings", 0)]
     assert sum(shares) == 200
     assert min(shares) > 0
+
+
+async def test_retained_telemetry_replayed_on_subscribe_is_not_stored_again(
+    start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    await start_processor()
+    async with Publisher(broker) as device:
+        # A device that (wrongly) retains its telemetry, without a timestamp.
+        await device.send(topics.device_topic(uid, "telemetry"), {"co2": 444}, retain=True)
+    await eventually(lambda: _rows_when(database_url, device_id, 1))
+
+    late = await start_processor()  # a new subscription: the broker replays the retained reading to it
+
+    async def replay_seen() -> bool:
+        return late.counters.get("retained_telemetry_ignored", 0) >= 1
+
+    await eventually(replay_seen)
+    await late.stop()
+    assert len(await telemetry_rows(database_url, device_id)) == 1
+    async with Publisher(broker) as device:  # an empty retained message clears it for the tests after us
+        await device.send(topics.device_topic(uid, "telemetry"), b"", retain=True)
