@@ -2,6 +2,13 @@
 
 Runs in the caller's transaction and never commits: alert rows, outbox rows and the NOTIFY become visible
 together when the caller commits, or not at all.
+
+Outbox payload of kind "alert" (times are ISO 8601 UTC; the bot renders them in the user's zone):
+always alert_id, alert_type, device_id, device_name, value, threshold, critical, at;
+threshold alerts (co2_high, co2_critical, humidity_low, co2_normal, …) add metric, direction, since (when the
+value went beyond the threshold; for a recovery, when the alert fired), peak, recovered, and for a recovery
+duration_seconds; device_offline adds reason ("last_will" | "silence") and last_seen; device_online adds
+offline_since and duration_seconds. Kind "digest" is described in core.services.digest.
 """
 
 from __future__ import annotations
