@@ -1,5 +1,8 @@
 """The morning digest: what happened overnight on a user's devices, queued once per user and local day.
 
+Outbox payload of kind "digest": date (the user's local date), night_start, night_end, all_good (nothing
+worth a line), devices: [{device_id, device_name, co2_threshold, co2_avg, co2_max, minutes_above_threshold,
+held_alerts: [{alert_type, value, threshold, at}], offline_periods: [{start, end or null}]}].
 Runs in the caller's transaction and never commits.
 """
 
