@@ -26,7 +26,7 @@ from processor.ledger import Ledger
 from processor.listener import PairingListener
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import AfterCommit
 from processor.writer import BatchWriter, WriterOptions
 
@@ -209,7 +209,7 @@ class Processor:
             try:
                 await self._directory.reload()
                 return True
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 delay = backoff.next_delay()

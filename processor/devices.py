@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import Device, UserDevice
-from processor.retry import is_transient
+from processor.retry import DATABASE_ERRORS, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class DeviceDirectory:
             return None
         try:
             device_id = await self._look_up(uid)
-        except Exception as error:
+        except DATABASE_ERRORS as error:
             if not is_transient(error):
                 raise
             # PostgreSQL is away: the map loaded before is the best knowledge we have, and ingest must not
@@ -94,7 +94,7 @@ class DeviceDirectory:
             await asyncio.sleep(RELOAD_INTERVAL)
             try:
                 await self.reload()
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 log.warning("device directory reload failed error=%r", error)

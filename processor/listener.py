@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from core import notify
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class PairingListener:
         while True:
             try:
                 await self._listen(backoff)
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 delay = backoff.next_delay()

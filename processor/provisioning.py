@@ -19,7 +19,7 @@ from processor.counters import Counters
 from processor.devices import DeviceDirectory
 from processor.ledger import Ledger, Ticket
 from processor.publisher import Publisher
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Provisioning:
                 races += 1
                 if races > 2:
                     raise
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 log.warning("provision waits for the database uid=%s error=%r", uid, error)
@@ -117,7 +117,7 @@ class PairingAnnouncer:
             try:
                 await self._announce_all()
                 backoff.reset()
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 log.warning("pairing announcements wait for the database error=%r", error)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import asyncpg
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+# Everything a database call can raise; what to catch around one, then sort with is_transient().
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    SQLAlchemyError,
+)
 
 _TRANSIENT: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, unreachable

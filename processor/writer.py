@@ -20,7 +20,7 @@ from core import telemetry_store
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class BatchWriter:
                     self._partitions,
                     want_new_keys=bool(self._sinks),
                 )
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 await self._discard_connection()
                 if not is_transient(error):
                     hard_errors += 1
