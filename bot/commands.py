@@ -8,7 +8,20 @@ from aiogram.types import BotCommand
 from bot.texts import FALLBACK, Catalogue, Translator
 
 # Features built later append their commands here, in menu order.
-COMMANDS = ["start", "help", "add", "devices", "select", "status", "share", "language"]
+COMMANDS = [
+    "start",
+    "help",
+    "add",
+    "devices",
+    "select",
+    "status",
+    "live",
+    "watch",
+    "stop",
+    "settings",
+    "share",
+    "language",
+]
 
 
 def menu(t: Translator) -> list[BotCommand]:

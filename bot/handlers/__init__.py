@@ -6,14 +6,17 @@ from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
 
 from bot.handlers import (
+    device_commands,
     devices,
     errors,
     fallback,
     invitations,
     language,
+    live,
     members,
     pairing,
     select,
+    settings,
     start,
     status,
 )
@@ -32,6 +35,9 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         select.router,
         status.router,
         language.router,
+        settings.router,
+        device_commands.router,
+        live.router,
         # New features go above this line: fallback answers whatever nobody else took.
         fallback.router,
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import DeviceAction, DeviceOp, MemberList, SelectDevice, ShareDevice
+from bot.callback_data.control import DeviceCommandAction
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT
 from core.services.access import Action, can
+from core.services.commands import CommandName
 from core.services.devices import DeviceSummary
 
 
-def _button(text: str, data: DeviceAction | SelectDevice | ShareDevice | MemberList) -> InlineKeyboardButton:
+def _button(
+    text: str, data: DeviceAction | SelectDevice | ShareDevice | MemberList | DeviceCommandAction
+) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
@@ -32,6 +36,18 @@ def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
                 _button(t("devices-button-rename"), DeviceAction(op=DeviceOp.RENAME, device_id=device.id)),
                 _button(
                     t("devices-button-location"), DeviceAction(op=DeviceOp.LOCATION, device_id=device.id)
+                ),
+            ]
+        )
+        rows.append(
+            [
+                _button(
+                    t("devices-button-restart"),
+                    DeviceCommandAction(command=CommandName.RESTART, device_id=device.id),
+                ),
+                _button(
+                    t("devices-button-ping"),
+                    DeviceCommandAction(command=CommandName.PING, device_id=device.id),
                 ),
             ]
         )

@@ -1,0 +1,85 @@
+## Device control: /settings, restart and ping from the device card, /live, /watch, /stop.
+
+command-live = Live readings of the current device
+command-watch = Live readings of all my devices
+command-stop = Stop live readings
+command-settings = Device settings
+
+settings-no-device = Choose a device first with /select.
+settings-refused-role = ⛔ Only the owner or an admin can change this device's settings.
+settings-overview =
+    ⚙️ Settings of { $name }
+    Report interval: { $interval }
+    Alerts: { $alerts }
+    Night mode: { $night }
+    Your time zone: { $timezone }
+    { $sync }
+settings-sync-applied = ✅ The device runs these settings.
+settings-sync-waiting = ⏳ Waiting for the device to apply the latest change.
+settings-minutes = { $minutes } min
+settings-seconds = { $seconds } s
+settings-night-hours = { $start }:00–{ $end }:00
+settings-rule-above = { $metric } above { $threshold } (clears below { $clear })
+settings-rule-below = { $metric } below { $threshold } (clears above { $clear })
+settings-levels-title = 📏 Alert levels of { $name }. Press a threshold or a clear level to change it:
+settings-no-rules = No alert rules.
+settings-interval-title = ⏱ How often should the device report? Now: { $interval }.
+settings-night-title = 🌙 Night mode holds alerts during these hours (your time zone, { $timezone }) and sums them up in the morning. Now: { $night }.
+settings-timezone-title = 🕒 Your time zone, used for night mode and times: { $timezone }.
+
+settings-button-interval = ⏱ Report interval
+settings-button-alerts-on = 🔔 Turn alerts on
+settings-button-alerts-off = 🔕 Turn alerts off
+settings-button-levels = 📏 Alert levels
+settings-button-night = 🌙 Night mode
+settings-button-night-off = Turn night mode off
+settings-button-timezone = 🕒 Time zone
+settings-button-type = ⌨️ Type a value
+settings-button-clear = clears at { $value }
+settings-button-open = « Settings
+
+settings-ask-interval = Send the report interval in seconds, from { $low } to { $high }.
+settings-ask-night = Send night hours as START-END, for example 22-7. Send "off" to turn night mode off.
+settings-ask-timezone = Send your time zone as an IANA name, for example Europe/Moscow or Asia/Almaty.
+settings-ask-threshold = { $rule }
+    Send the new threshold, from { $low } to { $high }.
+settings-ask-clear = { $rule }
+    Send the new clear level, from { $low } to { $high }.
+settings-try-again = { $reason } Send another value, or a command to cancel.
+
+settings-refused-not-a-number = ⚠️ That is not a number. Send digits only, like 60 or 27.5.
+settings-refused-interval-range = ⚠️ The report interval must be a whole number of seconds from { $low } to { $high }.
+settings-refused-level-range = ⚠️ The level must be between { $low } and { $high }.
+settings-refused-clear-below = ⚠️ The clear level must be below the threshold ({ $threshold }), or the alert would flap.
+settings-refused-clear-above = ⚠️ The clear level must be above the threshold ({ $threshold }), or the alert would flap.
+settings-refused-threshold-critical = ⚠️ The threshold must stay below the critical level ({ $critical }).
+settings-refused-night-hours = ⚠️ Night hours are two different hours from 0 to 23, like 22-7.
+settings-refused-timezone = ⚠️ I do not know that time zone. Use an IANA name like Europe/Moscow.
+settings-refused-no-rule = ⚠️ This alert rule no longer exists. Open /settings again.
+
+settings-saved = ✅ Saved.
+settings-sent = ⏳ Sent to { $name } — waiting for the device…
+settings-applied = ✅ Applied: { $name } confirmed the new settings.
+settings-not-confirmed = ⌛ { $name } has not confirmed yet. It gets the new settings as soon as it is back online.
+settings-timezone-saved = ✅ Time zone: { $timezone }.
+
+devices-button-restart = 🔄 Restart
+devices-button-ping = 📶 Ping
+device-command-name-restart = Restart
+device-command-name-ping = Ping
+device-command-name-live = Live
+device-command-sent = ⏳ { $command } sent to { $name } — waiting for an answer…
+device-command-pong = ✅ { $name } answered the ping in { $seconds } s.
+device-command-restarting = ✅ { $name } is restarting.
+device-command-failed = ❌ { $name } could not do it: { $error }
+device-command-no-answer = ⌛ No answer from { $name } within { $seconds } s. Is it online?
+
+live-title = 🔴 Live readings
+live-ended-title = ⏹ Live readings ended
+live-device = { $dot } { $name } · { $time }
+    { $reading }
+live-footer = Updates every few seconds until { $until }. /stop ends it.
+live-no-device = Choose a device first with /select.
+live-no-devices = You have no devices yet. Pair one with /add CODE.
+live-stopped = ⏹ Live readings stopped.
+live-nothing-to-stop = Nothing to stop: no live readings are running.

@@ -1,0 +1,69 @@
+"""The /settings screens' texts: the overview, the alert levels, the prompts."""
+
+from __future__ import annotations
+
+from bot.texts import Translator
+from core.services.settings import DeviceSettings, RuleSetting
+
+UNITS = {"co2": " ppm", "temperature": " °C", "humidity": " %", "pm25": " µg/m³", "voc": ""}
+METRIC_NAMES = {"co2": "CO2", "temperature": "🌡", "humidity": "💧", "pm25": "PM2.5", "voc": "VOC"}
+
+
+def number(value: float) -> str:
+    """1000.0 → "1000", 27.5 → "27.5": levels are shown as people type them."""
+    return f"{value:g}"
+
+
+def interval_text(t: Translator, seconds: int) -> str:
+    if seconds % 60 == 0:
+        return t("settings-minutes", minutes=str(seconds // 60))
+    return t("settings-seconds", seconds=str(seconds))
+
+
+def night_text(t: Translator, night: tuple[int, int] | None) -> str:
+    if night is None:
+        return t("state-off")
+    return t("settings-night-hours", start=f"{night[0]:02d}", end=f"{night[1]:02d}")
+
+
+def rule_text(t: Translator, rule: RuleSetting) -> str:
+    key = "settings-rule-above" if rule.direction == "above" else "settings-rule-below"
+    unit = UNITS.get(rule.metric, "")
+    return t(
+        key,
+        metric=METRIC_NAMES.get(rule.metric, rule.metric),
+        threshold=number(rule.threshold) + unit,
+        clear=number(rule.clear_level) + unit,
+    )
+
+
+def overview(t: Translator, settings: DeviceSettings, timezone: str) -> str:
+    sync = (
+        t("settings-sync-applied")
+        if settings.applied_version >= settings.version
+        else t("settings-sync-waiting")
+    )
+    return t(
+        "settings-overview",
+        name=settings.name,
+        interval=interval_text(t, settings.report_interval),
+        alerts=t("state-on") if settings.alerts_enabled else t("state-off"),
+        night=night_text(t, settings.night_mode),
+        timezone=timezone,
+        sync=sync,
+    )
+
+
+def levels(t: Translator, settings: DeviceSettings) -> str:
+    lines = [rule_text(t, rule) for rule in settings.rules] or [t("settings-no-rules")]
+    return "\n".join([t("settings-levels-title", name=settings.name), *lines])
+
+
+def level_prompt(t: Translator, rule: RuleSetting, clear: bool, low: float, high: float) -> str:
+    unit = UNITS.get(rule.metric, "")
+    return t(
+        "settings-ask-clear" if clear else "settings-ask-threshold",
+        rule=rule_text(t, rule),
+        low=number(low) + unit,
+        high=number(high) + unit,
+    )

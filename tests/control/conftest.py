@@ -1,0 +1,61 @@
+"""Device control end to end: the real bot, processor and agent (`python -m ...`), Mosquitto, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.control.helpers import Agents
+from tests.processor.helpers import ProcessorProcess, new_uid
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.broker import Broker
+from tests.support.telegram_double import BotApiDouble
+
+
+@pytest.fixture(scope="session")
+async def telegram_double() -> AsyncIterator[BotApiDouble]:
+    double = BotApiDouble()
+    await double.start()
+    yield double
+    await double.close()
+
+
+@pytest.fixture(scope="session")
+async def bot_process(
+    telegram_double: BotApiDouble, database_url: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await start_bot(telegram_double, database_url)
+    yield process
+    await stop_bot(process)
+
+
+@pytest.fixture
+def tg(telegram_double: BotApiDouble, bot_process: asyncio.subprocess.Process) -> BotApiDouble:
+    assert bot_process.returncode is None, "the bot died"
+    return telegram_double
+
+
+@pytest.fixture
+async def processor(database_url: str, broker: Broker, tmp_path: Path) -> AsyncIterator[ProcessorProcess]:
+    """`python -m processor`, connected; stopped (or killed) after the test."""
+    process = ProcessorProcess(database_url, broker, new_uid("proc"), tmp_path / "processor.log")
+    process.start()
+    await process.wait_connected()
+    yield process
+    if process.process is not None and process.process.poll() is None:
+        with contextlib.suppress(Exception):
+            process.terminate(timeout=20)
+    if process.process is not None and process.process.poll() is None:
+        process.kill()
+
+
+@pytest.fixture
+def agents(broker: Broker, tmp_path: Path) -> Iterator[Agents]:
+    """Starts `python -m device` agents; any still running after the test are killed."""
+    made = Agents(broker, tmp_path)
+    yield made
+    made.kill_all()

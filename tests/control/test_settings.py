@@ -1,0 +1,117 @@
+"""/settings: a change made in the chat reaches the device, which confirms it; refusals are explained."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.callback_data.control import SettingsAction, SettingsOp
+from tests.bot.helpers import accept, fetch, invite, pair
+from tests.control.helpers import Agents, config_row, paired_agent, until_text, wait_output
+from tests.processor.helpers import ProcessorProcess
+from tests.support.telegram_double import BotApiDouble
+
+
+async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(
+    tg: BotApiDouble,
+    processor: ProcessorProcess,
+    agents: Agents,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    owner = tg.user("Olga")
+    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner.send("/settings")
+    overview = await owner.next_message()
+    assert "Report interval: 30 s" in (overview.text or "")
+    assert "The device runs these settings" in (overview.text or "")
+    owner.press("⏱ Report interval")
+    await owner.next_message()
+    owner.press("10 s")
+
+    sent = await until_text(owner, "waiting for the device")
+    applied = await until_text(owner, "Applied", within=30)
+    assert applied.message_id == sent.message_id  # the same message, edited
+    config = await config_row(engine, agent.device_id)
+    assert config["interval"] == 10
+    assert config["applied"] == config["version"] == config["published"]
+    await wait_output(agent.running, f"config applied version={config['version']} interval=10")
+
+
+async def test_a_change_made_while_the_processor_is_down_arrives_when_it_starts(
+    tg: BotApiDouble,
+    processor: ProcessorProcess,
+    agents: Agents,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    owner = tg.user("Pavel")
+    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    assert processor.terminate() == 0
+    owner.send("/settings")
+    await owner.next_message()
+    owner.press("🔕 Turn alerts off")
+    await until_text(owner, "waiting for the device")
+    before = await config_row(engine, agent.device_id)
+    assert before["published"] < before["version"]  # nobody could publish it yet
+
+    processor.start()
+    await until_text(owner, "Applied", within=45)
+    after = await config_row(engine, agent.device_id)
+    assert after["applied"] == after["version"] == before["version"]
+    await wait_output(agent.running, f"config applied version={before['version']}")
+
+
+async def test_a_viewer_cannot_change_settings(
+    tg: BotApiDouble, sessionmaker: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    owner, viewer = tg.user("Vera"), tg.user("Ivan")
+    device = await pair(owner, sessionmaker, engine)
+    name = (await fetch(engine, "SELECT name FROM devices WHERE id = :id", id=device))[0][0]
+    await accept(viewer, await invite(owner, name, "👁 Viewer"))
+    before = await config_row(engine, device)
+
+    viewer.send("/settings")
+    refusal = await viewer.next_message()
+    assert "Only the owner or an admin" in (refusal.text or "")
+    # A modified client sends the button anyway: refused, nothing changes, nothing is published.
+    viewer.press_raw(SettingsAction(op=SettingsOp.INTERVAL_SET, device_id=device, value=10).pack())
+    answer = await viewer.next_answer()
+    assert answer.show_alert and "no rights" in (answer.text or "")
+    assert await config_row(engine, device) == before
+
+
+async def test_typed_values_are_validated_with_a_clear_message(
+    tg: BotApiDouble, sessionmaker: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    owner = tg.user("Nina")
+    device = await pair(owner, sessionmaker, engine)
+    owner.send("/settings")
+    await owner.next_message()
+    owner.press("⏱ Report interval")
+    await owner.next_message()
+    owner.press("⌨️ Type a value")
+    assert "from 5 to 3600" in ((await until_text(owner, "Send the report interval")).text or "")
+    owner.send("ten")
+    assert "That is not a number" in ((await owner.next_message()).text or "")
+    owner.send("2")
+    assert "from 5 to 3600" in ((await owner.next_message()).text or "")
+    owner.send("45")
+    await until_text(owner, "waiting for the device")
+    assert (await config_row(engine, device))["interval"] == 45
+
+    owner.send("/settings")
+    await until_text(owner, "Settings of")
+    owner.press("📏 Alert levels")
+    await until_text(owner, "CO2 above 1000 ppm (clears below 900 ppm)")
+    owner.press("clears at 900")
+    await until_text(owner, "Send the new clear level")
+    owner.send("1200")
+    assert "must be below the threshold (1000)" in ((await owner.next_message()).text or "")
+    owner.send("850")
+    await until_text(owner, "Saved")
+    rules = await fetch(
+        engine,
+        "SELECT threshold, clear_level FROM alert_rules WHERE device_id = :id AND metric = 'co2'",
+        id=device,
+    )
+    assert rules == [(1000.0, 850.0)]
