@@ -14,6 +14,7 @@ from bot.commands import set_commands
 from bot.handlers import setup_routers
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
+from bot.rendering import Renderer
 from bot.texts import Catalogue
 from core.db import make_engine, make_sessionmaker
 from core.settings import DatabaseSettings, GeneralSettings, TelegramSettings, load
@@ -29,7 +30,12 @@ async def run(telegram: TelegramSettings, database: DatabaseSettings, general: G
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()
-    dispatcher = Dispatcher(storage=MemoryStorage(), catalogue=catalogue, sessionmaker=sessionmaker)
+    # Charts and reports are drawn in worker processes, started now rather than on the first request.
+    renderer = Renderer()
+    dispatcher = Dispatcher(
+        storage=MemoryStorage(), catalogue=catalogue, sessionmaker=sessionmaker, renderer=renderer
+    )
+    dispatcher.startup.register(renderer.start)
     setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
     setup_routers(dispatcher)
     dispatcher.startup.register(set_commands)
@@ -37,6 +43,7 @@ async def run(telegram: TelegramSettings, database: DatabaseSettings, general: G
         # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling.
         await dispatcher.start_polling(create_bot(telegram))
     finally:
+        renderer.close()
         await engine.dispose()
 
 

@@ -15,6 +15,8 @@ COMMANDS = [
     "devices",
     "select",
     "status",
+    "history",
+    "export",
     "live",
     "watch",
     "stop",

@@ -1,0 +1,1 @@
+"""The outbox delivery worker: notices written by the processor (and the digest job) reach Telegram."""

@@ -1,0 +1,295 @@
+"""The delivery worker: claims due outbox rows, sends them within Telegram's limits, records the outcome.
+
+Never twice: a row is ours only while its lease runs (core.services.outbox). A send starts only while enough
+of the lease is left for the request to finish (`send_budget`), and `sent` is committed right after Telegram
+accepts. Rows we could not start in time are handed back, never sent late. What remains is the crash window
+between Telegram's answer and that commit (see core.services.outbox for why it is accepted).
+
+Outcomes: accepted → sent; 429 → back to pending after retry_after, the chat (or everything) paused, the
+attempt not counted; 403 → the user is inactive and their rows fail, others carry on; 400 → failed (the
+message itself is wrong, retrying cannot help); network, timeout, 5xx → retried with bounded backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.limiter import SendLimiter
+from bot.delivery.render import render
+from bot.delivery.settings import DeliverySettings
+from bot.texts import Catalogue
+from bot.views.notices import UnreadableNotice
+from core.services import outbox
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (OperationalError, InterfaceError, DBAPIError, OSError)
+MAX_BACKOFF = 300.0
+# Two chats answering 429 within this many seconds: the limit is the bot's, not one chat's.
+FLOOD_WINDOW = 1.0
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8 … s, at most 5 min, with jitter so many failed rows do not come back in one burst."""
+    seconds = min(MAX_BACKOFF, 2.0 ** max(attempts, 1))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter, not security
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        catalogue: Catalogue,
+        settings: DeliverySettings,
+        limiter: SendLimiter | None = None,
+    ) -> None:
+        self._bot = bot
+        self._sessions = sessionmaker
+        self._catalogue = catalogue
+        self._settings = settings
+        self._limiter = limiter or SendLimiter()
+        self.wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._room = asyncio.Event()
+        # Rows claimed and not yet settled -> the monotonic moment after which a send must not start.
+        self._deadlines: dict[int, float] = {}
+        self._sending: set[int] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._queued: Counter[int] = Counter()  # rows waiting per chat, to stay inside the lease
+        self._last_flood: tuple[int, float] = (0, 0.0)
+        self._loop: asyncio.Task[None] | None = None
+
+    # ---- the loop ----------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Claim and deliver until `stop()`."""
+        failures = 0
+        while not self._stop.is_set():
+            room = self._settings.max_in_flight - len(self._deadlines)
+            if room <= 0:
+                await self._wait_for(self._room, seconds=self._settings.poll_seconds)
+                continue
+            self.wake.clear()
+            try:
+                claimed = await self._claim(min(room, self._settings.batch))
+            except DATABASE_ERRORS as error:
+                failures += 1
+                pause = min(30.0, 2.0**failures)
+                logger.warning("outbox claim failed error=%s retry_in=%s", type(error).__name__, pause)
+                await self._wait_for(self._stop, seconds=pause)
+                continue
+            failures = 0
+            for row in claimed:
+                self._start(row)
+            if len(claimed) < min(room, self._settings.batch):
+                await self._wait_for(self.wake, seconds=self._settings.poll_seconds)
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self.run(), name="outbox_deliver")
+
+    async def stop(self) -> None:
+        """Stop claiming, let sends under way finish, hand back the rows not started (no lease wait)."""
+        self._stop.set()
+        if self._loop is not None:
+            await asyncio.wait({self._loop}, timeout=self._settings.request_timeout)
+        waiting = [task for row_id, task in self._tasks.items() if row_id not in self._sending]
+        for task in waiting:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=self._settings.request_timeout + 5)
+        unsettled = list(self._deadlines)
+        if unsettled:
+            await self._settle_many(unsettled)
+
+    # ---- one row -------------------------------------------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[outbox.Claimed]:
+        lease = timedelta(seconds=self._settings.lease_seconds)
+        async with self._sessions() as session:
+            claimed = await outbox.claim_due(session, limit, now_utc(), lease)
+            await session.commit()
+        return claimed
+
+    def _start(self, row: outbox.Claimed) -> None:
+        deadline = time.monotonic() + self._settings.send_budget
+        if self._stop.is_set():
+            self._deadlines[row.id] = deadline  # stop() hands it back
+            return
+        if row.id in self._deadlines:
+            # Our own lease lapsed and we claimed the row again: the task already holding it may go on.
+            self._deadlines[row.id] = deadline
+            return
+        self._deadlines[row.id] = deadline
+        task = asyncio.create_task(self._deliver(row), name=f"deliver-{row.id}")
+        self._tasks[row.id] = task
+        task.add_done_callback(lambda _task, row_id=row.id: self._finished(row_id))
+
+    def _finished(self, row_id: int) -> None:
+        self._tasks.pop(row_id, None)
+        if not self._stop.is_set():
+            # Settled, or failed unexpectedly: either way a later claim of the row may start a new task.
+            self._deadlines.pop(row_id, None)
+        self._room.set()
+
+    async def _deliver(self, row: outbox.Claimed) -> None:
+        try:
+            await self._deliver_in_turn(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # One broken row must not stop the worker; it comes back after a pause, attempts bounded.
+            logger.exception("notice delivery failed unexpectedly outbox_id=%s", row.id)
+            wait = backoff(row.attempts)
+            await self._settle(
+                row.id, lambda s: outbox.mark_retry(s, row.id, "internal error", wait, now_utc())
+            )
+
+    async def _deliver_in_turn(self, row: outbox.Claimed) -> None:
+        chat = row.telegram_id
+        expected_wait = self._limiter.chat_wait(chat) + self._queued[chat] * self._limiter.chat_interval
+        if time.monotonic() + expected_wait > self._deadlines[row.id]:
+            # This chat is paused or has a queue longer than the lease: give the row back for later.
+            await self._settle(row.id, lambda s: self._hand_back(s, row.id, expected_wait))
+            return
+        self._queued[chat] += 1
+        try:
+            await self._limiter.acquire(chat)
+        finally:
+            self._queued[chat] -= 1
+            if self._queued[chat] <= 0:
+                del self._queued[chat]
+        if time.monotonic() > self._deadlines[row.id]:
+            logger.warning("outbox row not started within its lease outbox_id=%s", row.id)
+            await self._settle(row.id, lambda s: self._hand_back(s, row.id, 0.0))
+            return
+        self._sending.add(row.id)
+        try:
+            await self._send(row)
+        finally:
+            self._sending.discard(row.id)
+
+    async def _send(self, row: outbox.Claimed) -> None:
+        try:
+            rendered = render(self._catalogue, row, now_utc())
+        except UnreadableNotice as error:
+            reason = str(error)
+            logger.error("outbox row cannot be rendered outbox_id=%s error=%s", row.id, reason)
+            await self._settle(row.id, lambda s: outbox.mark_failed(s, row.id, reason))
+            return
+        try:
+            message = await self._bot.send_message(
+                row.telegram_id,
+                rendered.text,
+                reply_markup=rendered.markup,
+                request_timeout=int(self._settings.request_timeout),
+            )
+        except TelegramRetryAfter as error:
+            self._flood(row.telegram_id, error.retry_after)
+            logger.warning(
+                "telegram flood control outbox_id=%s user_id=%s retry_after=%s",
+                row.id,
+                row.user_id,
+                error.retry_after,
+            )
+            wait = timedelta(seconds=error.retry_after)
+            await self._settle(
+                row.id, lambda s: outbox.mark_retry(s, row.id, "429", wait, now_utc(), counts=False)
+            )
+        except TelegramForbiddenError:
+            logger.info("user blocked the bot user_id=%s outbox_id=%s", row.user_id, row.id)
+            await self._settle(row.id, lambda s: outbox.mark_user_blocked(s, row.user_id))
+        except (TelegramBadRequest, TelegramNotFound) as error:
+            reason = error.message
+            logger.error("telegram refused the notice outbox_id=%s error=%s", row.id, reason)
+            await self._settle(row.id, lambda s: outbox.mark_failed(s, row.id, reason))
+        except (TelegramNetworkError, TelegramServerError, TimeoutError) as error:
+            logger.warning("notice send failed outbox_id=%s attempt=%s error=%s", row.id, row.attempts, error)
+            reason, wait = str(error), backoff(row.attempts)
+            await self._settle(row.id, lambda s: outbox.mark_retry(s, row.id, reason, wait, now_utc()))
+        else:
+            logger.info("notice sent outbox_id=%s user_id=%s kind=%s", row.id, row.user_id, row.kind)
+            await self._settle(
+                row.id, lambda s: outbox.mark_sent(s, row.id, message.message_id, now_utc()), persist=True
+            )
+
+    def _flood(self, chat: int, retry_after: float) -> None:
+        self._limiter.pause_chat(chat, retry_after)
+        other_chat, at = self._last_flood
+        if other_chat != chat and time.monotonic() - at < FLOOD_WINDOW:
+            self._limiter.pause_all(retry_after)
+        self._last_flood = (chat, time.monotonic())
+
+    @staticmethod
+    async def _hand_back(session: AsyncSession, row_id: int, after: float) -> None:
+        await outbox.mark_retry(
+            session, row_id, "deferred", timedelta(seconds=after), now_utc(), counts=False
+        )
+
+    # ---- recording outcomes -------------------------------------------------------------------------------
+
+    async def _settle(
+        self, row_id: int, write: Callable[[AsyncSession], Awaitable[object]], *, persist: bool = False
+    ) -> None:
+        """Commit the row's outcome. `persist`: a sent row is retried while the lease lasts, because a lost
+        `sent` would mean sending it again; other outcomes may be lost (the lease brings the row back)."""
+        deadline = time.monotonic() + (self._settings.lease_seconds if persist else 0)
+        pause = 0.5
+        while True:
+            try:
+                async with self._sessions() as session:
+                    await write(session)
+                    await session.commit()
+                break
+            except DATABASE_ERRORS as error:
+                if time.monotonic() + pause > deadline:
+                    logger.error("outbox outcome not recorded outbox_id=%s error=%s", row_id, error)
+                    break
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        self._deadlines.pop(row_id, None)
+
+    async def _settle_many(self, row_ids: list[int]) -> None:
+        try:
+            async with self._sessions() as session:
+                for row_id in row_ids:
+                    await self._hand_back(session, row_id, 0.0)
+                await session.commit()
+        except DATABASE_ERRORS as error:
+            logger.warning(
+                "rows not handed back, their lease will expire count=%s error=%s", len(row_ids), error
+            )
+        for row_id in row_ids:
+            self._deadlines.pop(row_id, None)
+
+    async def _wait_for(self, event: asyncio.Event, seconds: float) -> None:
+        waiters = {asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._stop.wait())}
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if event is self._room:
+            self._room.clear()

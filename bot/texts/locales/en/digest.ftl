@@ -1,0 +1,21 @@
+## The morning digest and /digest.
+
+digest-all-good = ☀️ Good morning! All good overnight: the air stayed fine and every device stayed online.
+digest-title = ☀️ Good morning! Your night, { $date }:
+digest-device = 📟 { $device }
+digest-co2 = CO2 average { $avg }, highest { $max }
+digest-co2-none = no CO2 readings overnight
+digest-above = above { $threshold } for { $duration }
+digest-held = held at night: { $what } at { $time }
+digest-offline = offline { $start }–{ $end }
+digest-offline-ongoing = offline since { $start }
+
+digest-settings = 🌅 Morning digest: { $state }, at { $hour }:00 your time ({ $timezone }).
+digest-state-on = on
+digest-state-off = off
+digest-button-on = Turn on
+digest-button-off = Turn off
+digest-button-earlier = ◀ 1 h earlier
+digest-button-later = 1 h later ▶
+
+command-digest = Morning digest on/off and hour

@@ -1,0 +1,21 @@
+## Утренняя сводка и /digest.
+
+digest-all-good = ☀️ Доброе утро! Ночь прошла спокойно: воздух в норме, все устройства были на связи.
+digest-title = ☀️ Доброе утро! Ваша ночь, { $date }:
+digest-device = 📟 { $device }
+digest-co2 = CO2 в среднем { $avg }, максимум { $max }
+digest-co2-none = показаний CO2 за ночь нет
+digest-above = выше { $threshold } в течение { $duration }
+digest-held = отложено ночью: { $what } в { $time }
+digest-offline = не в сети { $start }–{ $end }
+digest-offline-ongoing = не в сети с { $start }
+
+digest-settings = 🌅 Утренняя сводка: { $state }, в { $hour }:00 по вашему времени ({ $timezone }).
+digest-state-on = включена
+digest-state-off = выключена
+digest-button-on = Включить
+digest-button-off = Выключить
+digest-button-earlier = ◀ на час раньше
+digest-button-later = на час позже ▶
+
+command-digest = Утренняя сводка: вкл/выкл и время

@@ -1,0 +1,54 @@
+"""The morning digest: the outbox payload of core.services.digest as the user's text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.texts import Translator
+from bot.views.alert_history import alert_what
+from bot.views.moments import duration_text, local_moment, parse_moment
+from bot.views.notices import metric_value
+
+
+def digest_text(t: Translator, payload: dict[str, Any], timezone: str, now: datetime) -> str:
+    if payload.get("all_good"):
+        return t("digest-all-good")
+    blocks = [t("digest-title", date=_date(payload))]
+    blocks += [_device(t, device, timezone, now) for device in payload.get("devices", [])]
+    return "\n\n".join(blocks)
+
+
+def _date(payload: dict[str, Any]) -> str:
+    try:
+        return datetime.fromisoformat(str(payload.get("date"))).strftime("%d.%m.%Y")
+    except ValueError:
+        return str(payload.get("date", ""))
+
+
+def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime) -> str:
+    lines = [t("digest-device", device=str(device.get("device_name", "?")))]
+    if device.get("co2_max") is None:
+        lines.append(t("digest-co2-none"))
+    else:
+        avg, peak = metric_value(t, "co2", device.get("co2_avg")), metric_value(t, "co2", device["co2_max"])
+        lines.append(t("digest-co2", avg=avg, max=peak))
+    minutes = float(device.get("minutes_above_threshold") or 0)
+    if minutes > 0:
+        threshold = metric_value(t, "co2", device.get("co2_threshold"))
+        lines.append(t("digest-above", threshold=threshold, duration=duration_text(t, minutes * 60)))
+    for held in device.get("held_alerts", []):
+        what = alert_what(t, str(held.get("alert_type")), held.get("value"), held.get("threshold"))
+        lines.append(t("digest-held", what=what, time=_moment(held.get("at"), timezone, now)))
+    for period in device.get("offline_periods", []):
+        start = _moment(period.get("start"), timezone, now)
+        if period.get("end"):
+            lines.append(t("digest-offline", start=start, end=_moment(period["end"], timezone, now)))
+        else:
+            lines.append(t("digest-offline-ongoing", start=start))
+    return "\n".join(lines)
+
+
+def _moment(value: object, timezone: str, now: datetime) -> str:
+    moment = parse_moment(value)
+    return local_moment(moment, timezone, now) if moment else "?"
