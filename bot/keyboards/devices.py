@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import DeviceAction, DeviceOp, MemberList, SelectDevice, ShareDevice
 from bot.callback_data.control import DeviceCommandAction
+from bot.callback_data.report import ReportMonths
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT
 from core.services.access import Action, can
@@ -13,9 +15,7 @@ from core.services.commands import CommandName
 from core.services.devices import DeviceSummary
 
 
-def _button(
-    text: str, data: DeviceAction | SelectDevice | ShareDevice | MemberList | DeviceCommandAction
-) -> InlineKeyboardButton:
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
@@ -52,6 +52,7 @@ def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
             ]
         )
     rows.append([_notifications_button(t, device)])
+    rows.append([_button(t("report-button-open"), ReportMonths(device_id=device.id))])
     if can(device.role, Action.SHARE):
         rows.append(
             [

@@ -114,7 +114,12 @@ async def test_viewer_sees_but_cannot_change(
     alice, bob, device = await _shared(tg, sessionmaker, engine, "👁 Viewer")
     card = await open_card(bob, DEVICE)
     assert "Your role: viewer" in (card.text or "")
-    assert card.button_texts == ["🔕 Turn notifications off", "🚪 Leave", "« All devices"]
+    assert card.button_texts == [
+        "🔕 Turn notifications off",
+        "📄 Monthly report",
+        "🚪 Leave",
+        "« All devices",
+    ]
 
     for forged in (f"dev:rename:{device}", f"dev:remove_ok:{device}", f"shr:{device}", f"inv:{device}:admin"):
         bob.press_raw(forged)
@@ -152,6 +157,7 @@ async def test_admin_renames_but_cannot_share_or_remove(
         "✏️ Rename",
         "📍 Location",
         "🔕 Turn notifications off",
+        "📄 Monthly report",
         "🚪 Leave",
         "« All devices",
     ]

@@ -1,0 +1,93 @@
+"""/history: a chart of the current device; its buttons redraw it in place for another period or metric."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Bot, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callback_data.history import ALL_METRICS, HistoryView
+from bot.keyboards import history as keyboards
+from bot.rendering import HistoryJob, Renderer
+from bot.texts import Translator
+from core.models import METRICS, User
+from core.services import devices, history, periods
+
+router = Router(name=__name__)
+
+FILE_NAME = "history.png"
+
+
+@router.message(Command("history"))
+async def show_history(
+    message: Message, *, session: AsyncSession, user: User, t: Translator, renderer: Renderer, bot: Bot
+) -> None:
+    device_id = user.current_device_id
+    if device_id is None:
+        mine = await devices.my_devices(session, user.id)
+        if len(mine) != 1:
+            await message.answer(t("history-pick" if mine else "history-empty"), reply_markup=_picker(mine))
+            return
+        device_id = mine[0].id
+    await bot.send_chat_action(user.telegram_id, ChatAction.UPLOAD_PHOTO)
+    png, caption, markup = await _chart(session, user, t, renderer, HistoryView(device_id=device_id))
+    await message.answer_photo(BufferedInputFile(png, FILE_NAME), caption=caption, reply_markup=markup)
+
+
+@router.callback_query(HistoryView.filter())
+async def switch_view(
+    callback: CallbackQuery,
+    *,
+    callback_data: HistoryView,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    renderer: Renderer,
+    bot: Bot,
+) -> None:
+    png, caption, markup = await _chart(session, user, t, renderer, callback_data)
+    photo = BufferedInputFile(png, FILE_NAME)
+    message = callback.message
+    if isinstance(message, Message) and message.photo:
+        await _replace(message, InputMediaPhoto(media=photo, caption=caption), markup)
+    else:
+        # Pressed in the device picker (a text message): a photo cannot replace text, so it comes anew.
+        await bot.send_photo(user.telegram_id, photo, caption=caption, reply_markup=markup)
+    await callback.answer()
+
+
+async def _chart(
+    session: AsyncSession, user: User, t: Translator, renderer: Renderer, view: HistoryView
+) -> tuple[bytes, str, InlineKeyboardMarkup]:
+    # The device id came from a button or a stored choice: the caller's link is checked here, every time.
+    device = await devices.device_summary(session, user.id, view.device_id)
+    settings = await history.chart_settings(session, device.id)
+    window = periods.window(view.span, datetime.now(UTC), user.timezone)
+    metrics = METRICS if view.metric == ALL_METRICS else (view.metric,)
+    data = await history.load(session, device.id, window.start, window.end, metrics)
+    # Hand the connection back before the slow part: twenty charts in the queue must not hold the pool.
+    await session.commit()
+    job = HistoryJob(data, settings, window.start, window.end, user.timezone, user.language)
+    png = await renderer.history(job)
+    caption = t(
+        "history-caption", name=device.name, period=t(f"history-span-{view.span}"), zone=user.timezone
+    )
+    return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
+
+
+async def _replace(message: Message, media: InputMediaPhoto, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await message.edit_media(media, reply_markup=markup)
+    except TelegramBadRequest as error:
+        # The same button twice within the same minute draws the same picture: nothing to change.
+        if "message is not modified" not in error.message:
+            raise
+
+
+def _picker(mine: list[devices.DeviceSummary]) -> InlineKeyboardMarkup | None:
+    return keyboards.pick_device(mine) if mine else None
