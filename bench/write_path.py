@@ -1,0 +1,128 @@
+"""Where a telemetry batch's database time goes: `python -m bench.write_path [--rows 5000] [--rounds 5]`.
+
+Runs the statements of core.telemetry_store one by one on a private database with 10 000 registered
+devices, timing each: COPY into staging, the INSERT … ON CONFLICT with the hourly rollup, the devices'
+presence update (lock + UPDATE), and the commit. Then the same batch through `write_batch` as a whole.
+The figure to compare with the ingest benchmark: rows/s of the whole write path, PostgreSQL's share only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+
+from bench.environment import create_fleet_database
+from core import telemetry_store
+from core.telemetry_store import Presence, Row
+from tests.support.database import drop_database
+
+STEPS = ("copy", "insert+rollup", "lock devices", "update devices", "commit")
+# The same INSERT without the rollup CTE, to tell the two apart.
+_INSERT_ONLY = f"""
+INSERT INTO telemetry (device_id, ts, co2, temperature, humidity, pm25, voc)
+SELECT device_id, ts, co2, temperature, humidity, pm25, voc FROM {telemetry_store.STAGING_TABLE}
+ORDER BY device_id, ts
+ON CONFLICT (device_id, ts) DO NOTHING
+"""
+
+
+def _batch(device_ids: list[int], rows: int, round_number: int) -> tuple[list[Row], list[Presence]]:
+    now = time.time()
+    batch: list[Row] = []
+    for index in range(rows):
+        ts = datetime.fromtimestamp(now + round_number * 0.001 + index * 1e-6, UTC)
+        batch.append((device_ids[index % len(device_ids)], ts, 800.0, 22.5, 41.0, None, None))
+    seen = datetime.fromtimestamp(now, UTC)
+    presence = [
+        Presence(device_id, seen, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}
+    ]
+    return batch, presence
+
+
+async def _timed_steps(
+    connection: asyncpg.Connection, rows: list[Row], presence: list[Presence]
+) -> list[float]:
+    """The statements of telemetry_store._write, each timed (same SQL, same order)."""
+    ordered = sorted(presence, key=lambda item: item.device_id)
+    ids = [item.device_id for item in ordered]
+    marks = [time.perf_counter()]
+    transaction = connection.transaction()
+    await transaction.start()
+    await connection.copy_records_to_table(
+        telemetry_store.STAGING_TABLE, records=rows, columns=telemetry_store.COLUMNS
+    )
+    marks.append(time.perf_counter())
+    await connection.fetchval(telemetry_store._COUNT_NEW)
+    marks.append(time.perf_counter())
+    await connection.execute(telemetry_store._LOCK_DEVICES, ids)
+    marks.append(time.perf_counter())
+    await connection.execute(
+        telemetry_store._UPDATE_DEVICES,
+        ids,
+        [item.last_seen for item in ordered],
+        [item.is_online for item in ordered],
+        [item.firmware_version for item in ordered],
+        [item.last_ip for item in ordered],
+    )
+    marks.append(time.perf_counter())
+    await transaction.commit()
+    marks.append(time.perf_counter())
+    return [later - earlier for earlier, later in itertools.pairwise(marks)]
+
+
+async def measure(rows: int, rounds: int) -> None:
+    name, url, ids = await create_fleet_database("bench", 10_000)
+    device_ids = sorted(ids.values())
+    connection = await asyncpg.connect(url)
+    try:
+        await telemetry_store.prepare(connection)
+        partitions = telemetry_store.PartitionCache()
+        await partitions.ensure(connection, [datetime.now(UTC).date()])
+        steps: list[list[float]] = []
+        for round_number in range(rounds):
+            steps.append(await _timed_steps(connection, *_batch(device_ids, rows, round_number)))
+        insert_only = []
+        for round_number in range(rounds):
+            batch, _ = _batch(device_ids, rows, 100 + round_number)
+            async with connection.transaction():
+                await connection.copy_records_to_table(
+                    telemetry_store.STAGING_TABLE, records=batch, columns=telemetry_store.COLUMNS
+                )
+                started = time.perf_counter()
+                await connection.execute(_INSERT_ONLY)
+                insert_only.append(time.perf_counter() - started)
+        whole = []
+        for round_number in range(rounds, 2 * rounds):
+            batch, presence = _batch(device_ids, rows, round_number)
+            started = time.perf_counter()
+            await telemetry_store.write_batch(connection, batch, presence, partitions)
+            whole.append(time.perf_counter() - started)
+    finally:
+        await connection.close()
+        await drop_database(name)
+    print(f"batches of {rows:,} rows for {min(rows, len(device_ids)):,} devices, median of {rounds} rounds:")
+    for step, values in zip(STEPS, zip(*steps, strict=True), strict=True):
+        print(f"  {step:<16} {statistics.median(values) * 1000:8.1f} ms")
+    print(
+        f"  {'(insert alone)':<16} {statistics.median(insert_only) * 1000:8.1f} ms  (the rest is the rollup)"
+    )
+    total = statistics.median(whole)
+    print(f"  {'write_batch':<16} {total * 1000:8.1f} ms  → {rows / total:,.0f} rows/s for PostgreSQL alone")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.write_path", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(measure(args.rows, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
