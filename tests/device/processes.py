@@ -34,6 +34,9 @@ class Running:
     async def stop(self, signum: int = signal.SIGTERM, within: float = 10.0) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signum)
+        return await self.wait_exit(within)
+
+    async def wait_exit(self, within: float = 10.0) -> int:
         deadline = time.monotonic() + within
         while self.process.poll() is None:
             if time.monotonic() > deadline:
