@@ -1,0 +1,76 @@
+"""A bot stopped or killed in the middle of a delivery: no notice lost, none sent twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.alerting.helpers import share
+from tests.delivery.conftest import DeliveringBot
+from tests.delivery.helpers import (
+    Sessions,
+    all_settled,
+    co2_high,
+    delivered,
+    eventually,
+    fan_out,
+    outbox_statuses,
+    owner_with_device,
+    person,
+)
+from tests.support.telegram_double import BotApiDouble
+
+NOTICES = 5
+
+
+async def _accepted(tg: BotApiDouble, chats: list[int], mark: int, at_least: int) -> bool:
+    return sum(len(delivered(tg, chat, mark)) for chat in chats) >= at_least
+
+
+async def test_a_bot_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+) -> None:
+    owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Kim")
+    people = [(owner, owner_id)]
+    for name in ("Lev", "Mia"):
+        viewer, viewer_id = await person(tg, engine, name)
+        await share(sessionmaker, viewer_id, device)
+        people.append((viewer, viewer_id))
+    chats = [who.id for who, _ in people]
+    tg.throttle(chats[1], retry_after=3, times=1)
+    mark = len(tg.calls)
+
+    # Five notices for three users: fifteen rows, at most one message a second per chat.
+    await fan_out(sessionmaker, *(co2_high(device, 1100 + n) for n in range(NOTICES)))
+    await eventually(lambda: _accepted(tg, chats, mark, 3))
+    await delivering_bot.kill()
+    before = sum(len(delivered(tg, chat, mark)) for chat in chats)
+    assert before < NOTICES * len(chats)
+
+    await delivering_bot.start()
+    await eventually(lambda: all_settled(engine, *(uid for _, uid in people)), within=60)
+    for chat, (_, uid) in zip(chats, people, strict=True):
+        texts = Counter(delivered(tg, chat, mark))
+        assert len(texts) == NOTICES, f"chat {chat} lost notices: {texts}"
+        assert set(texts.values()) == {1}, f"chat {chat} got duplicates: {texts}"
+        assert set(await outbox_statuses(engine, uid)) == {"sent"}
+
+
+async def test_sigterm_mid_delivery_hands_unsent_rows_back_for_the_next_start(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+) -> None:
+    owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Nina")
+    mark = len(tg.calls)
+    await fan_out(sessionmaker, *(co2_high(device, 1200 + n) for n in range(NOTICES)))
+    await eventually(lambda: _accepted(tg, [owner.id], mark, 1))
+
+    assert await delivering_bot.stop() == 0
+    statuses = await outbox_statuses(engine, owner_id)
+    # Nothing is left leased: what was not sent is pending again, so the next start need not wait for a lease.
+    assert set(statuses) <= {"sent", "pending"} and "pending" in statuses
+
+    await delivering_bot.start()
+    await eventually(lambda: all_settled(engine, owner_id), within=30)
+    texts = delivered(tg, owner.id, mark)
+    assert sorted(texts) == sorted(set(texts)) and len(texts) == NOTICES
