@@ -22,7 +22,7 @@ from core import notify, topics
 from core.services import commands, settings
 from processor.counters import Counters
 from processor.publisher import Publisher
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Reconciler:
                 await self._publish_configs()
                 await self._publish_commands()  # those queued while configs waited for the broker
                 backoff.reset()
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 log.warning("desired state waits for the database error=%r", error)
@@ -114,7 +114,7 @@ class Reconciler:
         while True:
             try:
                 await self._listen(backoff)
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 delay = backoff.next_delay()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import notify
 from core.services import commands, settings
 from processor.counters import Counters
-from processor.retry import Backoff, is_transient
+from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import CommittedBatch, ReceivedEvent
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class DeviceEvents:
             try:
                 await self._record(events)
                 backoff.reset()
-            except Exception as error:
+            except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
                 log.warning("device events wait for the database error=%r", error)

@@ -1,0 +1,60 @@
+"""Restart and ping from the device card: the device's answer is shown, or "no answer" after the timeout."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tests.bot.helpers import fetch, open_card
+from tests.control.helpers import Agents, paired_agent, until_text, wait_output
+from tests.processor.helpers import ProcessorProcess
+from tests.support.telegram_double import BotApiDouble
+
+
+async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(
+    tg: BotApiDouble,
+    processor: ProcessorProcess,
+    agents: Agents,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    owner = tg.user("Roman")
+    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    await open_card(owner, agent.name)
+    console_before = len(agent.running.output())
+    owner.press("🔄 Restart")
+    await owner.next_answer()
+    sent = await until_text(owner, "Restart sent to")
+    done = await until_text(owner, "is restarting", within=30)
+    assert done.message_id == sent.message_id
+    # The agent really restarted (a fresh process image) and connected again.
+    output = await wait_output(agent.running, f"device={agent.uid} restarting", after=console_before)
+    await wait_output(agent.running, f"device={agent.uid} connected", after=output.index("restarting"))
+    rows = await fetch(
+        engine,
+        "SELECT result_ok, published_at IS NOT NULL FROM device_commands WHERE device_id = :id",
+        id=agent.device_id,
+    )
+    assert rows == [(True, True)]
+
+
+async def test_ping_to_an_agent_that_is_down_shows_no_answer(
+    tg: BotApiDouble,
+    processor: ProcessorProcess,
+    agents: Agents,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    owner = tg.user("Sofia")
+    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    await open_card(owner, agent.name)
+    owner.press("📶 Ping")
+    await owner.next_answer()
+    await until_text(owner, "answered the ping in")
+
+    await agent.running.stop()
+    owner.press("📶 Ping")
+    await owner.next_answer()
+    sent = await until_text(owner, "Ping sent to")
+    silence = await until_text(owner, "No answer from", within=45)
+    assert silence.message_id == sent.message_id
+    assert "within 30 s" in (silence.text or "")
