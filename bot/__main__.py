@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -11,22 +12,31 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.commands import set_commands
+from bot.delivery.service import delivering
+from bot.delivery.settings import DeliverySettings
 from bot.handlers import setup_routers
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
 from bot.rendering import Renderer
+from bot.scheduler import scheduled_jobs
 from bot.texts import Catalogue
 from core.db import make_engine, make_sessionmaker
 from core.settings import DatabaseSettings, GeneralSettings, TelegramSettings, load
 
 
-def create_bot(settings: TelegramSettings) -> Bot:
+def create_bot(settings: TelegramSettings, *, wait_on_flood: bool = True) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryAfter())
+    if wait_on_flood:
+        session.middleware(RetryAfter())
     return Bot(settings.bot_token.get_secret_value(), session=session)
 
 
-async def run(telegram: TelegramSettings, database: DatabaseSettings, general: GeneralSettings) -> None:
+async def run(
+    telegram: TelegramSettings,
+    database: DatabaseSettings,
+    general: GeneralSettings,
+    delivery: DeliverySettings,
+) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()
@@ -39,16 +49,27 @@ async def run(telegram: TelegramSettings, database: DatabaseSettings, general: G
     setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
     setup_routers(dispatcher)
     dispatcher.startup.register(set_commands)
+    # The delivery worker reschedules a 429'd row itself instead of sleeping inside the request.
+    sender = create_bot(telegram, wait_on_flood=False)
     try:
-        # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling.
-        await dispatcher.start_polling(create_bot(telegram))
+        async with contextlib.AsyncExitStack() as background:
+            if delivery.enabled:
+                await background.enter_async_context(
+                    delivering(sender, sessionmaker, catalogue, database.database_url, delivery)
+                )
+            if delivery.digest_job:
+                await background.enter_async_context(scheduled_jobs(sessionmaker))
+            # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling; leaving
+            # the block then stops the worker and the scheduler.
+            await dispatcher.start_polling(create_bot(telegram))
     finally:
         renderer.close()
+        await sender.session.close()
         await engine.dispose()
 
 
 def main() -> None:
-    settings = load(TelegramSettings), load(DatabaseSettings), load(GeneralSettings)
+    settings = load(TelegramSettings), load(DatabaseSettings), load(GeneralSettings), load(DeliverySettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(run(*settings))
 

@@ -17,6 +17,8 @@ COMMANDS = [
     "status",
     "history",
     "export",
+    "alerts",
+    "digest",
     "live",
     "watch",
     "stop",

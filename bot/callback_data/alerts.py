@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from aiogram.filters.callback_data import CallbackData
 
 
-class NoticeOp(StrEnum):
-    HISTORY = "history"
-    MUTE = "mute"
+class MuteDevice(CallbackData, prefix="mute"):
+    """The "Mute 1 h" button under a notice: this device, for the presser only."""
 
-
-class NoticeAction(CallbackData, prefix="ntc"):
-    op: NoticeOp
     device_id: int
 
 

@@ -6,6 +6,7 @@ from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
 
 from bot.handlers import (
+    alerts,
     device_commands,
     devices,
     errors,
@@ -38,6 +39,7 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         select.router,
         status.router,
         language.router,
+        alerts.router,
         settings.router,
         device_commands.router,
         live.router,

@@ -1,24 +1,25 @@
-"""/alerts (history, paged, read/unread), the buttons of alert notices (history, mute 1 h), and /digest."""
+"""/alerts (history, paged, read/unread), "mute 1 h" under alert notices, and /digest.
+
+The notices' other button, "history", is the /history chart's own (bot.handlers.history).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.alerts import AlertsPage, AlertsReadAll, DigestChoice, NoticeAction, NoticeOp
+from bot.callback_data.alerts import AlertsPage, AlertsReadAll, DigestChoice, MuteDevice
 from bot.keyboards.alerts import alerts_pager, digest_settings
 from bot.replies import show
 from bot.texts import Translator
 from bot.views.alert_history import alerts_page
 from bot.views.moments import local_moment
-from bot.views.readings import reading_line
 from core.models import User
 from core.services import alert_history, devices, notification_prefs
-from core.services.recent_readings import recent_readings
 
 router = Router(name=__name__)
 
@@ -62,32 +63,9 @@ async def _show_page(
 # ---- buttons under a notice ------------------------------------------------------------------------------
 
 
-@router.callback_query(NoticeAction.filter(F.op == NoticeOp.HISTORY))
-async def notice_history(
-    callback: CallbackQuery, *, callback_data: NoticeAction, session: AsyncSession, user: User, t: Translator
-) -> None:
-    # A list of the last readings until the charts issue gives /history a chart to link to.
-    device = await devices.device_summary(session, user.id, callback_data.device_id)
-    readings = await recent_readings(session, user.id, device.id)
-    now = datetime.now(UTC)
-    if readings:
-        lines = [t("notice-readings-title", device=device.name)]
-        lines += [
-            t("notice-readings-line", time=local_moment(r.ts, user.timezone, now), reading=reading_line(t, r))
-            for r in readings
-        ]
-        text = "\n".join(lines)
-    else:
-        text = t("notice-readings-none", device=device.name)
-    assert callback.bot is not None
-    # A new message: the notice itself stays as it was, buttons and all.
-    await callback.bot.send_message(user.telegram_id, text)
-    await callback.answer()
-
-
-@router.callback_query(NoticeAction.filter(F.op == NoticeOp.MUTE))
+@router.callback_query(MuteDevice.filter())
 async def notice_mute(
-    callback: CallbackQuery, *, callback_data: NoticeAction, session: AsyncSession, user: User, t: Translator
+    callback: CallbackQuery, *, callback_data: MuteDevice, session: AsyncSession, user: User, t: Translator
 ) -> None:
     device = await devices.device_summary(session, user.id, callback_data.device_id)
     now = datetime.now(UTC)

@@ -5,18 +5,27 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data.alerts import AlertsPage, AlertsReadAll, DigestChoice, NoticeAction, NoticeOp
+from bot.callback_data.alerts import AlertsPage, AlertsReadAll, DigestChoice, MuteDevice
+from bot.callback_data.history import ALL_METRICS, HistoryView
 from bot.texts import Translator
+from core.models import METRICS
+from core.services.periods import Span
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def notice_buttons(t: Translator, device_id: int, *, mute: bool = True) -> InlineKeyboardMarkup:
-    row = [_button(t("notice-button-history"), NoticeAction(op=NoticeOp.HISTORY, device_id=device_id))]
+def notice_buttons(
+    t: Translator, device_id: int, metric: str | None = None, *, mute: bool = True
+) -> InlineKeyboardMarkup:
+    """ "History" opens the /history chart of the last 6 hours (of the alert's metric); "Mute 1 h"."""
+    chart = HistoryView(
+        device_id=device_id, span=Span.H6, metric=metric if metric in METRICS else ALL_METRICS
+    )
+    row = [_button(t("notice-button-history"), chart)]
     if mute:
-        row.append(_button(t("notice-button-mute"), NoticeAction(op=NoticeOp.MUTE, device_id=device_id)))
+        row.append(_button(t("notice-button-mute"), MuteDevice(device_id=device_id)))
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 

@@ -56,9 +56,10 @@ def alert_notice(t: Translator, payload: dict[str, Any], timezone: str, now: dat
         return Rendered(text, notice_buttons(t, device_id, mute=False))
     metric, event = split_type(alert_type)
     if event == "normal":
-        return Rendered(_recovered(t, payload, device, metric), notice_buttons(t, device_id, mute=False))
+        text = _recovered(t, payload, device, metric)
+        return Rendered(text, notice_buttons(t, device_id, metric, mute=False))
     text = _fired(t, payload=payload, device=device, metric=metric, event=event, timezone=timezone, now=now)
-    return Rendered(text, notice_buttons(t, device_id))
+    return Rendered(text, notice_buttons(t, device_id, metric))
 
 
 def _fired(

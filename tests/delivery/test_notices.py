@@ -151,7 +151,7 @@ async def test_mute_and_history_of_someone_elses_device_are_refused(
 ) -> None:
     _, _, device = await owner_with_device(tg, engine, sessionmaker)
     stranger, _ = await person(tg, engine, "Sam")
-    for data in (f"ntc:mute:{device}", f"ntc:history:{device}"):
+    for data in (f"mute:{device}", f"hist:{device}:6h:co2"):
         stranger.press_raw(data)
         assert (await stranger.next_answer()).text == "⛔ You have no rights for this on that device."
     assert await fetch(
@@ -160,7 +160,7 @@ async def test_mute_and_history_of_someone_elses_device_are_refused(
     assert stranger.drain() == []
 
 
-async def test_history_button_lists_the_last_readings(
+async def test_the_history_button_opens_the_chart_of_the_alerts_metric(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions
 ) -> None:
     owner, _, device = await owner_with_device(tg, engine, sessionmaker)
@@ -169,11 +169,11 @@ async def test_history_button_lists_the_last_readings(
     for minute, ppm in enumerate((900, 1100, 1300)):
         await add_reading(engine, device, start + timedelta(minutes=minute), co2=ppm, temperature=22.5)
     await fan_out(sessionmaker, co2_high(device, 1300))
-    await owner.next_message()
+    notice = await owner.next_message()
+    assert notice.button("📈 History")["callback_data"] == f"hist:{device}:6h:co2"
     owner.press("📈 History")
-    listing = await owner.next_message()
-    lines = (listing.text or "").splitlines()
-    assert lines[0] == "📈 Last readings of Hall:"
-    assert ["1300" in lines[1], "1100" in lines[2], "900" in lines[3]] == [True, True, True]
-    assert "22.5 °C" in lines[1]
+    chart = await owner.next_message(timeout=60)
+    assert chart.method == "sendPhoto"
+    assert (chart.content or b"").startswith(b"\x89PNG")
+    assert "Hall" in (chart.text or "")
     await owner.next_answer()

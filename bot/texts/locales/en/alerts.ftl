@@ -31,9 +31,6 @@ notice-never = never
 notice-button-history = 📈 History
 notice-button-mute = 🔕 Mute 1 h
 notice-muted = 🔕 { $device } is muted for you until { $until }.
-notice-readings-title = 📈 Last readings of { $device }:
-notice-readings-line = { $time } — { $reading }
-notice-readings-none = { $device } has sent no readings yet.
 
 alerts-title = 🔔 Alerts, page { $page } of { $pages } · { $unread } unread
 alerts-empty = 🔔 No alerts yet. They appear here when a device crosses a threshold or goes offline.

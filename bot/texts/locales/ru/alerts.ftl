@@ -31,9 +31,6 @@ notice-never = никогда
 notice-button-history = 📈 История
 notice-button-mute = 🔕 Тишина 1 ч
 notice-muted = 🔕 Уведомления от { $device } для вас выключены до { $until }.
-notice-readings-title = 📈 Последние показания { $device }:
-notice-readings-line = { $time } — { $reading }
-notice-readings-none = { $device } ещё не присылало показаний.
 
 alerts-title = 🔔 Уведомления, страница { $page } из { $pages } · непрочитанных: { $unread }
 alerts-empty = 🔔 Уведомлений пока нет. Они появятся, когда устройство перейдёт порог или пропадёт из сети.
