@@ -47,10 +47,10 @@ class Plan:
     devices: int = 10_000
     publishers: int = 2
     qos: int = 1
-    backlog: int = 300_000  # messages queued for each drained consumer
+    backlog: int = 200_000  # messages queued for each baseline consumer, and pushed through the processor
     baseline_window: float = 15.0
     naive_window: float = 10.0
-    processor_window: float = 45.0
+    processor_window: float = 30.0
     rate: float = 10_000.0
     duration: float = 30.0
     probes: int = 25

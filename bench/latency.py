@@ -18,7 +18,7 @@ import asyncpg
 POLL = 0.05
 LOOKBACK = 30.0  # seconds of rows each poll looks at; a reading later than this is counted as missed
 SETTLE = 3.0  # after publishing stops, keep watching until nothing new arrived for this long
-MAX_SETTLE = 30.0  # …but no longer than this: later readings count as lost to the latency figure
+MAX_SETTLE = 15.0  # …but no longer than this: later readings count as lost to the latency figure
 
 _RECENT = "SELECT device_id, ts FROM telemetry WHERE device_id = ANY($1::int[]) AND ts > $2"
 

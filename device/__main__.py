@@ -1,4 +1,8 @@
-"""`python -m device [--config device.json]`: run the SmartAir agent on a Raspberry Pi-class device."""
+"""`python -m device [--config device.json]`: run the SmartAir agent on a Raspberry Pi-class device.
+
+device/device.example.json lists every setting; each can also come from a `DEVICE_<NAME>` variable. The real
+SCD4x driver needs `pip install 'smartair[sensors]'`; `"sensor": "simulated"` (the default) needs nothing.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from pathlib import Path
 
 from device.agent.buffer import ReadingBuffer
 from device.agent.runner import Agent
-from device.agent.settings import load_settings
-from device.sensors import open_sensor
+from device.agent.settings import AgentSettings, load_settings
+from device.sensors import Sensor, open_sensor
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,10 +33,21 @@ async def serve(agent: Agent) -> None:
     await agent.run()
 
 
+def _open_sensor(settings: AgentSettings) -> Sensor:
+    try:
+        return open_sensor(settings.sensor, seed=settings.uid, i2c_bus=settings.i2c_bus)
+    except ImportError as error:
+        reason = f"needs the optional extra: pip install 'smartair[sensors]' ({error})"
+    except OSError as error:
+        reason = f"cannot be opened: {error}"
+    print(f"sensor {settings.sensor} {reason}", file=sys.stderr)  # noqa: T201 - the operator's console
+    raise SystemExit(3)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings(parse_args().config)
-    sensor = open_sensor(settings.sensor, seed=settings.uid, i2c_bus=settings.i2c_bus)
+    sensor = _open_sensor(settings)
     buffer = ReadingBuffer(settings.buffer_path, settings.buffer_limit)
     agent = Agent(settings, sensor, buffer)
     try:

@@ -22,7 +22,7 @@ from device.agent.buffer import ReadingBuffer
 from device.agent.messages import Command, Config, ProvisioningResponse, live_duration
 from device.agent.settings import AgentSettings
 from device.connection import Backoff, make_client, offline_will, wait_event
-from device.sensors.base import Sensor
+from device.sensors.base import Sensor, SensorError
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,14 @@ class Agent:
     async def run(self) -> None:
         """Until SIGTERM/SIGINT (`stop`) or a restart command."""
         sampler = asyncio.create_task(self._sample_loop())
+        link = asyncio.create_task(self._link_loop())
         try:
-            await self._link_loop()
+            done, _ = await asyncio.wait({sampler, link}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             sampler.cancel()
+            link.cancel()
+        for task in done:
+            task.result()  # a bug in either loop stops the agent loudly; its supervisor restarts it
 
     # ---- sampling ------------------------------------------------------------------------------------------
 
@@ -75,7 +79,12 @@ class Agent:
         await wait_event(self.connected_once, FIRST_CONNECT_GRACE)
         while not self.stop.is_set():
             sampled_at = time.monotonic()
-            reading = await asyncio.to_thread(self.sensor.read)
+            try:
+                reading = await asyncio.to_thread(self.sensor.read)
+            except (SensorError, OSError) as error:
+                log.warning("device=%s sensor read failed error=%s", self.uid, error)
+                await self._wait_next(sampled_at)
+                continue
             body = payloads.reading(
                 reading,
                 time.time(),

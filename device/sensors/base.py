@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 
+class SensorError(Exception):
+    """A measurement could not be taken (no answer, bad checksum); the next attempt may succeed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One measurement; a metric the sensor does not have stays None."""

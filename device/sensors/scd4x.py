@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from device.sensors.base import Reading
+from device.sensors.base import Reading, SensorError
 
 ADDRESS = 0x62
 START_PERIODIC = 0x21B1
@@ -19,10 +19,6 @@ DATA_READY = 0xE4B8
 COMMAND_DELAY = 0.001  # the datasheet's execution time before a read
 STOP_DELAY = 0.5
 READY_TIMEOUT = 7.0  # one measurement period (5 s) plus slack
-
-
-class SensorError(Exception):
-    """The sensor did not answer, or answered with a bad checksum."""
 
 
 def crc8(data: bytes) -> int:

@@ -1,0 +1,288 @@
+"""Chart benchmark (SPEC section 9): the 7-day /history chart → sendPhoto, alone and with 20 users at once.
+
+    python -m bench.chart [--alone 20] [--rounds 3]
+
+A private database (real alembic schema) gets one device with 7 days of 30-second readings (20 160 rows,
+written through core.telemetry_store as the processor writes them, rollup included) shared with 20 viewers,
+and another user with 20 devices for /status. The real bot (`python -m bot`) runs against the local Bot API
+double. A request is a press of the "7 d" button: the update is pushed to the double and the clock stops when
+sendPhoto arrives there, so the figure covers polling, the database, rendering in the pool and the upload.
+
+Baselines, measured in the same run: the chart rendered directly in this process (what drawing alone costs
+here), and /status for the 20-device user alone, to compare with /status answered during the chart storm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from bench.report import Row, print_table
+from bot.rendering import HistoryJob, default_workers, render_history
+from core import telemetry_store
+from core.db import make_engine, make_sessionmaker
+from core.services import history
+from core.telemetry_store import PartitionCache
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.database import alembic, create_database, drop_database
+from tests.support.telegram_double import BotApiDouble, TelegramUser
+
+STORM_USERS = 20
+STATUS_DEVICES = 20
+DAYS = 7
+STEP_S = 30
+TARGET_P95_MS = 400.0
+TIMEOUT_S = 60.0
+# A text message of each chat to press the button on: on a photo the bot would edit it, not send one.
+TEXT_MESSAGES: dict[int, int] = {}
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# ---- the private world ----------------------------------------------------------------------------------
+
+
+async def seed(url: str, chart_users: list[TelegramUser], status_user: TelegramUser) -> int:
+    """Users as the bot registers them, the shared chart device with a week of data, 20 status devices."""
+    connection = await asyncpg.connect(url)
+    try:
+        ids = [person.id for person in [*chart_users, status_user]]
+        await connection.execute(
+            "INSERT INTO users (telegram_id, first_name, language)"
+            " SELECT unnest($1::bigint[]), 'bench', 'en'",
+            ids,
+        )
+        device = await _device(connection, "bench-chart")
+        await connection.execute(
+            "INSERT INTO user_devices (user_id, device_id, role)"
+            " SELECT id, $1, CASE WHEN telegram_id = $2 THEN 'owner' ELSE 'viewer' END"
+            " FROM users WHERE telegram_id = ANY($3::bigint[])",
+            device,
+            chart_users[0].id,
+            [person.id for person in chart_users],
+        )
+        for n in range(STATUS_DEVICES):
+            other = await _device(connection, f"bench-status-{n:02d}")
+            await connection.execute(
+                "INSERT INTO user_devices (user_id, device_id, role)"
+                " SELECT id, $1, 'owner' FROM users WHERE telegram_id = $2",
+                other,
+                status_user.id,
+            )
+            end = datetime.now(UTC)
+            await _write(connection, _week(other, end - timedelta(minutes=10), end))
+        end = datetime.now(UTC)
+        await _write(connection, _week(device, end - timedelta(days=DAYS), end))
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return device
+
+
+async def _device(connection: asyncpg.Connection, uid: str) -> int:
+    device = await connection.fetchval(
+        "INSERT INTO devices (device_uid, device_type, name, paired_at, is_online, last_seen)"
+        " VALUES ($1, 'co2', $1, now(), true, now()) RETURNING id",
+        uid,
+    )
+    await connection.execute("INSERT INTO device_configs (device_id) VALUES ($1)", device)
+    return int(device)
+
+
+def _week(device: int, start: datetime, end: datetime) -> Iterator[telemetry_store.Row]:
+    moment, n = start, 0
+    while moment < end:
+        # A daily CO2 wave with some jitter: a realistic amount of ink per pixel column.
+        co2 = 700 + 350 * ((n % 2880) / 2880) + (n * 37 % 50)
+        yield (device, moment, co2, 21 + (n % 100) / 50, 40 + (n % 60) / 6, None, None)
+        moment += timedelta(seconds=STEP_S)
+        n += 1
+
+
+async def _write(connection: asyncpg.Connection, rows: Iterator[telemetry_store.Row]) -> None:
+    await telemetry_store.prepare(connection)
+    partitions, batch = PartitionCache(), []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == 5000:
+            await telemetry_store.write_batch(connection, batch, [], partitions)
+            batch = []
+    if batch:
+        await telemetry_store.write_batch(connection, batch, [], partitions)
+
+
+# ---- measurements ------------------------------------------------------------------------------------------
+
+
+async def chart_request(person: TelegramUser, device: int) -> float:
+    """Press "7 d" on a text message (the device picker's case): seconds until sendPhoto arrives."""
+    person.drain()
+    started = time.monotonic()
+    person.press_raw(f"hist:{device}:7d:all", TEXT_MESSAGES[person.id])
+    while True:
+        message = await person.next_message(timeout=TIMEOUT_S)
+        if message.method == "sendPhoto":
+            return time.monotonic() - started
+
+
+async def status_request(person: TelegramUser) -> float:
+    person.drain()
+    started = time.monotonic()
+    person.send("/status")
+    await person.next_message(timeout=TIMEOUT_S)
+    return time.monotonic() - started
+
+
+async def status_loop(person: TelegramUser, stop: asyncio.Event) -> list[float]:
+    timings = []
+    while not stop.is_set():
+        timings.append(await status_request(person))
+        await asyncio.sleep(0.05)
+    return timings
+
+
+async def storm(
+    users: list[TelegramUser], device: int, status_user: TelegramUser
+) -> tuple[list[float], list[float]]:
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(status_loop(status_user, stop))
+    try:
+        charts = await asyncio.gather(*(chart_request(person, device) for person in users))
+    finally:
+        stop.set()
+    return list(charts), await watcher
+
+
+async def direct_render_ms(url: str, device: int, repeats: int) -> tuple[float, float]:
+    """(load ms, render ms) medians, in this process: the work a request carries without the bot around it."""
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    loads, renders = [], []
+    try:
+        for _ in range(repeats):
+            end = datetime.now(UTC)
+            started = time.perf_counter()
+            async with sessionmaker() as session:
+                settings = await history.chart_settings(session, device)
+                data = await history.load(session, device, end - timedelta(days=DAYS), end)
+            loaded = time.perf_counter()
+            render_history(HistoryJob(data, settings, end - timedelta(days=DAYS), end, "Europe/Moscow", "en"))
+            loads.append(loaded - started)
+            renders.append(time.perf_counter() - loaded)
+    finally:
+        await engine.dispose()
+    return 1000 * statistics.median(loads), 1000 * statistics.median(renders)
+
+
+# ---- the run -----------------------------------------------------------------------------------------------
+
+
+async def run(alone_count: int, rounds: int) -> None:
+    name, url = await create_database("smartair_bench")
+    double = BotApiDouble()
+    process = None
+    try:
+        result = alembic(url, "upgrade", "head")
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr[-2000:])
+        await double.start()
+        users = [double.user(f"Viewer {n}") for n in range(STORM_USERS)]
+        status_user = double.user("Status")
+        started = time.monotonic()
+        device = await seed(url, users, status_user)
+        say(f"seeded {DAYS} days of {STEP_S}-second readings in {time.monotonic() - started:.1f} s")
+        load_ms, render_ms = await direct_render_ms(url, device, 5)
+        process = await start_bot(double, url)
+        say(f"bot running, rendering pool of {default_workers()} worker(s)")
+        for person in [*users, status_user]:  # a bot message in every chat, and the user loaded once
+            person.send("/start")
+            TEXT_MESSAGES[person.id] = (await person.next_message(timeout=TIMEOUT_S)).message_id
+        await chart_request(users[0], device)  # first request: connections, caches
+
+        alone = [await chart_request(users[n % STORM_USERS], device) for n in range(alone_count)]
+        status_alone = [await status_request(status_user) for _ in range(alone_count)]
+        stormy: list[float] = []
+        status_stormy: list[float] = []
+        for _ in range(rounds):
+            charts, statuses = await storm(users, device, status_user)
+            stormy += charts
+            status_stormy += statuses
+        report(alone, stormy, status_alone, status_stormy, (load_ms, render_ms))
+    finally:
+        if process is not None:
+            await stop_bot(process)
+        await double.close()
+        await drop_database(name)
+
+
+def report(
+    alone: list[float],
+    stormy: list[float],
+    status_alone: list[float],
+    status_stormy: list[float],
+    direct: tuple[float, float],
+) -> None:
+    ms = [1000 * v for v in alone]
+    storm_ms = [1000 * v for v in stormy]
+    status_ms = [1000 * v for v in status_alone]
+    status_storm_ms = [1000 * v for v in status_stormy]
+    direct_total = sum(direct)
+    say(f"chart alone: {len(ms)} requests; storm: {len(storm_ms)} requests from {STORM_USERS} users at once")
+    say(f"direct in this process: load {direct[0]:.0f} ms + render {direct[1]:.0f} ms")
+    p95 = percentile(ms, 0.95)
+    print_table(
+        [
+            Row("chart 7 d p50, alone", percentile(ms, 0.5), "ms", ("direct load+render", direct_total)),
+            Row(
+                "chart 7 d p95, alone",
+                p95,
+                "ms",
+                ("direct load+render", direct_total),
+                f"≤ {TARGET_P95_MS:.0f} ms",
+                p95 <= TARGET_P95_MS,
+            ),
+            Row(
+                "chart 7 d p50, 20 at once",
+                percentile(storm_ms, 0.5),
+                "ms",
+                ("alone p50", percentile(ms, 0.5)),
+            ),
+            Row("chart 7 d p95, 20 at once", percentile(storm_ms, 0.95), "ms", ("alone p95", p95)),
+            Row(
+                "/status p50 during storm",
+                percentile(status_storm_ms, 0.5),
+                "ms",
+                ("alone", percentile(status_ms, 0.5)),
+            ),
+            Row("/status max during storm", max(status_storm_ms), "ms", ("alone max", max(status_ms))),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--alone", type=int, default=20, help="sequential chart requests (default 20)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="storms of 20 simultaneous requests (default 3)"
+    )
+    arguments = parser.parse_args()
+    asyncio.run(run(arguments.alone, arguments.rounds))
+
+
+if __name__ == "__main__":
+    main()
