@@ -35,9 +35,13 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    """A Mosquitto of our own, configured by the product's mosquitto/mosquitto.conf."""
+    """A Mosquitto of our own, configured by the product's mosquitto/mosquitto.conf.
+
+    One per test package: retained messages and queued sessions one package leaves behind (simulated fleets'
+    Last Wills, say) must not show up in another package's counters.
+    """
     broker = Broker(workdir=Path(tmp_path_factory.mktemp("mosquitto")))
     broker.start()
     yield broker
