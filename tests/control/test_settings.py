@@ -115,3 +115,33 @@ async def test_typed_values_are_validated_with_a_clear_message(
         id=device,
     )
     assert rules == [(1000.0, 850.0)]
+
+
+async def test_night_mode_and_time_zone_are_set_from_buttons_and_typed_names(
+    tg: BotApiDouble, sessionmaker: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    owner = tg.user("Dina")
+    device = await pair(owner, sessionmaker, engine)
+    owner.send("/settings")
+    await owner.next_message()
+    owner.press("🌙 Night mode")
+    await until_text(owner, "Night mode holds alerts")
+    owner.press("23–07")
+    overview = await until_text(owner, "Night mode: 23:00–07:00")
+    assert "Waiting for the device" in (overview.text or "")
+    await until_text(owner, "waiting for the device")
+    rows = await fetch(
+        engine, "SELECT night_mode_start, night_mode_end FROM device_configs WHERE device_id = :id", id=device
+    )
+    assert rows == [(23, 7)]
+
+    owner.press("🕒 Time zone")
+    await until_text(owner, "Your time zone, used for")
+    owner.press("⌨️ Type a value")
+    await until_text(owner, "IANA name")
+    owner.send("Mars/Olympus")
+    assert "I do not know that time zone" in ((await owner.next_message()).text or "")
+    owner.send("asia/almaty")
+    await until_text(owner, "Time zone: Asia/Almaty")
+    timezone = await fetch(engine, "SELECT timezone FROM users WHERE telegram_id = :id", id=owner.id)
+    assert timezone == [("Asia/Almaty",)]
