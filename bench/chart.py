@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 
@@ -241,6 +243,8 @@ def report(
     status_storm_ms = [1000 * v for v in status_stormy]
     direct_total = sum(direct)
     say(f"chart alone: {len(ms)} requests; storm: {len(storm_ms)} requests from {STORM_USERS} users at once")
+    # Shared machines vary: the load average says how much of the CPU this run really had.
+    say(f"machine: {os.cpu_count()} cores, load average {Path('/proc/loadavg').read_text().split()[0]}")
     say(f"direct in this process: load {direct[0]:.0f} ms + render {direct[1]:.0f} ms")
     p95 = percentile(ms, 0.95)
     print_table(
