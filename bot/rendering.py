@@ -11,7 +11,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -99,20 +101,42 @@ def default_workers() -> int:
 
 
 class Renderer:
-    """The bot's rendering pool; `await renderer.history(job)` never blocks the event loop."""
+    """The bot's rendering pool; `await renderer.history(job)` never blocks the event loop.
+
+    `admission` bounds how many requests prepare a picture at once (database reads included). Drawing is
+    limited to `workers` at a time anyway; without the bound, twenty simultaneous charts would take twenty
+    database connections to load data that then waits in the pool's queue, and /status for everyone else
+    would wait for a connection.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        # One request drawing and one loading its data per worker keeps the pool busy.
+        self.admission = asyncio.Semaphore(2 * self.workers)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver, not fork: a worker must not inherit the bot's sockets, threads and event loop.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["bot.rendering"])
-        self.workers = workers or default_workers()
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
 
     async def history(self, job: HistoryJob) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, render_history, job)
+        return await self._run(render_history, job)
 
     async def report(self, data: MonthData, language: str) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, render_report, data, language)
+        return await self._run(render_report, data, language)
+
+    async def _run(self, function: Callable[..., bytes], *args: object) -> bytes:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the pool is unusable for good. Start a new one and
+            # try once more; a second failure goes to the error handler like any other.
+            logger.error("rendering pool broken, starting a new one function=%s", function.__name__)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
     async def start(self) -> None:
         """Start every worker now (the pool would otherwise start them on the first requests)."""

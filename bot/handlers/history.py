@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime
 
 from aiogram import Bot, Router
@@ -18,6 +20,7 @@ from bot.texts import Translator
 from core.models import METRICS, User
 from core.services import devices, history, periods
 
+logger = logging.getLogger(__name__)
 router = Router(name=__name__)
 
 FILE_NAME = "history.png"
@@ -64,20 +67,42 @@ async def switch_view(
 async def _chart(
     session: AsyncSession, user: User, t: Translator, renderer: Renderer, view: HistoryView
 ) -> tuple[bytes, str, InlineKeyboardMarkup]:
+    # Nothing is held while waiting in line: the user's lookup left a transaction (and a connection) open.
+    await session.commit()
+    async with renderer.admission:
+        device, settings, png = await _render(session, user, renderer, view)
+    period = t(f"history-span-{view.span}")
+    caption = t("history-caption", name=device.name, period=period, zone=user.timezone)
+    return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
+
+
+async def _render(
+    session: AsyncSession, user: User, renderer: Renderer, view: HistoryView
+) -> tuple[devices.DeviceSummary, history.ChartSettings, bytes]:
+    started = time.monotonic()
     # The device id came from a button or a stored choice: the caller's link is checked here, every time.
     device = await devices.device_summary(session, user.id, view.device_id)
     settings = await history.chart_settings(session, device.id)
     window = periods.window(view.span, datetime.now(UTC), user.timezone)
     metrics = METRICS if view.metric == ALL_METRICS else (view.metric,)
     data = await history.load(session, device.id, window.start, window.end, metrics)
-    # Hand the connection back before the slow part: twenty charts in the queue must not hold the pool.
+    # The connection goes back to the pool before the slow part.
     await session.commit()
-    job = HistoryJob(data, settings, window.start, window.end, user.timezone, user.language)
-    png = await renderer.history(job)
-    caption = t(
-        "history-caption", name=device.name, period=t(f"history-span-{view.span}"), zone=user.timezone
+    loaded = time.monotonic()
+    png = await renderer.history(
+        HistoryJob(data, settings, window.start, window.end, user.timezone, user.language)
     )
-    return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
+    logger.info(
+        "history chart device_id=%s span=%s metric=%s hourly=%s points=%s load_ms=%.0f render_ms=%.0f",
+        device.id,
+        view.span,
+        view.metric,
+        data.hourly,
+        data.points,
+        1000 * (loaded - started),
+        1000 * (time.monotonic() - loaded),
+    )
+    return device, settings, png
 
 
 async def _replace(message: Message, media: InputMediaPhoto, markup: InlineKeyboardMarkup) -> None:

@@ -53,10 +53,12 @@ async def send_report(
     await callback.answer()
     await bot.send_chat_action(user.telegram_id, ChatAction.UPLOAD_DOCUMENT)
     month = (callback_data.year, callback_data.month)
-    data = await report.monthly(session, device.id, month, user.timezone, datetime.now(UTC))
-    # The connection goes back to the pool while the PDF is drawn.
-    await session.commit()
-    pdf = await renderer.report(data, user.language)
+    await session.commit()  # nothing held while waiting in line (see Renderer.admission)
+    async with renderer.admission:
+        data = await report.monthly(session, device.id, month, user.timezone, datetime.now(UTC))
+        # The connection goes back to the pool while the PDF is drawn.
+        await session.commit()
+        pdf = await renderer.report(data, user.language)
     label = keyboards.month_label(*month)
     name = f"report_{device.id}_{month[0]}{month[1]:02d}.pdf"
     caption = t("report-caption", name=device.name, month=label)

@@ -156,6 +156,8 @@ async def test_admin_renames_but_cannot_share_or_remove(
     assert card.button_texts == [
         "✏️ Rename",
         "📍 Location",
+        "🔄 Restart",
+        "📶 Ping",
         "🔕 Turn notifications off",
         "📄 Monthly report",
         "🚪 Leave",
