@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import export
-from core.services.periods import Span, Window, window
+from core.services.periods import Window
 from tests.bot.helpers import execute, now, pair
 from tests.history.data import readings, store
 from tests.history.devices import make_device
@@ -101,15 +101,3 @@ async def test_more_rows_than_a_chunk_stream_out_whole(
     assert count == written == len(rows) - 1
     assert rows[1][0].endswith("+00:00")
     assert len({row[0] for row in rows[1:]}) == written
-
-
-def test_month_spans_start_at_local_midnight() -> None:
-    moment = datetime(2026, 3, 1, 0, 30, tzinfo=ZoneInfo("Europe/Moscow")).astimezone(UTC)
-    this_month = window(Span.THIS_MONTH, moment, "Europe/Moscow")
-    assert this_month == Window(datetime(2026, 2, 28, 21, 0, tzinfo=UTC), moment)
-    last_month = window(Span.LAST_MONTH, moment, "Europe/Moscow")
-    assert last_month == Window(
-        datetime(2026, 1, 31, 21, 0, tzinfo=UTC), datetime(2026, 2, 28, 21, 0, tzinfo=UTC)
-    )
-    # In UTC it is still February: "this month" is February there.
-    assert window(Span.THIS_MONTH, moment, "UTC").start == datetime(2026, 2, 1, tzinfo=UTC)

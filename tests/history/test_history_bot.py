@@ -88,3 +88,27 @@ async def test_history_with_no_devices_says_how_to_pair(tg: BotApiDouble) -> Non
     carol = tg.user("Carol")
     carol.send("/history")
     assert (await carol.next_message()).text == "You have no devices yet. Pair one with /add CODE."
+
+
+async def test_charts_being_drawn_do_not_hold_up_other_users(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine, database_url: str
+) -> None:
+    """Five charts queue in the rendering pool; /status of someone else is answered before the last one."""
+    dave, erin = tg.user("Dave"), tg.user("Erin")
+    device = await pair(dave, sessionmaker, engine)
+    await _device_with_a_week(engine, database_url, device)
+    await pair(erin, sessionmaker, engine)
+    for _ in range(5):
+        dave.press_raw(f"hist:{device}:7d:all")
+    erin.send("/status")
+    status = await erin.next_message(timeout=30)
+    assert "CO2 monitor #1" in (status.text or "")
+    photos = [await dave.next_message(timeout=60) for _ in range(5)]
+    assert all(photo.method in {"sendPhoto", "editMessageMedia"} for photo in photos)
+    status_call = next(c for c in tg.calls_to("sendMessage", erin.id) if "CO2 monitor" in c.params["text"])
+    last_chart = max(
+        c.at
+        for c in tg.calls
+        if c.method in {"sendPhoto", "editMessageMedia"} and c.params.get("chat_id") == str(dave.id)
+    )
+    assert status_call.at < last_chart
