@@ -154,11 +154,10 @@ async def _edit_of(user: TelegramUser, message_id: int) -> BotMessage:
             return message
 
 
-async def _readings_after(
-    engine: AsyncEngine, device: int, since: datetime, count: int
-) -> list[float] | None:
+async def _readings_after(engine: AsyncEngine, device: int, since: datetime, count: int) -> list[float]:
+    """The reading times since `since` once there are `count` of them; [] (keep waiting) before."""
     times = await reading_times(engine, device, since)
-    return times if len(times) >= count else None
+    return times if len(times) >= count else []
 
 
 async def _applied(engine: AsyncEngine, device: int, version: int) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.callback_data.control import SettingsAction, SettingsOp
+from bot.callback_data.control import DeviceCommandAction, SettingsAction, SettingsOp
+from core.services.commands import CommandName
 from tests.bot.helpers import accept, fetch, invite, pair
 from tests.control.helpers import Agents, config_row, paired_agent, until_text, wait_output
 from tests.processor.helpers import ProcessorProcess
@@ -78,6 +79,12 @@ async def test_a_viewer_cannot_change_settings(
     answer = await viewer.next_answer()
     assert answer.show_alert and "no rights" in (answer.text or "")
     assert await config_row(engine, device) == before
+    # Nor may a viewer restart the device, whatever the client sends.
+    viewer.press_raw(DeviceCommandAction(command=CommandName.RESTART, device_id=device).pack())
+    assert "no rights" in ((await viewer.next_answer()).text or "")
+    assert await fetch(engine, "SELECT count(*) FROM device_commands WHERE device_id = :id", id=device) == [
+        (0,)
+    ]
 
 
 async def test_typed_values_are_validated_with_a_clear_message(
