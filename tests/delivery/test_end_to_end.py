@@ -1,0 +1,102 @@
+"""End to end: a device publishes over Mosquitto, `python -m processor` evaluates, `python -m bot` delivers,
+the user reads it at the Bot API double."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core import topics
+from tests.alerting.helpers import share
+from tests.bot.helpers import device_id, execute, new_device
+from tests.delivery.helpers import Sessions, all_settled, delivered, eventually, person
+from tests.processor.helpers import ProcessorProcess, Publisher
+from tests.support.broker import Broker
+from tests.support.telegram_double import BotApiDouble, TelegramUser
+
+
+@pytest.fixture(scope="module")
+async def processor(
+    database_url: str, broker: Broker, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ProcessorProcess]:
+    log = Path(tmp_path_factory.mktemp("processor")) / "processor.log"
+    process = ProcessorProcess(database_url, broker, f"delivery-{secrets.token_hex(3)}", log)
+    process.start()
+    await process.wait_connected(within=90)
+    yield process
+    if process.process is not None and process.process.poll() is None:
+        process.terminate()
+
+
+async def _paired(
+    tg: BotApiDouble, engine: AsyncEngine, sessions: Sessions, name: str
+) -> tuple[TelegramUser, int, int, str]:
+    """A user who paired a new device with /add: (user, users.id, device id, device uid)."""
+    owner, owner_id = await person(tg, engine, name)
+    uid, code = await new_device(sessions)
+    owner.send(f"/add {code}")
+    assert "Paired" in ((await owner.next_message()).text or "")
+    device = await device_id(engine, uid)
+    await execute(engine, "UPDATE devices SET name = :n WHERE id = :d", n=f"{name}'s room", d=device)
+    return owner, owner_id, device, uid
+
+
+async def test_a_crossing_over_mqtt_reaches_each_subscriber_once_and_so_does_the_recovery(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, processor: ProcessorProcess, broker: Broker
+) -> None:
+    owner, owner_id, device, uid = await _paired(tg, engine, sessionmaker, "Ann")
+    viewer, viewer_id = await person(tg, engine, "Val", "ru")
+    quiet, quiet_id = await person(tg, engine, "Quinn")
+    await share(sessionmaker, viewer_id, device)
+    await share(sessionmaker, quiet_id, device, notifications=False)
+    mark = len(tg.calls)
+    now = int(time.time())
+
+    async with Publisher(broker) as mqtt:
+        telemetry = topics.device_topic(uid, "telemetry")
+        # Above 1000 ppm for 70 s, longer than the hold time H = 60 s: sent as a backlog of two readings.
+        await mqtt.send(telemetry, [{"timestamp": now - 70, "co2": 1500}, {"timestamp": now, "co2": 1600}])
+        fired = await owner.next_message(timeout=30)
+        assert (fired.text or "").startswith("⚠️ Ann's room: CO2 is 1600 ppm, above the threshold of 1000 ppm")
+        assert "выше порога 1000 ppm" in ((await viewer.next_message(timeout=30)).text or "")
+
+        await mqtt.send(telemetry, {"timestamp": now + 1, "co2": 950})  # between C and T: nothing
+        await mqtt.send(telemetry, {"timestamp": now + 2, "co2": 700})
+        recovered = await owner.next_message(timeout=30)
+        assert (recovered.text or "").startswith("✅ Ann's room: CO2 is back to normal, 700 ppm.")
+        assert "снова в норме" in ((await viewer.next_message(timeout=30)).text or "")
+
+    await eventually(lambda: all_settled(engine, owner_id, viewer_id, quiet_id))
+    assert len(delivered(tg, owner.id, mark)) == 2
+    assert len(delivered(tg, viewer.id, mark)) == 2
+    assert delivered(tg, quiet.id, mark) == []
+
+
+async def test_offline_by_last_will_and_by_silence_arrive_as_notices(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, processor: ProcessorProcess, broker: Broker
+) -> None:
+    owner, _, _, uid = await _paired(tg, engine, sessionmaker, "Ben")
+    # A second device, since flap damping allows one offline notice per device per 30 minutes.
+    quiet_owner, _, _, quiet_uid = await _paired(tg, engine, sessionmaker, "Cid")
+    async with Publisher(broker) as mqtt:
+        await mqtt.send(topics.device_topic(quiet_uid, "telemetry"), {"co2": 610})
+        await mqtt.send(topics.device_topic(uid, "telemetry"), {"co2": 640})
+        # What the broker publishes for a device whose connection dropped: its Last Will, retained.
+        await mqtt.send(topics.device_topic(uid, "status"), {"status": "offline"}, retain=True)
+        went = await owner.next_message(timeout=30)
+        assert (went.text or "").startswith("📴 Ben's room went offline at ")
+        assert "(its connection dropped)" in (went.text or "")
+        await mqtt.send(topics.device_topic(uid, "status"), {"status": "online"}, retain=True)
+        await mqtt.send(topics.device_topic(uid, "telemetry"), {"co2": 650})
+        back = await owner.next_message(timeout=30)
+        assert (back.text or "").startswith("📶 Ben's room is back online after ")
+
+    # The other device fell silent after its one reading: three report intervals (at least 90 s) later it
+    # counts as offline.
+    silent = await quiet_owner.next_message(timeout=150)
+    assert (silent.text or "").startswith("📴 Cid's room stopped reporting: offline since ")
