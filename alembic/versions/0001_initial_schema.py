@@ -271,6 +271,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_device_commands'))
     )
     op.create_index('ix_device_commands_device_id', 'device_commands', ['device_id'], unique=False)
+    op.create_index('ix_device_commands_unpublished', 'device_commands', ['created_at'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -390,6 +391,7 @@ def downgrade() -> None:
     op.drop_index('ix_pairing_attempts_user_id_created_at', table_name='pairing_attempts')
     op.drop_table('pairing_attempts')
     op.drop_table('invitations')
+    op.drop_index('ix_device_commands_unpublished', table_name='device_commands', postgresql_where=sa.text('published_at IS NULL'))
     op.drop_index('ix_device_commands_device_id', table_name='device_commands')
     op.drop_table('device_commands')
     op.drop_index('ix_alerts_user_id_created_at', table_name='alerts')

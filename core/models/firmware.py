@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, false
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,7 +29,11 @@ class Firmware(Base):
 
 class DeviceCommand(Base):
     __tablename__ = "device_commands"
-    __table_args__ = (Index("ix_device_commands_device_id", "device_id"),)
+    __table_args__ = (
+        Index("ix_device_commands_device_id", "device_id"),
+        # The processor's claim of commands still to send reads only these: the table keeps every answer.
+        Index("ix_device_commands_unpublished", "created_at", postgresql_where=text("published_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
