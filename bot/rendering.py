@@ -60,10 +60,10 @@ def render_history(job: HistoryJob) -> bytes:
 
 
 def _series(values: list[Sample] | list[HourStats]) -> Series:
-    return [
-        Bucket(v.ts, v.min, v.mean, v.max) if isinstance(v, HourStats) else Point(v.ts, v.value)
-        for v in values
-    ]
+    # One kind per series: the service returns all raw samples or all hourly buckets.
+    if values and isinstance(values[0], HourStats):
+        return [Bucket(v.ts, v.min, v.mean, v.max) for v in values if isinstance(v, HourStats)]
+    return [Point(v.ts, v.value) for v in values if isinstance(v, Sample)]
 
 
 def render_report(data: MonthData, language: str) -> bytes:
