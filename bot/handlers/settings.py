@@ -7,6 +7,7 @@ processor has recorded the device's confirmation (see bot.waiting).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -33,6 +34,10 @@ router = Router(name=__name__)
 
 # How long "waiting for the device" waits before saying the device will get the setting when it is back.
 CONFIRM_WITHIN = 60.0
+
+
+# A change made from a typed value: (session, user id, device id, the text) → what changed.
+Changer = Callable[[AsyncSession, int, int, str], Awaitable[Change]]
 
 
 class SettingsInput(StatesGroup):
@@ -190,6 +195,7 @@ async def choose_timezone(
     user: User,
     t: Translator,
 ) -> None:
+    await settings.load(session, user.id, callback_data.device_id)  # the screen is the device's settings
     if not 0 <= callback_data.value < len(settings.COMMON_TIMEZONES):
         await callback.answer(t("stale-button"), show_alert=True)
         return
@@ -300,7 +306,7 @@ async def timezone_typed(
     )
 
 
-async def _typed(message: Message, data: dict[str, Any], change: Any) -> None:
+async def _typed(message: Message, data: dict[str, Any], change: Changer) -> None:
     """Apply a typed value; a wrong one is explained and the prompt stays open for another try."""
     state: FSMContext = data["state"]
     session: AsyncSession = data["session"]
@@ -309,7 +315,7 @@ async def _typed(message: Message, data: dict[str, Any], change: Any) -> None:
     device_id = int((await state.get_data())["device_id"])
     try:
         # The role is checked again inside: it may have changed since the prompt.
-        result: Change = await change(session, user.id, device_id, message.text or "")
+        result = await change(session, user.id, device_id, message.text or "")
     except SettingRefused as refused:
         await message.answer(t("settings-try-again", reason=refusal(t, refused)))
         return
