@@ -11,6 +11,7 @@ processor's silence timeout (3 report intervals) notices.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import os
@@ -166,13 +167,17 @@ class Connection:
                     return
 
     async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+        """Until `stop`; a lost connection surfaces as MqttError from a publish (or from the listener)."""
         await self._announce(client, online=True)
-        async with asyncio.TaskGroup() as group:
-            listener = group.create_task(self._listen(client))
+        listener = asyncio.create_task(self._listen(client))
+        try:
             if self.options.provision:
                 await self._request_codes(client)
             await self._publish_telemetry(client, stop)
+        finally:
             listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
+                await listener
 
     async def _announce(self, client: aiomqtt.Client, *, online: bool) -> None:
         await asyncio.gather(

@@ -123,3 +123,18 @@ async def test_provisioning_prints_the_code_the_server_sends(broker: Broker, spa
         await server.publish(response, {"status": "paired"}, retain=True)
         await simulator.wait_output("simt-0200 paired")
         await server.client.publish(response, b"", qos=1, retain=True)
+
+
+async def test_simulator_reconnects_after_a_broker_restart_and_goes_on_reporting(
+    broker: Broker, spawn: Spawn
+) -> None:
+    uids = ("simt-0301", "simt-0302")
+    spawn("device.simulate", _args(broker, "--devices", "2", "--interval", "1", "--first", "301"))
+    async with probe(broker, "devices/+/telemetry") as watcher:
+        for uid in uids:
+            await watcher.wait_for(_is("telemetry", uid))
+    broker.restart()
+    async with probe(broker, "devices/+/telemetry", "devices/+/status") as watcher:
+        for uid in uids:
+            await watcher.wait_for(_is("status", uid, "online"), within=30)
+            await watcher.wait_for(_is("telemetry", uid), within=30)

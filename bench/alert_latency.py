@@ -1,0 +1,274 @@
+"""Alert latency (SPEC section 9): publish of a threshold-crossing reading → sendMessage at a Bot API double.
+
+`python -m bench.alert_latency [--samples 30] [--rate 10000] [--devices 2000]`
+
+Everything is private to the run: Mosquitto from the product's config, a database built by alembic,
+`python -m processor` and `python -m bot` as production runs them, the bot pointed at an in-process Bot API
+double. A probe device (its own owner, a chat at the double) gets readings that cross its CO2 rule back and
+forth: 1500 ppm fires, 700 ppm recovers; each publish is timed until the double receives the sendMessage of
+that notice, in one process and one monotonic clock. Measured alone, then under background ingest (a paced
+fleet from bench.load publishing to registered devices).
+
+The probe's rule has hold time 0. With the default H = 60 s a notice goes out a minute after the first
+reading beyond the threshold by design: that is policy, not latency. Hold 0 fires on the first reading, so
+what is measured is the pipeline: broker → processor commit → alert evaluation → outbox + NOTIFY → bot
+LISTEN → claim → sendMessage. Samples are spaced by more than a second, because the bot (rightly) sends at
+most one message a second to one chat, which would otherwise be measured instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiomqtt
+import asyncpg
+import orjson
+
+from bench.environment import ProcessorRun, create_fleet_database
+from bench.load import JobResult, run_publishers, split_jobs
+from bench.report import Row, print_table
+from core import topics
+from core.db import make_engine, make_sessionmaker
+from core.models import User
+from core.services import pairing
+from tests.support.bot_process import bot_environment
+from tests.support.broker import Broker
+from tests.support.database import ROOT, drop_database
+from tests.support.telegram_double import BotApiDouble
+
+TARGET_MS = 250.0
+FIRE, RECOVER = 1500, 700
+SPACING = 1.1  # seconds between samples: more than the bot's 1 message/s per chat
+NOTICE_TIMEOUT = 10.0
+PREFIX = "bg"
+_HOLD_ZERO = (
+    "UPDATE alert_rules SET hold_seconds = 0, critical = NULL WHERE device_id = $1 AND metric = 'co2'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    samples: int = 30
+    rate: float = 10_000.0
+    devices: int = 2_000
+    publishers: int = 2
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: with 30 samples, p99 is the slowest one (said so in the output)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+class AlertLatencyBenchmark:
+    def __init__(self, plan: Plan, workdir: Path) -> None:
+        self.plan, self.workdir = plan, workdir
+        self.broker = Broker(workdir=workdir / "mosquitto")
+        self.double = BotApiDouble()
+        self.uid = f"probe-{secrets.token_hex(3)}"
+        self.database_name = ""
+        self.database_url = ""
+        self.bot: asyncio.subprocess.Process | None = None
+        self.chat = 0
+        self.firing = False  # where the probe's rule stands: the next sample crosses the other way
+
+    async def run(self) -> tuple[list[float], list[float], dict[str, float]]:
+        self.broker.start()
+        await self.double.start()
+        processor: ProcessorRun | None = None
+        try:
+            self.database_name, self.database_url, _ = await create_fleet_database(PREFIX, self.plan.devices)
+            self.chat = await self._probe_owner()
+            processor = ProcessorRun(self.database_url, self.broker, self.workdir)
+            processor.start()
+            await asyncio.to_thread(processor.wait_connected)
+            await self._start_bot()
+            async with aiomqtt.Client(
+                self.broker.host, self.broker.port, identifier=f"{self.uid}-pub"
+            ) as mqtt:
+                await self._measure(mqtt, 3)  # warm-up: connections, caches, the first plans
+                say("measuring alone")
+                alone = await self._measure(mqtt, self.plan.samples)
+                say(f"measuring under background ingest of {self.plan.rate:,.0f} msg/s")
+                loaded, load = await self._under_load(mqtt)
+            return alone, loaded, load
+        finally:
+            await self._stop_bot()
+            if processor is not None:
+                processor.stop()
+            await self.double.close()
+            self.broker.stop()
+            if self.database_name:
+                await drop_database(self.database_name)
+
+    # ---- setup -------------------------------------------------------------------------------------------
+
+    async def _probe_owner(self) -> int:
+        """A user with a chat at the double who owns the probe device; its CO2 rule fires on one reading."""
+        person = self.double.user("Probe")
+        engine = make_engine(self.database_url)
+        sessions = make_sessionmaker(engine)
+        now = datetime.now(UTC)
+        try:
+            async with sessions() as session:
+                offer = await pairing.offer_code(session, self.uid, "co2", "2.0.1", now)
+                assert offer is not None
+            async with sessions() as session:
+                owner = User(telegram_id=person.id, first_name="Probe")
+                session.add(owner)
+                await session.commit()
+                device = await pairing.claim_code(session, owner, offer.code, now)
+        finally:
+            await engine.dispose()
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            await connection.execute(_HOLD_ZERO, device.id)
+        finally:
+            await connection.close()
+        return person.id
+
+    async def _start_bot(self) -> None:
+        environment = bot_environment(self.double, self.database_url, DELIVERY_ENABLED="true")
+        after = len(self.double.calls)
+        self.bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=environment, stderr=asyncio.subprocess.DEVNULL
+        )
+        await self.double.wait_for_call("getUpdates", timeout=120, after=after)
+
+    async def _stop_bot(self) -> None:
+        if self.bot is None or self.bot.returncode is not None:
+            return
+        self.bot.terminate()
+        try:
+            await asyncio.wait_for(self.bot.wait(), 20)
+        except TimeoutError:
+            self.bot.kill()
+            await self.bot.wait()
+
+    # ---- measuring ----------------------------------------------------------------------------------------
+
+    async def _measure(self, mqtt: aiomqtt.Client, samples: int) -> list[float]:
+        latencies = []
+        for _ in range(samples):
+            latencies.append(await self._one(mqtt, RECOVER if self.firing else FIRE))
+            self.firing = not self.firing
+            await asyncio.sleep(SPACING)
+        return latencies
+
+    async def _one(self, mqtt: aiomqtt.Client, co2: int) -> float:
+        """Seconds from the publish call to the double receiving that notice's sendMessage."""
+        after = len(self.double.calls)
+        payload = orjson.dumps({"timestamp": time.time(), "co2": co2})
+        started = time.monotonic()
+        await mqtt.publish(topics.device_topic(self.uid, topics.TELEMETRY), payload, qos=1)
+        deadline = started + NOTICE_TIMEOUT
+        while True:
+            call = await self.double.wait_for_call(
+                "sendMessage", timeout=max(0.0, deadline - time.monotonic()), after=after
+            )
+            if int(call.params["chat_id"]) == self.chat:
+                return call.at - started
+            after = self.double.calls.index(call) + 1
+
+    async def _under_load(self, mqtt: aiomqtt.Client) -> tuple[list[float], dict[str, float]]:
+        duration = 5.0 + self.plan.samples * (SPACING + 0.3)
+        uids = [f"{PREFIX}-{n:05d}" for n in range(1, self.plan.devices + 1)]
+        jobs = split_jobs(
+            uids,
+            self.plan.publishers,
+            self.broker.host,
+            self.broker.port,
+            rate=self.plan.rate,
+            duration=duration,
+        )
+        rows_before = await self._telemetry_rows()
+        started = time.monotonic()
+        load = asyncio.create_task(asyncio.to_thread(run_publishers, jobs))
+        await asyncio.sleep(3.0)  # the load reaches its pace before the first sample
+        latencies = await self._measure(mqtt, self.plan.samples)
+        results: list[JobResult] = await load
+        elapsed = time.monotonic() - started
+        stored = await self._telemetry_rows() - rows_before
+        sent = sum(result.sent for result in results)
+        publish_seconds = max(r.last_send for r in results) - min(r.first_send for r in results)
+        return latencies, {"offered": sent / max(publish_seconds, 1e-9), "stored": stored / elapsed}
+
+    async def _telemetry_rows(self) -> int:
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            return int(await connection.fetchval("SELECT count(*) FROM telemetry"))
+        finally:
+            await connection.close()
+
+
+def say(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+
+
+def rows_for(alone: list[float], loaded: list[float]) -> list[Row]:
+    alone_ms = [value * 1000 for value in alone]
+    loaded_ms = [value * 1000 for value in loaded]
+    a50, a99 = statistics.median(alone_ms), percentile(alone_ms, 0.99)
+    l50, l99 = statistics.median(loaded_ms), percentile(loaded_ms, 0.99)
+    target = f"p99 ≤ {TARGET_MS:.0f} ms"
+    return [
+        Row("alert latency p50, alone", a50, "ms"),
+        Row("alert latency p99, alone", a99, "ms", target=target, met=a99 <= TARGET_MS),
+        Row("alert latency p50, under ingest", l50, "ms", baseline=("alone", a50)),
+        Row(
+            "alert latency p99, under ingest",
+            l99,
+            "ms",
+            baseline=("alone", a99),
+            target=target,
+            met=l99 <= TARGET_MS,
+        ),
+    ]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.alert_latency", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--samples", type=int, default=Plan.samples, help="notices measured per phase")
+    parser.add_argument("--rate", type=float, default=Plan.rate, help="background ingest, messages/s")
+    parser.add_argument("--devices", type=int, default=Plan.devices, help="background fleet size")
+    parser.add_argument(
+        "--publishers", type=int, default=Plan.publishers, help="background publisher processes"
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    plan = Plan(samples=args.samples, rate=args.rate, devices=args.devices, publishers=args.publishers)
+    print(
+        f"SmartAir alert latency: {plan.samples} notices alone and {plan.samples} under "
+        f"{plan.rate:,.0f} msg/s from {plan.devices:,} devices; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="smartair-alert-bench-") as workdir:
+        alone, loaded, load = asyncio.run(AlertLatencyBenchmark(plan, Path(workdir)).run())
+    print_table(rows_for(alone, loaded))
+    print(
+        f"background ingest: offered {load['offered']:,.0f} msg/s, stored {load['stored']:,.0f} rows/s "
+        f"over the loaded phase; p99 is the nearest rank (with {plan.samples} samples: the slowest one); "
+        f"run took {time.monotonic() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    with suppress(KeyboardInterrupt):
+        main()
