@@ -37,8 +37,12 @@ async def show_history(
             await message.answer(t("history-pick" if mine else "history-empty"), reply_markup=_picker(mine))
             return
         device_id = mine[0].id
+    # The current device is a stored choice: the link is checked again all the same.
+    device = await devices.device_summary(session, user.id, device_id)
     await bot.send_chat_action(user.telegram_id, ChatAction.UPLOAD_PHOTO)
-    png, caption, markup = await _chart(session, user, t, renderer, HistoryView(device_id=device_id))
+    png, caption, markup = await _chart(
+        session, user, t, renderer, device=device, view=HistoryView(device_id=device.id)
+    )
     await message.answer_photo(BufferedInputFile(png, FILE_NAME), caption=caption, reply_markup=markup)
 
 
@@ -53,7 +57,11 @@ async def switch_view(
     renderer: Renderer,
     bot: Bot,
 ) -> None:
-    png, caption, markup = await _chart(session, user, t, renderer, callback_data)
+    # The device id in the button is a claim: the caller's link is checked in the database, every time.
+    device = await devices.device_summary(session, user.id, callback_data.device_id)
+    # Answered now, not after drawing: in a queue of charts the answer could come too late for Telegram.
+    await callback.answer()
+    png, caption, markup = await _chart(session, user, t, renderer, device=device, view=callback_data)
     photo = BufferedInputFile(png, FILE_NAME)
     message = callback.message
     if isinstance(message, Message) and message.photo:
@@ -61,31 +69,34 @@ async def switch_view(
     else:
         # Pressed in the device picker (a text message): a photo cannot replace text, so it comes anew.
         await bot.send_photo(user.telegram_id, photo, caption=caption, reply_markup=markup)
-    await callback.answer()
 
 
 async def _chart(
-    session: AsyncSession, user: User, t: Translator, renderer: Renderer, view: HistoryView
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    renderer: Renderer,
+    *,
+    device: devices.DeviceSummary,
+    view: HistoryView,
 ) -> tuple[bytes, str, InlineKeyboardMarkup]:
     # Nothing is held while waiting in line: the user's lookup left a transaction (and a connection) open.
     await session.commit()
     async with renderer.admission:
-        device, settings, png = await _render(session, user, renderer, view)
+        settings, png = await _render(session, user, renderer, device.id, view)
     period = t(f"history-span-{view.span}")
     caption = t("history-caption", name=device.name, period=period, zone=user.timezone)
     return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
 
 
 async def _render(
-    session: AsyncSession, user: User, renderer: Renderer, view: HistoryView
-) -> tuple[devices.DeviceSummary, history.ChartSettings, bytes]:
+    session: AsyncSession, user: User, renderer: Renderer, device_id: int, view: HistoryView
+) -> tuple[history.ChartSettings, bytes]:
     started = time.monotonic()
-    # The device id came from a button or a stored choice: the caller's link is checked here, every time.
-    device = await devices.device_summary(session, user.id, view.device_id)
-    settings = await history.chart_settings(session, device.id)
+    settings = await history.chart_settings(session, device_id)
     window = periods.window(view.span, datetime.now(UTC), user.timezone)
     metrics = METRICS if view.metric == ALL_METRICS else (view.metric,)
-    data = await history.load(session, device.id, window.start, window.end, metrics)
+    data = await history.load(session, device_id, window.start, window.end, metrics)
     # The connection goes back to the pool before the slow part.
     await session.commit()
     loaded = time.monotonic()
@@ -94,7 +105,7 @@ async def _render(
     )
     logger.info(
         "history chart device_id=%s span=%s metric=%s hourly=%s points=%s load_ms=%.0f render_ms=%.0f",
-        device.id,
+        device_id,
         view.span,
         view.metric,
         data.hourly,
@@ -102,7 +113,7 @@ async def _render(
         1000 * (loaded - started),
         1000 * (time.monotonic() - loaded),
     )
-    return device, settings, png
+    return settings, png
 
 
 async def _replace(message: Message, media: InputMediaPhoto, markup: InlineKeyboardMarkup) -> None:
