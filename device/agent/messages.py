@@ -28,9 +28,15 @@ class Command(BaseModel):
 class ProvisioningResponse(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    status: Literal["pending", "paired"] | str
+    status: Literal["pending", "paired", "refused"] | str
     code: str | None = None
     expires_at: float | None = None
+    reason: str | None = None
+
+    @property
+    def owned(self) -> bool:
+        """Paired just now, or refused because the device already has an owner: either way it is paired."""
+        return self.status == "paired" or (self.status == "refused" and self.reason == "owned")
 
 
 def live_duration(command: Command, default: float = 600.0, longest: float = 3600.0) -> float:

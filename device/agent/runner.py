@@ -240,15 +240,17 @@ class Agent:
             self.stop.set()
 
     def _on_provisioning(self, response: ProvisioningResponse) -> None:
-        if response.status == "paired" and not self.paired.is_set():
+        if response.owned and not self.paired.is_set():
+            # A device whose local state was wiped is refused as "owned": its owner still has it, so it
+            # simply goes on reporting.
             self.buffer.set_state("paired", "yes")
             self.paired.set()
             announce(f"{self.uid} paired")
         elif response.status == "pending" and response.code and response.code != self._last_code:
             self._last_code = response.code
             announce(f"pairing code for {self.uid}: {response.code} (send /add {response.code} to the bot)")
-        elif response.status not in ("pending", "paired"):
-            log.warning("device=%s provisioning refused status=%s", self.uid, response.status)
+        elif response.status not in ("pending", "paired", "refused"):
+            log.warning("device=%s unexpected provisioning response status=%s", self.uid, response.status)
 
 
 def announce(line: str) -> None:

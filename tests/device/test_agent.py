@@ -154,3 +154,18 @@ async def _wait_buffered(path: Path, *, at_least: int = 0, at_most: int | None =
             return
         assert time.monotonic() < deadline, f"buffer holds {count} readings"
         await asyncio.sleep(0.2)
+
+
+async def test_agent_that_forgot_its_pairing_goes_on_when_the_server_says_it_is_owned(
+    broker: Broker, spawn: Spawn, tmp_path: Path
+) -> None:
+    uid = "agent-owned"
+    response_topic = f"provision/{uid}/response"
+    async with probe(broker, f"provision/{uid}/request", f"devices/{uid}/telemetry") as server:
+        config = agent_config(tmp_path, broker.port, uid=uid, report_interval=1, pairing=True)
+        agent = spawn("device", ["--config", str(config)])
+        await server.wait_for(_kind("request"))
+        await server.publish(response_topic, {"status": "refused", "reason": "owned"}, retain=True)
+        await agent.wait_output(f"{uid} paired")
+        await server.wait_for(_single_reading)
+        await server.client.publish(response_topic, b"", qos=1, retain=True)
