@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.texts import Translator
-from core.services.settings import DeviceSettings, RuleSetting
+from core.services.settings import DeviceSettings, RuleSetting, SettingRefused
 
 UNITS = {"co2": " ppm", "temperature": " °C", "humidity": " %", "pm25": " µg/m³", "voc": ""}
 METRIC_NAMES = {"co2": "CO2", "temperature": "🌡", "humidity": "💧", "pm25": "PM2.5", "voc": "VOC"}
@@ -67,3 +67,11 @@ def level_prompt(t: Translator, rule: RuleSetting, clear: bool, low: float, high
         low=number(low) + unit,
         high=number(high) + unit,
     )
+
+
+def refusal(t: Translator, refused: SettingRefused) -> str:
+    details = {
+        key: number(value) if isinstance(value, int | float) else value
+        for key, value in refused.details.items()
+    }
+    return t(f"settings-refused-{refused.reason}", **details)
