@@ -302,7 +302,7 @@ def main() -> None:
     )
     parser.add_argument("--alone", type=int, default=20, help="sequential chart requests (default 20)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="storms of 20 simultaneous requests (default 3)"
+        "--rounds", type=int, default=2, help="storms of 20 simultaneous requests (default 2)"
     )
     arguments = parser.parse_args()
     asyncio.run(run(arguments.alone, arguments.rounds))
