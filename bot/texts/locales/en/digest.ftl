@@ -19,3 +19,4 @@ digest-button-earlier = ◀ 1 h earlier
 digest-button-later = 1 h later ▶
 
 command-digest = Morning digest on/off and hour
+digest-more = …and { $count } more devices: /status shows them all.

@@ -19,3 +19,4 @@ digest-button-earlier = ◀ на час раньше
 digest-button-later = на час позже ▶
 
 command-digest = Утренняя сводка: вкл/выкл и время
+digest-more = …и ещё устройств: { $count }. Все они — в /status.

@@ -1,0 +1,111 @@
+"""Notice and digest texts from outbox payloads, and the send limiter: no database, no Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+from bot.delivery.limiter import SendLimiter
+from bot.texts import Catalogue
+from bot.views.digest import MAX_LENGTH, digest_text
+from bot.views.notices import alert_notice
+
+NOW = datetime(2026, 3, 12, 5, 10, tzinfo=UTC)  # 08:10 in Moscow
+CATALOGUE = Catalogue()
+
+
+def _device(n: int, **extra: object) -> dict[str, object]:
+    return {
+        "device_id": n,
+        "device_name": f"Room {n}",
+        "co2_threshold": 1000,
+        "co2_avg": 820.4,
+        "co2_max": 1310,
+        "minutes_above_threshold": 42.5,
+        "held_alerts": [],
+        "offline_periods": [],
+        **extra,
+    }
+
+
+def test_a_digest_names_each_devices_night_in_the_users_language_and_zone() -> None:
+    payload = {
+        "date": "2026-03-12",
+        "all_good": False,
+        "devices": [
+            _device(
+                1,
+                held_alerts=[
+                    {
+                        "alert_type": "co2_high",
+                        "value": 1500,
+                        "threshold": 1000,
+                        "at": "2026-03-11T21:20:00+00:00",
+                    }
+                ],
+                offline_periods=[{"start": "2026-03-11T22:00:00+00:00", "end": "2026-03-11T22:40:00+00:00"}],
+            ),
+            _device(2, co2_avg=None, co2_max=None, minutes_above_threshold=0),
+        ],
+    }
+    english = digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW).splitlines()
+    assert english == [
+        "☀️ Good morning! Your night, 12.03.2026:",
+        "",
+        "📟 Room 1",
+        "CO2 average 820 ppm, highest 1310 ppm",
+        "above 1000 ppm for 42 min",
+        "held at night: CO2 1500 ppm above 1000 ppm at 00:20",
+        "offline 01:00–01:40",
+        "",
+        "📟 Room 2",
+        "no CO2 readings overnight",
+    ]
+    russian = digest_text(CATALOGUE["ru"], payload, "Europe/Moscow", NOW)
+    assert "отложено ночью: CO2 1500 ppm выше 1000 ppm в 00:20" in russian
+
+
+def test_a_digest_of_many_devices_stays_within_telegrams_message_length() -> None:
+    payload = {"date": "2026-03-12", "all_good": False, "devices": [_device(n) for n in range(200)]}
+    text = digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW)
+    assert len(text) <= MAX_LENGTH
+    shown = text.count("📟 ")
+    assert 10 < shown < 200
+    assert text.endswith(f"…and {200 - shown} more devices: /status shows them all.")
+
+
+def test_a_below_threshold_notice_says_below_and_an_unknown_metric_still_renders() -> None:
+    payload = {
+        "device_id": 7,
+        "device_name": "Cellar",
+        "alert_type": "humidity_low",
+        "value": 18,
+        "threshold": 30,
+        "metric": "humidity",
+        "direction": "below",
+        "since": (NOW - timedelta(minutes=2)).isoformat(),
+    }
+    notice = alert_notice(CATALOGUE["en"], payload, "Europe/Moscow", NOW)
+    assert notice.text == "⚠️ Cellar: humidity is 18 %, below the threshold of 30 % since 08:08."
+    odd = alert_notice(
+        CATALOGUE["en"], {**payload, "alert_type": "radon_high", "metric": "radon"}, "UTC", NOW
+    )
+    assert odd.text.startswith("⚠️ Cellar: radon is 18")
+
+
+async def test_the_limiter_keeps_one_message_a_second_per_chat_and_30_a_second_overall() -> None:
+    limiter = SendLimiter()
+    started = time.monotonic()
+    await asyncio.gather(*(limiter.acquire(chat) for chat in range(45)))  # 45 chats, one message each
+    overall = time.monotonic() - started
+    assert 0.4 <= overall < 2.0  # 30 at once (one second's budget), the other 15 at 30/s
+
+    started = time.monotonic()
+    await asyncio.gather(*(limiter.acquire(1000) for _ in range(3)))  # three messages to one chat
+    assert time.monotonic() - started >= 2.0
+
+    limiter.pause_chat(2000, 1.5)  # Telegram said 429 retry_after=1.5 for this chat
+    started = time.monotonic()
+    await limiter.acquire(2000)
+    assert time.monotonic() - started >= 1.4
