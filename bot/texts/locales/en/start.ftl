@@ -16,5 +16,7 @@ help-text =
     /devices — your devices: rename, location, notifications, remove
     /select — choose the current device
     /status — current readings of all your devices
+    /history — a chart of the current device (6 h to 30 days)
+    /export — download a device's readings as a CSV file
     /share — invite someone to a device you own, manage members
     /language — change the language
