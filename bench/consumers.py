@@ -2,6 +2,7 @@
 
 - `mosquitto_sub` (C): what the broker itself can hand out — the ceiling of the whole pipe.
 - a bare aiomqtt subscriber: the same client library as the processor, doing nothing with the messages.
+- a bulk asyncio subscriber (bench/wire.py): Python reading whole socket chunks, what a leaner client gets.
 - a naive consumer: one INSERT and one commit per message, the design the processor's batching replaces.
 """
 
@@ -18,6 +19,7 @@ import aiomqtt
 import asyncpg
 import orjson
 
+from bench.wire import BulkSubscriber
 from core import topics
 from tests.support.broker import Broker
 
@@ -77,6 +79,20 @@ async def drain_with_aiomqtt(broker: Broker, client_id: str, count: int, window:
                     if received >= count:
                         break
     return Drained(received, last - first)
+
+
+async def drain_in_bulk(broker: Broker, client_id: str, count: int, window: float) -> Drained:
+    loop = asyncio.get_running_loop()
+    transport, subscriber = await loop.create_connection(
+        lambda: BulkSubscriber(client_id, TELEMETRY_FILTER, count), broker.host, broker.port
+    )
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(subscriber.done, window)
+    finally:
+        await subscriber.disconnect()
+        transport.close()
+    return Drained(subscriber.received, subscriber.last - subscriber.first)
 
 
 async def drain_naively(

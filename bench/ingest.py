@@ -38,6 +38,7 @@ from tests.support.broker import Broker
 from tests.support.database import drop_database
 
 PREFIX = "bench"
+BASELINE_SESSIONS = ("bench-c", "bench-aiomqtt", "bench-bulk", "bench-naive")
 _PROCESSOR_BACKENDS = (
     "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
 )
@@ -95,6 +96,7 @@ class Results:
     prefill: list[JobResult] | None = None
     c_sub: Drained | None = None
     bare: Drained | None = None
+    bulk: Drained | None = None
     naive: Drained | None = None
     processor: Sustained | None = None
     flat_out: list[JobResult] | None = None
@@ -138,9 +140,9 @@ class IngestBenchmark:
 
     async def _drained_consumers(self) -> None:
         plan, broker = self.plan, self.broker
-        for session in ("bench-c", "bench-aiomqtt", "bench-naive"):
+        for session in BASELINE_SESSIONS:
             await consumers.open_session(broker, session)
-        say(f"queueing {plan.backlog:,} readings for each of the 3 baseline consumers")
+        say(f"queueing {plan.backlog:,} readings for each of the {len(BASELINE_SESSIONS)} baseline consumers")
         self.results.prefill = await asyncio.to_thread(
             run_publishers,
             split_jobs(
@@ -155,6 +157,10 @@ class IngestBenchmark:
         self.results.bare = await consumers.drain_with_aiomqtt(
             broker, "bench-aiomqtt", plan.backlog, plan.baseline_window
         )
+        say("(a) bulk asyncio subscriber")
+        self.results.bulk = await consumers.drain_in_bulk(
+            broker, "bench-bulk", plan.backlog, plan.baseline_window
+        )
         say("(b) naive consumer")
         self.results.naive = await consumers.drain_naively(
             broker,
@@ -164,7 +170,7 @@ class IngestBenchmark:
             count=plan.backlog,
             window=plan.naive_window,
         )
-        for session in ("bench-c", "bench-aiomqtt", "bench-naive"):
+        for session in BASELINE_SESSIONS:
             await consumers.close_session(broker, session)
         await self._execute("TRUNCATE telemetry, telemetry_hourly")
         say("(c) processor, publishers flat out")
@@ -311,6 +317,11 @@ def rows_for(results: Results, plan: Plan) -> list[Row]:
         Row("publishers, flat out (queueing the backlog)", prefill, "msg/s"),
         Row("(a) broker → mosquitto_sub (C)", results.c_sub.rate if results.c_sub else 0.0, "msg/s"),
         Row("(a) broker → bare aiomqtt subscriber", bare, "msg/s"),
+        Row(
+            "(a) broker → bulk asyncio subscriber (Python)",
+            results.bulk.rate if results.bulk else 0.0,
+            "msg/s",
+        ),
         Row("(b) naive consumer, INSERT+commit per msg", naive, "msg/s"),
         Row(
             "(c) processor → PostgreSQL, sustained",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bench import consumers
 from bench.load import Job, run_job
 from tests.device.mqtt_probe import probe
 from tests.support.broker import Broker
@@ -24,3 +25,14 @@ async def test_raw_publisher_delivers_every_reading_acknowledged_and_in_order(br
     reading = watcher.received[0].body
     assert reading["firmware_version"] == "2.0.1"
     assert 350 <= reading["co2"] <= 5000
+
+
+async def test_bulk_subscriber_receives_and_acknowledges_a_queued_backlog(broker: Broker) -> None:
+    await consumers.open_session(broker, "bulk-test")
+    job = Job(broker.host, broker.port, ("rawpub-101", "rawpub-102"), qos=1, messages=5000)
+    assert (await asyncio.to_thread(run_job, job, 1)).acked == 5000
+    drained = await consumers.drain_in_bulk(broker, "bulk-test", 5000, window=20)
+    assert drained.messages == 5000
+    # Every message was acknowledged: reconnecting to the session finds nothing left to deliver.
+    assert (await consumers.drain_in_bulk(broker, "bulk-test", 1, window=1)).messages == 0
+    await consumers.close_session(broker, "bulk-test")
