@@ -14,85 +14,14 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from charts import (
-    AlertEntry,
-    Bucket,
-    DaySummary,
-    History,
-    MonthlyReport,
-    Period,
-    Point,
-    for_language,
-    history_chart,
-    monthly_report,
-)
-from charts.series import Series
-from core.services.history import ChartSettings, DeviceHistory, HourStats, Sample
+from bot import drawing
+from bot.drawing import HistoryJob
 from core.services.report import MonthData
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class HistoryJob:
-    data: DeviceHistory
-    settings: ChartSettings
-    start: datetime
-    end: datetime
-    tz_name: str
-    language: str
-
-
-def render_history(job: HistoryJob) -> bytes:
-    """PNG of one device's history (runs in a worker process)."""
-    history = History(
-        device_name=job.settings.name,
-        period=Period(job.start, job.end),
-        tz_name=job.tz_name,
-        series={metric: _series(values) for metric, values in job.data.series.items()},
-        report_interval_s=job.settings.report_interval_s,
-        co2_threshold=job.settings.co2_threshold,
-    )
-    return history_chart(history, for_language(job.language))
-
-
-def _series(values: list[Sample] | list[HourStats]) -> Series:
-    # One kind per series: the service returns all raw samples or all hourly buckets.
-    if values and isinstance(values[0], HourStats):
-        return [Bucket(v.ts, v.min, v.mean, v.max) for v in values if isinstance(v, HourStats)]
-    return [Point(v.ts, v.value) for v in values if isinstance(v, Sample)]
-
-
-def render_report(data: MonthData, language: str) -> bytes:
-    """PDF of one device's month (runs in a worker process)."""
-    report = MonthlyReport(
-        device_name=data.device_name,
-        year=data.year,
-        month=data.month,
-        tz_name=data.tz_name,
-        days=[DaySummary(d.day, d.means, d.maxima, d.hours_above, d.uptime) for d in data.days],
-        alerts=[AlertEntry(a.ts, a.kind, a.value, a.threshold) for a in data.alerts],
-        co2_threshold=data.co2_threshold,
-    )
-    return monthly_report(report, for_language(language))
-
-
-def _warm_up() -> None:
-    """Each worker draws a tiny chart once: fonts and caches load before the first user waits for them."""
-    end = datetime.now(UTC)
-    render_history(
-        HistoryJob(
-            DeviceHistory(False, {"co2": [Sample(end - timedelta(minutes=1), 600.0), Sample(end, 610.0)]}),
-            ChartSettings("SmartAir", ("co2",), 30, 1000.0),
-            end - timedelta(minutes=2),
-            end,
-            "UTC",
-            "en",
-        )
-    )
+__all__ = ["HistoryJob", "Renderer", "default_workers"]
 
 
 def default_workers() -> int:
@@ -118,14 +47,15 @@ class Renderer:
     def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver, not fork: a worker must not inherit the bot's sockets, threads and event loop.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["bot.rendering"])
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        # The server imports matplotlib once; every worker forked from it starts with it loaded.
+        context.set_forkserver_preload(["bot.drawing"])
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=drawing.warm_up)
 
     async def history(self, job: HistoryJob) -> bytes:
-        return await self._run(render_history, job)
+        return await self._run(drawing.render_history, job)
 
     async def report(self, data: MonthData, language: str) -> bytes:
-        return await self._run(render_report, data, language)
+        return await self._run(drawing.render_report, data, language)
 
     async def _run(self, function: Callable[..., bytes], *args: object) -> bytes:
         try:
