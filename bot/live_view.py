@@ -4,6 +4,7 @@ Polling the newest readings (one indexed query per view every 3 s) rather than L
 was chosen because Telegram allows about one edit per 3 s anyway, so a notification could not make the view
 fresher; polling adds nothing to the processor's hot path, needs no extra connection, loses nothing across
 a database reconnect, and lets any bot replica stop a view: /stop deletes its rows, the loop sees that.
+Each round also renews the view's lease, so a view whose process died is adopted by another (live_adoption).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 EDIT_EVERY = 3.0
 
+# The views this process keeps fresh, by live session id: given up together at shutdown.
+_running: dict[str, asyncio.Task[None]] = {}
+
 
 @dataclass(frozen=True, slots=True)
 class LiveView:
@@ -35,6 +39,41 @@ class LiveView:
     message_id: int
     until: datetime
     timezone: str
+
+
+def start_view(
+    bot: Bot,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    t: Translator,
+    view: LiveView,
+    shown: list[DeviceSummary],
+    *,
+    on_screen: bool = True,
+) -> None:
+    """Keep `view` fresh in the background; its message shows `shown` (or, adopted, something unknown)."""
+    task = asyncio.create_task(
+        keep_fresh(bot, sessionmaker, t, view, shown, on_screen=on_screen), name=f"live-{view.session_id}"
+    )
+    _running[view.session_id] = task
+    task.add_done_callback(lambda done: _finished(view.session_id, done))
+
+
+def _finished(session_id: str, task: asyncio.Task[None]) -> None:
+    _running.pop(session_id, None)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("live view failed session=%s", session_id, exc_info=task.exception())
+
+
+async def give_up_all(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """At shutdown: stop editing, and hand the views over at once (the next process adopts them)."""
+    tasks, ids = list(_running.values()), list(_running)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if ids:
+        async with sessionmaker() as session:
+            await live.release(session, ids)
+        log.info("live views released count=%s", len(ids))
 
 
 async def current_devices(session: AsyncSession, user_id: int, device_ids: list[int]) -> list[DeviceSummary]:
@@ -48,13 +87,16 @@ async def keep_fresh(
     t: Translator,
     view: LiveView,
     last: list[DeviceSummary],
+    *,
+    on_screen: bool = True,
 ) -> None:
     """Edit the message until the view is stopped, replaced or expires, or the message/chat is gone."""
-    shown = live_text(t, last, view.until, view.timezone)
+    # An adopted view's message shows whatever the previous process last wrote: edit it at the first round.
+    shown = live_text(t, last, view.until, view.timezone) if on_screen else ""
     while True:
         await asyncio.sleep(EDIT_EVERY)
         async with sessionmaker() as session:
-            watched = await live.watching(session, view.session_id, datetime.now(UTC))
+            watched = await live.renew(session, view.session_id, datetime.now(UTC))
             fresh = await current_devices(session, view.user_id, watched) if watched else last
         if not watched:
             await _end(bot, sessionmaker, t, view, fresh)

@@ -9,14 +9,27 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import waiting
-from bot.live_view import LiveView, current_devices, keep_fresh
-from bot.texts import Translator
+from bot import live_view
+from bot.live_adoption import Adopter
+from bot.live_view import LiveView, current_devices
+from bot.texts import Catalogue, Translator
 from bot.views.live import live_text
 from core.models import User
 from core.services import devices, live
 
 router = Router(name=__name__)
+_adopter = Adopter()
+
+
+@router.startup()
+async def adopt_views(bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], catalogue: Catalogue) -> None:
+    _adopter.start(bot, sessionmaker, catalogue)
+
+
+@router.shutdown()
+async def give_views_up(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await _adopter.stop()
+    await live_view.give_up_all(sessionmaker)
 
 
 @router.message(Command("live"))
@@ -71,5 +84,6 @@ async def _start(
     started = await live.start(session, user.id, device_ids, datetime.now(UTC))
     shown = await current_devices(session, user.id, list(started.device_ids))
     sent = await bot.send_message(user.telegram_id, live_text(t, shown, started.expires_at, user.timezone))
-    view = LiveView(started.id, user.id, user.telegram_id, sent.message_id, started.expires_at, user.timezone)
-    waiting.spawn(keep_fresh(bot, sessionmaker, t, view, shown), name=f"live-{started.id}")
+    await live.attach(session, started.id, sent.chat.id, sent.message_id, datetime.now(UTC))
+    view = LiveView(started.id, user.id, sent.chat.id, sent.message_id, started.expires_at, user.timezone)
+    live_view.start_view(bot, sessionmaker, t, view, shown)

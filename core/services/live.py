@@ -3,7 +3,10 @@
 The reference count is the set of unexpired `live_watchers` rows of a device, kept in PostgreSQL so it
 holds across bot replicas and restarts. The first watcher asks the device (command `live`) to report every
 `FAST_INTERVAL` s until the latest watcher's end; the last one to stop asks it to go back (duration 0).
-A watcher that vanishes without stopping (a crashed bot) just expires: the device ends live mode by itself.
+A watcher that vanishes without stopping just expires: the device ends live mode by itself.
+
+The bot process keeping a view's message fresh renews its lease (`heartbeat_at`); when that process is gone
+(restarted, crashed), another one adopts the view and goes on editing the same message.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import LiveWatcher
@@ -26,8 +30,11 @@ FAST_INTERVAL = 5
 # A running request that covers the new watcher's end but for this much is left as it is: two people
 # opening /live a few seconds apart share one command.
 EXTEND_SLACK = timedelta(seconds=60)
+# A view whose process has not renewed it for this long is taken over by another (renewals come every 3 s).
+ORPHAN_AFTER = timedelta(seconds=15)
 # pg_advisory_xact_lock(class, device id): watchers of one device are counted one transaction at a time.
 _LOCK_CLASS = 0x4C1E
+_ADOPT_LOCK_CLASS = 0x4C1F
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +83,84 @@ async def stop(session: AsyncSession, user_id: int, now: datetime, session_id: s
     return bool(watched)
 
 
-async def watching(session: AsyncSession, session_id: str, now: datetime) -> list[int]:
-    """The devices a live view still shows; empty once it was stopped, replaced or expired."""
+async def attach(
+    session: AsyncSession, session_id: str, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """Remember the message a view edits, so another bot process can take the view over. Commits."""
+    await session.execute(
+        update(LiveWatcher)
+        .where(LiveWatcher.session_id == session_id)
+        .values(chat_id=chat_id, message_id=message_id, heartbeat_at=now)
+    )
+    await session.commit()
+
+
+async def renew(session: AsyncSession, session_id: str, now: datetime) -> list[int]:
+    """The devices a live view still shows, renewing its lease; empty once stopped, replaced or expired."""
     rows = await session.scalars(
-        select(LiveWatcher.device_id).where(
-            LiveWatcher.session_id == session_id, LiveWatcher.expires_at > now
+        update(LiveWatcher)
+        .where(LiveWatcher.session_id == session_id, LiveWatcher.expires_at > now)
+        .values(heartbeat_at=now)
+        .returning(LiveWatcher.device_id)
+    )
+    devices = sorted(rows)
+    await session.commit()
+    return devices
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanView:
+    """A live view whose bot process stopped renewing it."""
+
+    id: str
+    user_id: int
+    chat_id: int
+    message_id: int
+    expires_at: datetime
+    device_ids: tuple[int, ...]
+
+
+async def adopt_orphans(session: AsyncSession, now: datetime) -> list[OrphanView]:
+    """Take over the views nobody renewed for `ORPHAN_AFTER` (their lease becomes the caller's). Commits."""
+    # One adopter at a time: two processes must not both take the same view.
+    await session.execute(text("SELECT pg_advisory_xact_lock(:kind, 0)"), {"kind": _ADOPT_LOCK_CLASS})
+    rows = await session.execute(
+        update(LiveWatcher)
+        .where(
+            LiveWatcher.expires_at > now,
+            LiveWatcher.heartbeat_at < now - ORPHAN_AFTER,
+            LiveWatcher.message_id.is_not(None),
+        )
+        .values(heartbeat_at=now)
+        .returning(
+            LiveWatcher.session_id,
+            LiveWatcher.user_id,
+            LiveWatcher.chat_id,
+            LiveWatcher.message_id,
+            LiveWatcher.expires_at,
+            LiveWatcher.device_id,
         )
     )
-    return sorted(rows)
+    views: dict[str, tuple[Any, list[int]]] = {}
+    for row in rows:
+        views.setdefault(row.session_id, (row, []))[1].append(row.device_id)
+    await session.commit()
+    return [
+        OrphanView(
+            row.session_id, row.user_id, row.chat_id, row.message_id, row.expires_at, tuple(sorted(ids))
+        )
+        for row, ids in views.values()
+    ]
+
+
+async def release(session: AsyncSession, session_ids: Iterable[str]) -> None:
+    """A process shutting down gives its views up at once, so the next one need not wait. Commits."""
+    await session.execute(
+        update(LiveWatcher)
+        .where(LiveWatcher.session_id.in_(list(session_ids)))
+        .values(heartbeat_at=datetime(2000, 1, 1, tzinfo=UTC))
+    )
+    await session.commit()
 
 
 async def _user_devices(session: AsyncSession, user_id: int) -> list[int]:

@@ -24,18 +24,36 @@ async def telegram_double() -> AsyncIterator[BotApiDouble]:
     await double.close()
 
 
+class BotRunner:
+    """The real bot as a child process, which a test may restart."""
+
+    def __init__(self, double: BotApiDouble, database_url: str) -> None:
+        self._double, self._database_url = double, database_url
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await start_bot(self._double, self._database_url)
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            await stop_bot(self.process)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
 @pytest.fixture(scope="session")
-async def bot_process(
-    telegram_double: BotApiDouble, database_url: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await start_bot(telegram_double, database_url)
-    yield process
-    await stop_bot(process)
+async def bot_runner(telegram_double: BotApiDouble, database_url: str) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(telegram_double, database_url)
+    await runner.start()
+    yield runner
+    await runner.stop()
 
 
 @pytest.fixture
-def tg(telegram_double: BotApiDouble, bot_process: asyncio.subprocess.Process) -> BotApiDouble:
-    assert bot_process.returncode is None, "the bot died"
+def tg(telegram_double: BotApiDouble, bot_runner: BotRunner) -> BotApiDouble:
+    assert bot_runner.process is not None and bot_runner.process.returncode is None, "the bot died"
     return telegram_double
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
 from tests.bot.helpers import accept, add_reading, fetch, invite, pair, user_id
+from tests.control.conftest import BotRunner
 from tests.control.helpers import (
     Agents,
     applied_version,
@@ -166,3 +167,22 @@ async def _applied(engine: AsyncEngine, device: int, version: int) -> bool:
 
 async def _unwatched(engine: AsyncEngine, device: int) -> bool:
     return await _watchers(engine, device) == 0
+
+
+async def test_a_live_view_goes_on_after_the_bot_restarts(
+    tg: BotApiDouble,
+    bot_runner: BotRunner,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+) -> None:
+    owner = tg.user("Timur")
+    device = await pair(owner, sessionmaker, engine)
+    owner.send("/live")
+    shown = await until_text(owner, "Live readings")
+    await bot_runner.restart()
+    await add_reading(engine, device, datetime.now(UTC), co2=1501)
+    edit = await _edit_of(owner, shown.message_id)  # the new process took the view over
+    assert "CO2 1501 ppm" in (edit.text or "")
+    owner.send("/stop")
+    ended = await until_text(owner, "Live readings ended")
+    assert ended.message_id == shown.message_id
