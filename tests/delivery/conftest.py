@@ -38,7 +38,7 @@ class DeliveringBot:
             sys.executable, "-m", "bot", cwd=ROOT, env=environment
         )
         try:
-            await self.double.wait_for_call("getUpdates", timeout=90, after=after)
+            await self.double.wait_for_call("getUpdates", timeout=180, after=after)
         except TimeoutError:
             await stop_bot(self.process)
             raise
