@@ -18,5 +18,7 @@ help-text =
     /status — current readings of all your devices
     /history — a chart of the current device (6 h to 30 days)
     /export — download a device's readings as a CSV file
+    /alerts — alert history, mark read
+    /digest — morning digest on/off and its hour
     /share — invite someone to a device you own, manage members
     /language — change the language
