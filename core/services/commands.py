@@ -52,6 +52,7 @@ class OutgoingCommand:
     created_at: datetime
 
     def payload(self) -> dict[str, Any]:
+        """The `devices/{uid}/commands` document (SPEC section 3)."""
         return {
             "id": self.id,
             "command": self.command,

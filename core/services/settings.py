@@ -76,6 +76,7 @@ class DeviceSettings:
     rules: tuple[RuleSetting, ...]
 
     def rule(self, rule_id: int) -> RuleSetting:
+        """One of this device's rules; SettingRefused for an id that is not (or no longer) one of them."""
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
@@ -139,6 +140,7 @@ async def set_report_interval(session: AsyncSession, user_id: int, device_id: in
 
 
 async def set_alerts(session: AsyncSession, user_id: int, device_id: int, enabled: bool) -> Change:
+    """Alerts on or off for the whole device (every member); the device learns it with its config."""
     config = await _for_change(session, user_id, device_id)
     config.alerts_enabled = enabled
     return await _publish(session, config)
