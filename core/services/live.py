@@ -49,7 +49,7 @@ async def start(session: AsyncSession, user_id: int, device_ids: Iterable[int], 
     wanted = tuple(sorted(set(device_ids)))
     for device_id in wanted:
         await authorize(session, user_id, device_id, Action.VIEW)
-    previous = await _user_devices(session, user_id)
+    previous = await _watched_by(session, user_id, now)
     await _lock(session, set(previous) | set(wanted))
     await session.execute(delete(LiveWatcher).where(LiveWatcher.user_id == user_id))
     live = LiveSession(str(uuid.uuid4()), wanted, now + LIVE_DURATION)
@@ -163,8 +163,10 @@ async def release(session: AsyncSession, session_ids: Iterable[str]) -> None:
     await session.commit()
 
 
-async def _user_devices(session: AsyncSession, user_id: int) -> list[int]:
-    return list(await session.scalars(select(LiveWatcher.device_id).where(LiveWatcher.user_id == user_id)))
+async def _watched_by(session: AsyncSession, user_id: int, now: datetime) -> list[int]:
+    """The devices the user's current (unexpired) view shows."""
+    query = select(LiveWatcher.device_id).where(LiveWatcher.user_id == user_id, LiveWatcher.expires_at > now)
+    return list(await session.scalars(query))
 
 
 async def _lock(session: AsyncSession, device_ids: Iterable[int]) -> None:
