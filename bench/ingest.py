@@ -1,14 +1,15 @@
 """Ingest benchmark (SPEC section 9): `python -m bench.ingest [--quick] [--profile FILE]`.
 
 One run, one private Mosquitto and database, 10 000 registered devices, and side by side:
-  (a) what the broker hands a bare subscriber: mosquitto_sub (C) and a do-nothing aiomqtt subscriber;
+  (a) what the broker hands a bare subscriber: mosquitto_sub (C), a do-nothing aiomqtt subscriber and a
+      bulk-reading asyncio one (bench/wire.py);
   (b) a naive consumer, one INSERT + commit per message;
   (c) the processor (`python -m processor`, a subprocess), messages/s from Mosquitto into PostgreSQL;
   (d) publish → committed latency p50/p99 at a fixed offered load (default 10 000 msg/s).
 (a) and (b) drain a backlog queued beforehand for their persistent sessions, so no publisher competes for
 the CPU while they are measured. (c) is connected first, then the publishers push the same backlog flat
 out: timed from the first publish to the last commit, split into "while publishing" and "draining alone".
-A processor reconnecting to a large queued backlog is not what (c) measures (see bench/FINDINGS.md).
+Catching up after an outage is bench/recovery.py; bench/FINDINGS.md has the figures and the hot spots.
 (d) runs publishers and processor together at a fixed rate, as in life.
 """
 
