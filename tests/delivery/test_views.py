@@ -1,4 +1,4 @@
-"""Notice and digest texts from outbox payloads, and the send limiter: no database, no Telegram."""
+"""Notice and digest texts, the send limiter and retry backoff: no database, no Telegram."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.limiter import SendLimiter
+from bot.delivery.worker import MAX_BACKOFF, backoff
 from bot.texts import Catalogue
 from bot.views.digest import MAX_LENGTH, digest_text
 from bot.views.notices import alert_notice
@@ -109,3 +110,10 @@ async def test_the_limiter_keeps_one_message_a_second_per_chat_and_30_a_second_o
     started = time.monotonic()
     await limiter.acquire(2000)
     assert time.monotonic() - started >= 1.4
+
+
+def test_retry_backoff_grows_and_is_bounded() -> None:
+    first, fourth, late = backoff(1), backoff(4), backoff(30)
+    assert 1.6 <= first.total_seconds() <= 2.4
+    assert 12.8 <= fourth.total_seconds() <= 19.2
+    assert late.total_seconds() <= MAX_BACKOFF * 1.2
