@@ -25,7 +25,7 @@ import aiomqtt
 import orjson
 
 from core import topics
-from device import payloads
+from device import fleet_control, payloads
 from device.air import Room
 from device.connection import Backoff, BrokerAddress, make_client, offline_will, wait_event
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FIRMWARE_VERSION = "2.0.1"
 SUBSCRIBE_CHUNK = 500  # topic filters per SUBSCRIBE packet
 TICK = 0.02  # seconds between scheduling rounds
+LIVE_INTERVAL = 5.0  # SPEC section 4: a device in live mode reports every 5 s
 
 ProvisioningHandler = Callable[[str, Any], None]
 
@@ -43,7 +44,12 @@ class VirtualDevice:
     uid: str
     room: Room
     ip: str
+    interval: float = 30.0  # the server's retained config may change it
+    live_until: float = 0.0  # time.monotonic() until which a `live` command asked for fast reports
     started: float = field(default_factory=time.time)
+
+    def current_interval(self, now: float) -> float:
+        return min(LIVE_INTERVAL, self.interval) if now < self.live_until else self.interval
 
     @property
     def device_type(self) -> str:
@@ -95,23 +101,36 @@ def split(devices: Sequence[VirtualDevice], connections: int) -> list[list[Virtu
 
 
 class IntervalSchedule:
-    """Each device every `interval` seconds ± 10 % jitter, first reports spread over one interval."""
+    """Each device at its own interval ± 10 % jitter, first reports spread over one interval."""
 
-    def __init__(self, devices: Sequence[VirtualDevice], interval: float, rng: random.Random) -> None:
-        self._interval, self._rng = interval, rng
+    def __init__(self, devices: Sequence[VirtualDevice], rng: random.Random) -> None:
+        self._devices, self._rng = devices, rng
+        self._index = {device.uid: index for index, device in enumerate(devices)}
         now = time.monotonic()
-        self._heap = [(now + rng.uniform(0, interval), index) for index in range(len(devices))]
+        self._next = [now + rng.uniform(0, device.current_interval(now)) for device in devices]
+        self._heap = [(due, index) for index, due in enumerate(self._next)]
         heapq.heapify(self._heap)
-        self._devices = devices
 
     def due(self, now: float) -> list[VirtualDevice]:
         ready = []
         while self._heap and self._heap[0][0] <= now:
-            _, index = heapq.heappop(self._heap)
-            ready.append(self._devices[index])
-            jitter = self._rng.uniform(-0.1, 0.1) * self._interval
-            heapq.heappush(self._heap, (now + self._interval + jitter, index))
+            due, index = heapq.heappop(self._heap)
+            if due != self._next[index]:
+                continue  # superseded by reschedule()
+            device = self._devices[index]
+            ready.append(device)
+            self._push(index, now + device.current_interval(now) * self._rng.uniform(0.9, 1.1))
         return ready
+
+    def reschedule(self, device: VirtualDevice, due: float) -> None:
+        """Bring a device's next report forward (a live command, a shorter interval)."""
+        index = self._index[device.uid]
+        if due < self._next[index]:
+            self._push(index, due)
+
+    def _push(self, index: int, due: float) -> None:
+        self._next[index] = due
+        heapq.heappush(self._heap, (due, index))
 
 
 class RateSchedule:
@@ -128,6 +147,9 @@ class RateSchedule:
         ready = [self._devices[(self._sent + offset) % count] for offset in range(max(0, owed))]
         self._sent += len(ready)
         return ready
+
+    def reschedule(self, device: VirtualDevice, due: float) -> None:
+        """The total rate is what matters here: per-device requests are ignored."""
 
 
 class Connection:
@@ -169,11 +191,13 @@ class Connection:
     async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
         """Until `stop`; a lost connection surfaces as MqttError from a publish (or from the listener)."""
         await self._announce(client, online=True)
-        listener = asyncio.create_task(self._listen(client))
+        schedule = self._schedule()
+        listener = asyncio.create_task(self._listen(client, schedule))
         try:
+            await self._subscribe(client)
             if self.options.provision:
                 await self._request_codes(client)
-            await self._publish_telemetry(client, stop)
+            await self._publish_telemetry(client, schedule, stop)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
@@ -189,10 +213,20 @@ class Connection:
             )
         )
 
-    async def _request_codes(self, client: aiomqtt.Client) -> None:
-        filters = [(topics.provision_response(uid), 1) for uid in self.by_uid]
+    async def _subscribe(self, client: aiomqtt.Client) -> None:
+        """Each device's config (retained) and commands, and its pairing answers when provisioning."""
+        filters = []
+        for uid in self.by_uid:
+            filters += [
+                (topics.device_topic(uid, topics.CONFIG), 1),
+                (topics.device_topic(uid, topics.COMMANDS), 1),
+            ]
+            if self.options.provision:
+                filters.append((topics.provision_response(uid), 1))
         for start in range(0, len(filters), SUBSCRIBE_CHUNK):
             await client.subscribe(filters[start : start + SUBSCRIBE_CHUNK])
+
+    async def _request_codes(self, client: aiomqtt.Client) -> None:
         await asyncio.gather(
             *(
                 client.publish(
@@ -204,22 +238,30 @@ class Connection:
             )
         )
 
-    async def _listen(self, client: aiomqtt.Client) -> None:
+    def _schedule(self) -> IntervalSchedule | RateSchedule:
+        if self.options.rate > 0:
+            return RateSchedule(self.devices, self.options.rate)
+        return IntervalSchedule(self.devices, random.Random(self.identifier))
+
+    async def _listen(self, client: aiomqtt.Client, schedule: IntervalSchedule | RateSchedule) -> None:
         async for message in client.messages:
-            uid = message.topic.value.split("/")[1]
+            _, uid, kind = message.topic.value.split("/")
+            device = self.by_uid.get(uid)
+            if device is None or not message.payload:  # an empty payload clears a retained message
+                continue
             try:
                 body = orjson.loads(message.payload)  # type: ignore[arg-type]
             except orjson.JSONDecodeError:
-                log.warning("device=%s unreadable provisioning response", uid)
+                log.warning("device=%s unreadable %s message", uid, kind)
                 continue
-            self.on_provisioning(uid, body)
+            if kind == "response":
+                self.on_provisioning(uid, body)
+            else:
+                await fleet_control.obey(client, device, kind, body, schedule)
 
-    async def _publish_telemetry(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
-        schedule: IntervalSchedule | RateSchedule
-        if self.options.rate > 0:
-            schedule = RateSchedule(self.devices, self.options.rate)
-        else:
-            schedule = IntervalSchedule(self.devices, self.options.interval, random.Random(self.identifier))
+    async def _publish_telemetry(
+        self, client: aiomqtt.Client, schedule: IntervalSchedule | RateSchedule, stop: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             due = schedule.due(time.monotonic())
             if due:
@@ -247,6 +289,8 @@ async def run_fleet(
 ) -> FleetStats:
     """Run every connection until `stop`; each connection takes its devices' share of `options.rate`."""
     stats = FleetStats()
+    for device in devices:
+        device.interval = options.interval
     connections_ = [
         Connection(
             group, replace(options, rate=options.rate * len(group) / len(devices)), stats, on_provisioning

@@ -19,9 +19,9 @@ from pydantic import ValidationError
 from core import topics
 from device import payloads
 from device.agent.buffer import ReadingBuffer
-from device.agent.messages import Command, Config, ProvisioningResponse, live_duration
 from device.agent.settings import AgentSettings
 from device.connection import Backoff, make_client, offline_will, wait_event
+from device.messages import Command, Config, ProvisioningResponse, live_duration
 from device.sensors.base import Sensor, SensorError
 
 log = logging.getLogger(__name__)

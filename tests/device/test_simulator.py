@@ -138,3 +138,22 @@ async def test_simulator_reconnects_after_a_broker_restart_and_goes_on_reporting
         for uid in uids:
             await watcher.wait_for(_is("status", uid, "online"), within=30)
             await watcher.wait_for(_is("telemetry", uid), within=30)
+
+
+async def test_simulated_device_applies_its_retained_config_and_answers_a_ping(
+    broker: Broker, spawn: Spawn
+) -> None:
+    uid = "simt-0401"
+    async with probe(broker, f"devices/{uid}/telemetry", f"devices/{uid}/events") as server:
+        await server.publish(f"devices/{uid}/config", {"version": 3, "report_interval": 1}, retain=True)
+        spawn("device.simulate", _args(broker, "--devices", "1", "--interval", "60", "--first", "401"))
+        applied = await server.wait_for(_is("events"))
+        assert applied.body == {"type": "config_applied", "version": 3}
+        # Told 1 s instead of 60 s: readings follow each other about every second.
+        first = await server.wait_for(_is("telemetry"))
+        second = await server.wait_for(_is("telemetry"), after=server.received.index(first) + 1)
+        assert second.at - first.at < 3
+        await server.publish(f"devices/{uid}/commands", {"id": "p-9", "command": "ping", "args": {}})
+        answer = await server.wait_for(lambda m: m.kind == "events" and m.body.get("id") == "p-9")
+        assert answer.body == {"type": "command_result", "id": "p-9", "ok": True}
+        await server.client.publish(f"devices/{uid}/config", b"", qos=1, retain=True)
