@@ -9,7 +9,7 @@ One run, one private Mosquitto and database, 10 000 registered devices, and side
 (a) and (b) drain a backlog queued beforehand for their persistent sessions, so no publisher competes for
 the CPU while they are measured. (c) is connected first, then the publishers push the same backlog flat
 out: timed from the first publish to the last commit, split into "while publishing" and "draining alone".
-Catching up after an outage is bench/recovery.py; bench/FINDINGS.md has the figures and the hot spots.
+Catching up after an outage is bench/recovery.py; bench/ingest_findings.md has the figures and the hot spots.
 (d) runs publishers and processor together at a fixed rate, as in life.
 """
 

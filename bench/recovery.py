@@ -3,7 +3,7 @@
 The processor runs once (its persistent session now exists), stops; the fleet goes on publishing, so the
 broker queues `--backlog` readings for it; then the processor starts again. Printed: how long until every
 queued reading is committed, or, if it is not within `--window`, how far it got and the processor's
-reconnect lines — the symptom of the subscribe-behind-the-backlog problem in bench/FINDINGS.md.
+reconnect lines — the symptom of the subscribe-behind-the-backlog problem in bench/ingest_findings.md.
 """
 
 from __future__ import annotations
