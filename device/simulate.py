@@ -1,7 +1,8 @@
 """`python -m device.simulate --devices N --interval S`: a fleet of virtual air-quality monitors over MQTT.
 
-For demos (believable curves), tests and load (`--rate`, `--duration`, `--qos`). SIGINT/SIGTERM stop it
-cleanly: every device publishes its offline status before the connections close.
+For demos (believable curves; each device obeys its retained config and the ping/live/restart commands
+like the real agent), tests and load (`--rate`, `--duration`, `--qos`). SIGINT/SIGTERM stop it cleanly:
+every device publishes its offline status before the connections close.
 """
 
 from __future__ import annotations
