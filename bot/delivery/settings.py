@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,11 +24,13 @@ class DeliverySettings(BaseSettings):
     batch: int = Field(default=30, alias="DELIVERY_BATCH", ge=1)
     max_in_flight: int = Field(default=60, alias="DELIVERY_MAX_IN_FLIGHT", ge=1)
 
-    @model_validator(mode="after")
-    def _timeout_fits_the_lease(self) -> DeliverySettings:
-        if self.request_timeout * 2 > self.lease_seconds:
-            raise ValueError("DELIVERY_REQUEST_TIMEOUT must be at most half of DELIVERY_LEASE_SECONDS")
-        return self
+    @field_validator("request_timeout")
+    @classmethod
+    def _timeout_fits_the_lease(cls, value: float, info: ValidationInfo) -> float:
+        lease = info.data.get("lease_seconds")
+        if lease is not None and value * 2 > lease:
+            raise ValueError("must be at most half of DELIVERY_LEASE_SECONDS")
+        return value
 
     @property
     def send_budget(self) -> float:
