@@ -14,6 +14,8 @@ from core.db import asyncpg_dsn
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+# Shown in pg_stat_activity, so an operator (or a test) can tell this connection apart.
+APPLICATION_NAME = "smartair_outbox_listener"
 
 
 async def listen(database_url: str, wake: asyncio.Event, stop: asyncio.Event) -> None:
@@ -21,7 +23,9 @@ async def listen(database_url: str, wake: asyncio.Event, stop: asyncio.Event) ->
     backoff = 1.0
     while not stop.is_set():
         try:
-            connection = await asyncpg.connect(asyncpg_dsn(database_url), timeout=10)
+            connection = await asyncpg.connect(
+                asyncpg_dsn(database_url), timeout=10, server_settings={"application_name": APPLICATION_NAME}
+            )
         except (OSError, asyncpg.PostgresError, TimeoutError) as error:
             logger.warning("outbox listener cannot connect error=%s retry_in=%s", error, backoff)
             await _sleep_unless(stop, backoff)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.listener import APPLICATION_NAME
 from core.services import notices
 from tests.alerting.helpers import share
 from tests.bot.helpers import add_reading, execute, fetch
@@ -177,3 +178,24 @@ async def test_the_history_button_opens_the_chart_of_the_alerts_metric(
     assert (chart.content or b"").startswith(b"\x89PNG")
     assert "Hall" in (chart.text or "")
     await owner.next_answer()
+
+
+async def _listeners(engine: AsyncEngine) -> list[int]:
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = :name"
+    rows = await fetch(engine, query, name=APPLICATION_NAME)
+    return [int(pid) for (pid,) in rows]
+
+
+async def test_the_bot_listens_again_after_losing_its_listen_connection(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions
+) -> None:
+    owner, _, device = await owner_with_device(tg, engine, sessionmaker)
+    (before,) = await eventually(lambda: _listeners(engine))
+    await execute(engine, "SELECT pg_terminate_backend(:pid)", pid=before)
+
+    async def listening_anew() -> list[int]:
+        return [pid for pid in await _listeners(engine) if pid != before]
+
+    assert await eventually(listening_anew, within=30)
+    await fan_out(sessionmaker, co2_high(device, 1350))
+    assert "1350 ppm" in ((await owner.next_message()).text or "")
