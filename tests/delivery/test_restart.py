@@ -1,12 +1,19 @@
-"""A bot stopped or killed in the middle of a delivery: no notice lost, none sent twice."""
+"""A bot stopped or killed in the middle of a delivery, Telegram out of reach: no notice lost, none twice."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.settings import DeliverySettings
+from bot.delivery.worker import DeliveryWorker
+from bot.texts import Catalogue
 from tests.alerting.helpers import share
+from tests.bot.helpers import fetch
 from tests.delivery.conftest import DeliveringBot
 from tests.delivery.helpers import (
     Sessions,
@@ -19,6 +26,7 @@ from tests.delivery.helpers import (
     owner_with_device,
     person,
 )
+from tests.support.ports import free_port
 from tests.support.telegram_double import BotApiDouble
 
 NOTICES = 5
@@ -90,3 +98,45 @@ async def test_sigterm_mid_delivery_hands_unsent_rows_back_for_the_next_start(
     await eventually(lambda: all_settled(engine, owner_id), within=30)
     texts = delivered(tg, owner.id, mark)
     assert sorted(texts) == sorted(set(texts)) and len(texts) == NOTICES
+
+
+def _worker(url: str, sessions: Sessions, token: str) -> tuple[Bot, DeliveryWorker]:
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
+    settings = DeliverySettings(
+        DELIVERY_LEASE_SECONDS=8, DELIVERY_REQUEST_TIMEOUT=2, DELIVERY_POLL_SECONDS=0.2
+    )
+    return bot, DeliveryWorker(bot, sessions, Catalogue(), settings)
+
+
+async def test_a_notice_that_could_not_reach_telegram_is_retried_after_a_backoff(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+) -> None:
+    owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Otto")
+    await delivering_bot.stop()  # this test runs its own workers, in this process
+    mark = len(tg.calls)
+    row = "SELECT status, attempts, error IS NOT NULL FROM notification_outbox WHERE user_id = :u"
+
+    # Telegram unreachable (nothing listens on that port): a transient failure, retried later.
+    bot, worker = _worker(f"http://127.0.0.1:{free_port()}", sessionmaker, tg.token)
+    worker.start()
+    try:
+        await fan_out(sessionmaker, co2_high(device, 1210))
+        await eventually(lambda: _rows(engine, row, owner_id, [("pending", 1, True)]))
+    finally:
+        await worker.stop()
+        await bot.session.close()
+
+    bot, worker = _worker(tg.url, sessionmaker, tg.token)
+    worker.start()
+    try:
+        assert "1210 ppm" in ((await owner.next_message(timeout=15)).text or "")
+        await eventually(lambda: all_settled(engine, owner_id))
+    finally:
+        await worker.stop()
+        await bot.session.close()
+    assert await fetch(engine, row, u=owner_id) == [("sent", 2, False)]
+    assert len(delivered(tg, owner.id, mark)) == 1
+
+
+async def _rows(engine: AsyncEngine, sql: str, user: int, wanted: list[tuple[object, ...]]) -> bool:
+    return await fetch(engine, sql, u=user) == wanted
