@@ -3,7 +3,8 @@
 aiomqtt 2.5 acknowledges every QoS 1 message as soon as it is received, which would let a crash lose a
 message the broker believes delivered. paho 2.2 can leave acknowledging to the application
 (`manual_ack_set(True)`, then `ack(mid, qos)`), but aiomqtt does not expose it: the paho client is its private
-`Client._client`. Everything touching that attribute lives here: an aiomqtt upgrade has one place to check.
+`Client._client`. Everything touching that attribute lives here and in processor/paho_tuning.py (buffered
+socket reads): an aiomqtt or paho upgrade has these two places to check.
 
 Message ids are only meaningful on the connection that received them: after a reconnect the broker numbers
 its redeliveries afresh, so an old mid may name another message. Each connection is a generation; an

@@ -12,6 +12,7 @@ import aiomqtt
 
 from core import topics
 from core.settings import MqttSettings
+from processor import paho_tuning
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
         keepalive=KEEPALIVE,
         queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
     )
+    paho_tuning.buffer_reads(client)
     return client, inboxes[0]
 
 
