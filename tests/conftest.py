@@ -1,4 +1,8 @@
-"""Session-wide fixtures: a private database (real alembic schema) and a private Mosquitto."""
+"""Fixtures every test package gets: a private database (real alembic schema) and a private Mosquitto.
+
+Both are per test package: bots, processors and retained messages one package starts or leaves behind must not
+deliver, count or answer in another package's database or broker. Each package passes alone and in the suite.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,9 @@ from tests.support.broker import Broker
 from tests.support.database import alembic, create_database, drop_database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def database_url() -> AsyncIterator[str]:
-    """URL of a database created for this test session and dropped after it."""
+    """URL of a database created for this test package and dropped after it."""
     name, url = await create_database()
     result = alembic(url, "upgrade", "head")
     assert result.returncode == 0, result.stderr
@@ -23,14 +27,14 @@ async def database_url() -> AsyncIterator[str]:
     await drop_database(name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
     yield engine
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
 

@@ -11,7 +11,7 @@ from tests.support.bot_process import start_bot, stop_bot
 from tests.support.telegram_double import BotApiDouble
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def telegram_double() -> AsyncIterator[BotApiDouble]:
     double = BotApiDouble()
     await double.start()
@@ -19,7 +19,7 @@ async def telegram_double() -> AsyncIterator[BotApiDouble]:
     await double.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def bot_process(
     telegram_double: BotApiDouble, database_url: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:

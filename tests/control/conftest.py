@@ -16,7 +16,7 @@ from tests.support.broker import Broker
 from tests.support.telegram_double import BotApiDouble
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def telegram_double() -> AsyncIterator[BotApiDouble]:
     double = BotApiDouble()
     await double.start()
@@ -43,7 +43,7 @@ class BotRunner:
         await self.start()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def bot_runner(telegram_double: BotApiDouble, database_url: str) -> AsyncIterator[BotRunner]:
     runner = BotRunner(telegram_double, database_url)
     await runner.start()

@@ -11,7 +11,7 @@ from tests.support.bot_process import start_bot, stop_bot
 from tests.support.telegram_double import BotApiDouble
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def history_double() -> AsyncIterator[BotApiDouble]:
     double = BotApiDouble()
     await double.start()
@@ -19,7 +19,7 @@ async def history_double() -> AsyncIterator[BotApiDouble]:
     await double.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def history_bot(
     history_double: BotApiDouble, database_url: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
