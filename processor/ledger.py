@@ -38,10 +38,11 @@ class Ledger:
 
     def release(self) -> None:
         tickets = self._tickets
+        ready = []
         while tickets and tickets[0].done:
-            ticket = tickets.popleft()
-            if self._acknowledger.ack(ticket.generation, ticket.mid, ticket.qos):
-                self.acked += 1
+            ready.append(tickets.popleft())
+        if ready:
+            self.acked += self._acknowledger.ack_many(ready)
 
     def forget_older_generations(self) -> None:
         """After a reconnect the old tickets can never be acked; drop them so they do not block the queue."""
