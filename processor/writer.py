@@ -20,6 +20,7 @@ from core import telemetry_store
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
+from processor.presence import PresenceFilter
 from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
@@ -53,6 +54,7 @@ class BatchWriter:
         self._options = options
         self._connection: asyncpg.Connection | None = None
         self._partitions = telemetry_store.PartitionCache()
+        self._presence = PresenceFilter()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
         # Full batches waiting for their turn: one transaction stays a few thousand rows even when a
@@ -90,7 +92,9 @@ class BatchWriter:
             self._connection = None
 
     async def _commit(self, batch: Batch) -> None:
-        result = await self._write(batch)
+        presence = self._presence.needed(batch.presence())
+        result = await self._write(batch, presence)
+        self._presence.committed(presence)
         for ticket in batch.tickets:
             ticket.done = True
         self._ledger.release()
@@ -100,7 +104,9 @@ class BatchWriter:
         if self._sinks:
             await feed(self._sinks, CommittedBatch(_fresh(batch, result.new_keys or []), batch.events))
 
-    async def _write(self, batch: Batch) -> telemetry_store.WriteResult:
+    async def _write(
+        self, batch: Batch, presence: list[telemetry_store.Presence]
+    ) -> telemetry_store.WriteResult:
         backoff = Backoff()
         hard_errors = 0
         while True:
@@ -109,7 +115,7 @@ class BatchWriter:
                 return await telemetry_store.write_batch(
                     connection,
                     batch.rows,
-                    batch.presence(),
+                    presence,
                     self._partitions,
                     want_new_keys=bool(self._sinks),
                 )
