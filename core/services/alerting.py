@@ -112,8 +112,7 @@ async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading
     """
     if not readings:
         return Outcome()
-    device_ids = sorted({reading.device_id for reading in readings})
-    await offline.mark_back_online(session, device_ids, now)
+    await offline.mark_back_online(session, await _offline_among(session, readings), now)
     watched = await _load(session, readings)
     if not watched:
         return Outcome()
@@ -125,6 +124,19 @@ async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading
     )
     result = await notices.fan_out(session, [_notice(item.device_id, tr) for item, tr in fired], now)
     return Outcome(transitions=len(fired), fan_out=result)
+
+
+# Devices with an open offline episode are few: finding them costs one small query, where checking every
+# device of the batch by id (thousands) was a tenth of the processor's time in the ingest benchmark.
+_OPEN_EPISODES = text("SELECT id FROM devices WHERE offline_since IS NOT NULL")
+
+
+async def _offline_among(session: AsyncSession, readings: Sequence[DeviceReading]) -> list[int]:
+    """The batch's devices with an open offline episode now (mark_back_online locks and rechecks them)."""
+    open_episodes = set(await session.scalars(_OPEN_EPISODES))
+    if not open_episodes:
+        return []
+    return sorted(open_episodes.intersection(reading.device_id for reading in readings))
 
 
 async def _load(session: AsyncSession, readings: Sequence[DeviceReading]) -> list[_Watched]:
