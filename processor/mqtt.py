@@ -54,7 +54,7 @@ def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
         keepalive=KEEPALIVE,
         queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
     )
-    paho_tuning.buffer_reads(client)
+    paho_tuning.buffer_reads(client, inboxes[0].put_nowait)
     return client, inboxes[0]
 
 

@@ -7,9 +7,14 @@ benchmark measured as 37 % of the processor's CPU (bench/ingest_findings.md).
 
 What: the paho client's `_sock_recv` is replaced (on the instance) by one that reads up to `CHUNK` bytes at
 once and serves paho's small reads from that buffer, and its `loop_read` by one that keeps handling packets
-while the buffer still holds bytes. Checked against paho 2.2.1 (`Client._packet_read`, `_sock_recv`,
-`loop_read`: `_sock_recv` is called only by `_packet_read`) and aiomqtt 2.5.1 (`_on_socket_open` registers a
-reader calling `client.loop_read()`, then again while an SSL socket has `pending()` bytes).
+while the buffer still holds bytes. Complete QoS 0/1 PUBLISH packets in the buffer (MQTT 3.1.1, manual acks
+on) are parsed here and put straight into the client's incoming queue, skipping paho's and aiomqtt's
+per-message objects, callbacks and debug logging; everything else (CONNACK, SUBACK, PINGRESP, QoS 2, a
+packet split across two reads) goes through paho's own `_packet_read`.
+
+Checked against paho 2.2.1 (`Client._packet_read`, `_handle_publish`, `_sock_recv`, `loop_read`;
+`_sock_recv` is called only by `_packet_read`) and aiomqtt 2.5.1 (`_on_socket_open` registers a reader
+calling `client.loop_read()`, then again while an SSL socket has `pending()` bytes).
 
 Invariants that keep it correct:
 - The buffer is empty whenever the patched `loop_read` returns normally: it loops until then, and every
@@ -38,23 +43,30 @@ READS_PER_PASS = 8
 
 
 class _BufferedReader:
-    def __init__(self, inner: paho.Client) -> None:
+    def __init__(self, inner: paho.Client, deliver: Callable[[aiomqtt.Message], None]) -> None:
         self._inner = inner
+        self._deliver = deliver
         self._raw_recv: Callable[[int], bytes] = inner._sock_recv  # private: see the module docstring
         self._raw_loop_read: Callable[..., paho.MQTTErrorCode] = inner.loop_read
         self._buffer = memoryview(b"")
         self._sock: Any = None
         self._reads_left = READS_PER_PASS
+        self._starved = False
 
     def recv(self, bufsize: int) -> bytes:
-        sock = self._inner._sock  # private: see the module docstring
-        if sock is not self._sock:
-            self._sock, self._buffer = sock, memoryview(b"")
+        inner = self._inner
+        if inner._sock is not self._sock:  # private: see the module docstring
+            self._sock, self._buffer = inner._sock, memoryview(b"")
         if not self._buffer:
             if self._reads_left <= 0:
+                self._starved = True
                 raise BlockingIOError  # the rest waits for the next pass, still in the kernel
             self._reads_left -= 1
-            data = self._raw_recv(CHUNK)  # raises BlockingIOError when nothing is there
+            try:
+                data = self._raw_recv(CHUNK)
+            except BlockingIOError:
+                self._starved = True
+                raise
             if not data:
                 return data  # end of stream: paho reports the connection lost
             self._buffer = memoryview(data)
@@ -62,22 +74,81 @@ class _BufferedReader:
         return taken.tobytes()
 
     def loop_read(self, max_packets: int = 1) -> paho.MQTTErrorCode:
+        inner = self._inner
+        fast = inner._manual_ack and inner._protocol in (paho.MQTTv31, paho.MQTTv311)
         self._reads_left = READS_PER_PASS
-        rc = self._raw_loop_read(max_packets)
-        while self._buffer and rc == paho.MQTT_ERR_SUCCESS and self._inner._sock is not None:
+        self._starved = False
+        rc = paho.MQTT_ERR_SUCCESS
+        while rc == paho.MQTT_ERR_SUCCESS and inner._sock is not None and not self._starved:
+            if fast and self._buffer and inner._in_packet["command"] == 0:
+                self._take_publishes()
+                if not self._buffer:
+                    continue
+            # Anything else (a packet split across reads, a SUBACK, a PINGRESP…), and refills: paho's way.
             rc = self._raw_loop_read(max_packets)
-        if self._inner._sock is None:
+        if inner._sock is None:
             self._buffer = memoryview(b"")
         return rc
 
+    def _take_publishes(self) -> None:
+        """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to the inbox; stop at anything else.
 
-def buffer_reads(client: aiomqtt.Client) -> None:
+        What paho's `_handle_publish` does for them with manual acks on and MQTT 3.1.1 (no properties): make
+        a message of topic, payload, QoS, retain flag and packet id, and send no PUBACK (processor/acks.py
+        does, after the commit). paho keeps no state for inbound QoS 0/1 messages, so it misses nothing.
+        """
+        buffer, position, end_of_data = self._buffer, 0, len(self._buffer)
+        while position < end_of_data:
+            header = buffer[position]
+            if header & 0xF0 != paho.PUBLISH or header & 0x06 > 0x02:  # not a PUBLISH, or QoS 2 / invalid
+                break
+            parsed = _publish_bounds(buffer, position, end_of_data)
+            if parsed is None:
+                break  # incomplete (or malformed: paho will say so)
+            start, end = parsed
+            qos = (header >> 1) & 0x03
+            topic_end = start + 2 + ((buffer[start] << 8) | buffer[start + 1])
+            body = topic_end + (2 if qos else 0)
+            if body > end:
+                break
+            try:
+                topic = str(buffer[start + 2 : topic_end], "utf-8")
+            except UnicodeDecodeError:
+                break
+            mid = (buffer[topic_end] << 8) | buffer[topic_end + 1] if qos else 0
+            self._deliver(
+                aiomqtt.Message(topic, buffer[body:end].tobytes(), qos, bool(header & 1), mid, None)
+            )
+            position = end
+        if position:
+            self._buffer = buffer[position:]
+            with self._inner._msgtime_mutex:  # keepalive bookkeeping, as paho's _packet_read does
+                self._inner._last_bytes_received = paho.time_func()
+
+
+def _publish_bounds(buffer: memoryview, position: int, end_of_data: int) -> tuple[int, int] | None:
+    """Where the variable header starts and the packet ends, if the whole packet is in the buffer."""
+    length, multiplier, index = 0, 1, position + 1
+    while index < end_of_data and index - position <= 4:
+        byte = buffer[index]
+        index += 1
+        length += (byte & 0x7F) * multiplier
+        multiplier *= 128
+        if not byte & 0x80:
+            end = index + length
+            return (index, end) if end <= end_of_data and length >= 2 else None
+    return None
+
+
+def buffer_reads(client: aiomqtt.Client, deliver: Callable[[aiomqtt.Message], None]) -> None:
     """Make the client read its socket in large chunks and handle every buffered packet per wake-up.
 
-    Call before the connection is opened (the CONNACK is read through it too).
+    QoS 0/1 PUBLISH packets (when manual acks are on, see processor/acks.py) go straight to `deliver`, the
+    put_nowait of the client's incoming queue, without paho's per-message objects and callbacks. Call before
+    the connection is opened (the CONNACK is read through it too).
     """
     inner: paho.Client = client._client  # private: see the module docstring
-    reader = _BufferedReader(inner)
+    reader = _BufferedReader(inner, deliver)
     # Instance attributes shadow the methods: only this client is affected.
     inner._sock_recv = reader.recv  # type: ignore[method-assign]
     inner.loop_read = reader.loop_read  # type: ignore[method-assign]
