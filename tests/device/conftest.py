@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.device.processes import Running, start
+from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
 
 Spawn = Callable[[str, list[str]], Running]
 

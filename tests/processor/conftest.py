@@ -15,6 +15,7 @@ from processor.sinks import AfterCommit
 from processor.writer import WriterOptions
 from tests.processor.helpers import ProcessorProcess, eventually, new_uid
 from tests.support.broker import Broker
+from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
 
 
 class Running:
