@@ -58,7 +58,7 @@ async def _timed_steps(
         telemetry_store.STAGING_TABLE, records=rows, columns=telemetry_store.COLUMNS
     )
     marks.append(time.perf_counter())
-    await connection.fetchval(telemetry_store._COUNT_NEW)
+    await connection.fetchval(telemetry_store._INSERT_AND_ROLL_UP + telemetry_store._COUNT_NEW)
     marks.append(time.perf_counter())
     await connection.execute(telemetry_store._LOCK_DEVICES, ids)
     marks.append(time.perf_counter())

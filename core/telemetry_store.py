@@ -29,23 +29,28 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
 
 # Data-modifying CTEs run exactly once, whether or not the final SELECT reads them; `ins` holds only the
 # rows that were really new, which is what makes the rollup immune to duplicates.
-_INSERT_AND_ROLL_UP = f"""
+_INSERT = f"""
 WITH ins AS (
     INSERT INTO telemetry (device_id, ts, co2, temperature, humidity, pm25, voc)
     SELECT device_id, ts, co2, temperature, humidity, pm25, voc FROM {STAGING_TABLE}
     ORDER BY device_id, ts
     ON CONFLICT (device_id, ts) DO NOTHING
     RETURNING device_id, ts, co2, temperature, humidity, pm25, voc
-), hourly AS (
+)"""
+
+
+def _roll_up(source: str) -> str:
+    """Add the readings of CTE `source` to telemetry_hourly: one upsert per device, hour and metric."""
+    return f"""
     INSERT INTO telemetry_hourly AS h (device_id, bucket, metric, min, max, sum, count)
-    SELECT ins.device_id, date_trunc('hour', ins.ts, 'UTC'), m.metric,
+    SELECT r.device_id, date_trunc('hour', r.ts, 'UTC'), m.metric,
            min(m.value), max(m.value), sum(m.value), count(*)
-    FROM ins CROSS JOIN LATERAL (VALUES
-        ('co2', ins.co2::float8),
-        ('temperature', ins.temperature::float8),
-        ('humidity', ins.humidity::float8),
-        ('pm25', ins.pm25::float8),
-        ('voc', ins.voc::float8)
+    FROM {source} AS r CROSS JOIN LATERAL (VALUES
+        ('co2', r.co2::float8),
+        ('temperature', r.temperature::float8),
+        ('humidity', r.humidity::float8),
+        ('pm25', r.pm25::float8),
+        ('voc', r.voc::float8)
     ) AS m(metric, value)
     WHERE m.value IS NOT NULL
     GROUP BY 1, 2, 3
@@ -54,11 +59,35 @@ WITH ins AS (
         min = LEAST(h.min, EXCLUDED.min),
         max = GREATEST(h.max, EXCLUDED.max),
         sum = h.sum + EXCLUDED.sum,
-        count = h.count + EXCLUDED.count
+        count = h.count + EXCLUDED.count"""
+
+
+# Immediate: each reading becomes up to five rollup row updates in the batch's transaction (≈ 6× the cost of
+# storing it, bench/write_path.py). Deferred: new rows are appended to the unindexed pending table instead,
+# and `fold_hourly` rolls them up later, once per device-hour-metric for everything appended meanwhile.
+_INSERT_AND_ROLL_UP = _INSERT + ", hourly AS (" + _roll_up("ins") + "\n)\n"
+_INSERT_AND_DEFER = (
+    _INSERT
+    + ", pending AS (INSERT INTO telemetry_hourly_pending SELECT device_id, ts, co2, temperature, humidity,"
+    " pm25, voc FROM ins)\n"
 )
+_COUNT_NEW = "SELECT count(*) FROM ins"
+_KEYS_OF_NEW = "SELECT device_id, ts FROM ins"
+
+# Deleting and rolling up in one statement: a reading leaves the pending table exactly when it is counted.
+# Two processors folding at once each take the rows the other did not (a deleted row is skipped).
+_FOLD = (
+    """
+WITH moved AS (
+    DELETE FROM telemetry_hourly_pending
+    RETURNING device_id, ts, co2, temperature, humidity, pm25, voc
+), hourly AS ("""
+    + _roll_up("moved")
+    + """
+)
+SELECT count(*) FROM moved
 """
-_COUNT_NEW = _INSERT_AND_ROLL_UP + "SELECT count(*) FROM ins"
-_KEYS_OF_NEW = _INSERT_AND_ROLL_UP + "SELECT device_id, ts FROM ins"
+)
 
 _LOCK_DEVICES = "SELECT 1 FROM devices WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE"
 # GREATEST and COALESCE skip NULLs: a field the batch said nothing about keeps its value.
@@ -121,40 +150,57 @@ async def write_batch(
     partitions: PartitionCache,
     *,
     want_new_keys: bool = False,
+    defer_rollup: bool = False,
 ) -> WriteResult:
     """Store `rows` (duplicates of stored readings are skipped) and `presence`, atomically.
 
     Guarantees: after it returns, every row is in `telemetry` exactly once, `telemetry_hourly` includes each
-    new row exactly once, and the devices reflect `presence`; if it raises, nothing of the batch is stored.
+    new row exactly once (with `defer_rollup`: from the next `fold_hourly` on; until then the row waits in
+    telemetry_hourly_pending), and the devices reflect `presence`; if it raises, nothing of the batch is
+    stored.
     """
+    insert = _INSERT_AND_DEFER if defer_rollup else _INSERT_AND_ROLL_UP
     await partitions.ensure(connection, {row[1].date() for row in rows})
     try:
-        return await _write(connection, rows, presence, want_new_keys)
+        return await _write(connection, rows, presence, want_new_keys, insert)
     except asyncpg.CheckViolationError:
         # "no partition of relation found for row": a cached day was dropped meanwhile; retry once.
         partitions.forget()
         await partitions.ensure(connection, {row[1].date() for row in rows})
-        return await _write(connection, rows, presence, want_new_keys)
+        return await _write(connection, rows, presence, want_new_keys, insert)
+
+
+async def fold_hourly(connection: asyncpg.Connection) -> int:
+    """Roll the pending readings (see `write_batch(defer_rollup=True)`) up into telemetry_hourly; how many.
+
+    One transaction: each pending reading is counted exactly once, even with a crash or a concurrent fold.
+    """
+    async with connection.transaction():
+        return int(await connection.fetchval(_FOLD))
 
 
 async def _write(
-    connection: asyncpg.Connection, rows: Sequence[Row], presence: Sequence[Presence], want_new_keys: bool
+    connection: asyncpg.Connection,
+    rows: Sequence[Row],
+    presence: Sequence[Presence],
+    want_new_keys: bool,
+    insert: str,
 ) -> WriteResult:
     async with connection.transaction():
         result = WriteResult(0, [] if want_new_keys else None)
         if rows:
             await connection.copy_records_to_table(STAGING_TABLE, records=rows, columns=COLUMNS)
-            result = await _insert(connection, want_new_keys)
+            result = await _insert(connection, want_new_keys, insert)
         if presence:
             await _update_devices(connection, presence)
     return result
 
 
-async def _insert(connection: asyncpg.Connection, want_new_keys: bool) -> WriteResult:
+async def _insert(connection: asyncpg.Connection, want_new_keys: bool, insert: str) -> WriteResult:
     if want_new_keys:
-        keys = [(record[0], record[1]) for record in await connection.fetch(_KEYS_OF_NEW)]
+        keys = [(record[0], record[1]) for record in await connection.fetch(insert + _KEYS_OF_NEW)]
         return WriteResult(len(keys), keys)
-    return WriteResult(int(await connection.fetchval(_COUNT_NEW)), None)
+    return WriteResult(int(await connection.fetchval(insert + _COUNT_NEW)), None)
 
 
 async def _update_devices(connection: asyncpg.Connection, presence: Sequence[Presence]) -> None:

@@ -187,6 +187,9 @@ class Processor:
             await mqtt.barrier(client)
         except (TimeoutError, aiomqtt.MqttError):
             log.warning("last batch not written or acked before shutdown; the broker will redeliver it")
+        # Leave the hourly rollup complete (whatever is not folded now is by the next processor to run).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._writer.fold(), self._options.shutdown_flush_timeout)
         log.info("processor stopping acked=%s", self._ledger.acked)
 
     # ---- database --------------------------------------------------------------------------------------

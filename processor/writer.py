@@ -36,6 +36,9 @@ _ATTEMPTS_ON_HARD_ERROR = 3
 class WriterOptions:
     interval: float = 0.2
     max_rows: int = 5000
+    # How far telemetry_hourly (history charts, reports) may lag the stored readings: batches append to
+    # telemetry_hourly_pending, folded into the rollup this often (core.telemetry_store.fold_hourly).
+    fold_interval: float = 5.0
 
 
 class BatchWriter:
@@ -70,11 +73,27 @@ class BatchWriter:
             self._full.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_fold = loop.time()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), self._options.interval)
             self._full.clear()
             await self.flush()
+            if loop.time() >= next_fold:
+                await self.fold()
+                next_fold = loop.time() + self._options.fold_interval
+
+    async def fold(self) -> None:
+        """Bring telemetry_hourly up to date. On failure the readings stay pending for the next fold."""
+        async with self._lock:
+            try:
+                folded = await telemetry_store.fold_hourly(await self._connection_ready())
+            except DATABASE_ERRORS as error:
+                await self._discard_connection()
+                log.warning("hourly rollup postponed error=%r", error)
+                return
+        self._counters.add("rolled_up", folded)
 
     async def flush(self) -> None:
         """Write all received so far, batch by batch (retrying while PostgreSQL is away), acking each."""
@@ -118,6 +137,7 @@ class BatchWriter:
                     presence,
                     self._partitions,
                     want_new_keys=bool(self._sinks),
+                    defer_rollup=True,
                 )
             except DATABASE_ERRORS as error:
                 await self._discard_connection()

@@ -13,6 +13,7 @@ EXPECTED_TABLES = {
     "device_configs",
     "telemetry",
     "telemetry_hourly",
+    "telemetry_hourly_pending",
     "alerts",
     "alert_rules",
     "alert_states",

@@ -140,6 +140,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('device_id', 'ts', name=op.f('pk_telemetry')),
     postgresql_partition_by='RANGE (ts)'
     )
+    op.create_table('telemetry_hourly_pending',
+    sa.Column('device_id', sa.Integer(), nullable=False),
+    sa.Column('ts', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('co2', sa.REAL(), nullable=True),
+    sa.Column('temperature', sa.REAL(), nullable=True),
+    sa.Column('humidity', sa.REAL(), nullable=True),
+    sa.Column('pm25', sa.REAL(), nullable=True),
+    sa.Column('voc', sa.REAL(), nullable=True)
+    )
     op.create_table('telemetry_hourly',
     sa.Column('device_id', sa.Integer(), nullable=False),
     sa.Column('bucket', sa.DateTime(timezone=True), nullable=False),
@@ -406,5 +415,6 @@ def downgrade() -> None:
     op.drop_table('firmware')
     op.drop_table('devices')
     op.drop_table('telemetry_hourly')
+    op.drop_table('telemetry_hourly_pending')
     op.drop_table('telemetry')
     op.drop_table('device_types')

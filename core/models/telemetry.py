@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import REAL, BigInteger, DateTime, Double, Integer, PrimaryKeyConstraint, String
+from sqlalchemy import (
+    REAL,
+    BigInteger,
+    Column,
+    DateTime,
+    Double,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
@@ -49,3 +59,20 @@ class TelemetryHourly(Base):
     max: Mapped[float] = mapped_column(Double)
     sum: Mapped[float] = mapped_column(Double)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+# Readings stored but not yet in telemetry_hourly: ingest appends every new row here in its batch's
+# transaction (an unindexed append, far cheaper than upserting the rollup per reading), and a periodic fold
+# (core.telemetry_store.fold_hourly) moves them into the rollup in one transaction, so each reading is
+# counted exactly once. A plain Table: it has no primary key on purpose (nothing ever looks a row up).
+telemetry_hourly_pending = Table(
+    "telemetry_hourly_pending",
+    Base.metadata,
+    Column("device_id", Integer, nullable=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("co2", REAL),
+    Column("temperature", REAL),
+    Column("humidity", REAL),
+    Column("pm25", REAL),
+    Column("voc", REAL),
+)

@@ -100,12 +100,18 @@ async def test_hourly_rollup_matches_raw_rows_and_ignores_duplicates(
         """,
         device_id,
     )
-    rollup = await fetch(
-        database_url,
-        "SELECT bucket, metric, min, max, sum / count AS avg, count FROM telemetry_hourly"
-        " WHERE device_id = $1 ORDER BY bucket, metric",
-        device_id,
-    )
+
+    async def rolled_up():
+        rows = await fetch(
+            database_url,
+            "SELECT bucket, metric, min, max, sum / count AS avg, count FROM telemetry_hourly"
+            " WHERE device_id = $1 ORDER BY bucket, metric",
+            device_id,
+        )
+        return rows if sum(r["count"] for r in rows) == sum(r["count"] for r in expected) else None
+
+    # The rollup is folded from the pending readings every 5 s (WriterOptions.fold_interval): a bounded lag.
+    rollup = await eventually(rolled_up, within=15)
     assert len(expected) == 6  # 2 hours x co2, temperature, pm25
     assert [(r["bucket"], r["metric"], r["count"]) for r in rollup] == [
         (r["bucket"], r["metric"], r["count"]) for r in expected

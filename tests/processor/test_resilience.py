@@ -204,14 +204,14 @@ async def test_a_database_error_waiting_cannot_cure_stops_the_processor_without_
     admin = await asyncpg.connect(database_url)
     try:
         # A broken deployment, as the processor sees it: a table it writes to is missing.
-        await admin.execute("ALTER TABLE telemetry_hourly RENAME TO telemetry_hourly_away")
+        await admin.execute("ALTER TABLE telemetry_hourly_pending RENAME TO telemetry_hourly_away")
         try:
             count, first_ts = 50, int(time.time()) - 100
             await publish_stream(broker, uid, first_ts, count)
             assert processor.process is not None
             exit_code = await asyncio.to_thread(processor.process.wait, 60)
         finally:
-            await admin.execute("ALTER TABLE telemetry_hourly_away RENAME TO telemetry_hourly")
+            await admin.execute("ALTER TABLE telemetry_hourly_away RENAME TO telemetry_hourly_pending")
     finally:
         await admin.close()
     assert exit_code != 0
