@@ -66,6 +66,20 @@ async def assert_all_stored_once(
     )
     assert [row["t"] for row in rows] == list(range(first_ts, first_ts + count))
 
+    # Every stored reading reaches the hourly rollup exactly once (deferred: folded every few seconds), and
+    # nothing is left pending: a reading counted twice could only come from a pending row counted again.
+    async def rolled_up_once() -> bool:
+        rows = await fetch(
+            url,
+            "SELECT (SELECT coalesce(sum(count), 0) FROM telemetry_hourly"
+            "        WHERE device_id = $1 AND metric = 'co2') AS counted,"
+            "       (SELECT count(*) FROM telemetry_hourly_pending WHERE device_id = $1) AS pending",
+            device_id,
+        )
+        return (rows[0]["counted"], rows[0]["pending"]) == (count, 0)
+
+    await eventually(rolled_up_once, 30, interval=0.3)
+
 
 async def _at_least(url: str, device_id: int, count: int) -> bool:
     return await stored(url, device_id) >= count
@@ -111,6 +125,11 @@ async def test_sigterm_flushes_acks_and_exits_zero(
     counters = processor.counters()
     # Whatever it acknowledged before leaving is in the database: that is what "flush, then ack" means.
     assert counters["stored"] <= await stored(database_url, device_id)
+    # ...and it left the hourly rollup complete: nothing of its own waits to be folded.
+    pending = await fetch(
+        database_url, "SELECT count(*) AS n FROM telemetry_hourly_pending WHERE device_id = $1", device_id
+    )
+    assert pending[0]["n"] == 0
 
     processor.start()
     await processor.wait_connected()
