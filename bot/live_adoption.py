@@ -30,7 +30,7 @@ class Adopter:
         self._task: asyncio.Task[None] | None = None
 
     def start(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], catalogue: Catalogue) -> None:
-        self._task = asyncio.create_task(self._run(bot, sessionmaker, catalogue), name="live-adoption")
+        self._task = asyncio.create_task(self._run(bot, sessionmaker, catalogue), name="live_adoption")
 
     async def stop(self) -> None:
         if self._task is not None:
