@@ -21,6 +21,9 @@ KEEPALIVE = 30
 # enough that acks and flushes still get the event loop in between.
 DRAIN_LIMIT = 2000
 BARRIER_TIMEOUT = 10.0
+# After a persistent-session reconnect Mosquitto sends queued messages before the SUBACK (seen after ~20 000
+# of them): aiomqtt's default 10 s could expire on a starved host and drop the connection over and over.
+SUBSCRIBE_TIMEOUT = 120.0
 
 
 class Inbox(asyncio.Queue[aiomqtt.Message]):
@@ -60,7 +63,7 @@ def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
 
 async def subscribe(client: aiomqtt.Client, settings: MqttSettings) -> list[str]:
     filters = topics.server_subscriptions(settings.mqtt_shared_group)
-    await client.subscribe([(topic_filter, 1) for topic_filter in filters])
+    await client.subscribe([(topic_filter, 1) for topic_filter in filters], timeout=SUBSCRIBE_TIMEOUT)
     return filters
 
 
