@@ -69,7 +69,8 @@ case "${1:-}" in
         pids=()
         "$PY" -m processor & pids+=($!)
         if [ -n "$BOT_TOKEN" ]; then "$PY" -m bot & pids+=($!); else log "BOT_TOKEN not set: the bot is not started"; fi
-        "$PY" -m device.simulate --devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" & pids+=($!)
+        # --provision: each simulated device asks for a pairing code and prints it; `/add CODE` in the bot pairs it.
+        "$PY" -m device.simulate --devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" --provision & pids+=($!)
         trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM
         wait
         ;;
