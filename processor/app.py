@@ -95,6 +95,7 @@ class Processor:
             asyncio.create_task(coroutine, name=name)
             for name, coroutine in (
                 ("writer", self._writer.run()),
+                ("rollup", self._writer.run_folds()),
                 ("listener", self._listener.run()),
                 ("provisioning", self._provisioning.run()),
                 ("announcer", self._announcer.run()),

@@ -60,6 +60,8 @@ class BatchWriter:
         self._presence = PresenceFilter()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._fold_lock = asyncio.Lock()
+        self._fold_connection: asyncpg.Connection | None = None
         # Full batches waiting for their turn: one transaction stays a few thousand rows even when a
         # PostgreSQL outage lets hundreds of thousands of readings pile up behind it.
         self._ready: deque[Batch] = deque()
@@ -73,24 +75,34 @@ class BatchWriter:
             self._full.set()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_fold = loop.time()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), self._options.interval)
             self._full.clear()
             await self.flush()
-            if loop.time() >= next_fold:
-                await self.fold()
-                next_fold = loop.time() + self._options.fold_interval
+
+    async def run_folds(self) -> None:
+        """Keep telemetry_hourly within `fold_interval` of the stored readings, beside the batch writes.
+
+        Its own connection: a fold of a few seconds' readings takes a good fraction of a second (one upsert
+        per device, hour and metric), which must not hold the batches (and their acks) back. The two never
+        touch the same rows: batches only append pending rows, the fold deletes the ones it sees.
+        """
+        while True:
+            await asyncio.sleep(self._options.fold_interval)
+            await self.fold()
 
     async def fold(self) -> None:
         """Bring telemetry_hourly up to date. On failure the readings stay pending for the next fold."""
-        async with self._lock:
+        async with self._fold_lock:
             try:
-                folded = await telemetry_store.fold_hourly(await self._connection_ready())
+                if self._fold_connection is None or self._fold_connection.is_closed():
+                    self._fold_connection = await self._connect()
+                folded = await telemetry_store.fold_hourly(self._fold_connection)
             except DATABASE_ERRORS as error:
-                await self._discard_connection()
+                connection, self._fold_connection = self._fold_connection, None
+                if connection is not None and not connection.is_closed():
+                    connection.terminate()
                 log.warning("hourly rollup postponed error=%r", error)
                 return
         self._counters.add("rolled_up", folded)
@@ -106,9 +118,10 @@ class BatchWriter:
                 self._ready.popleft()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close(timeout=2)
-            self._connection = None
+        for connection in (self._connection, self._fold_connection):
+            if connection is not None and not connection.is_closed():
+                await connection.close(timeout=2)
+        self._connection = self._fold_connection = None
 
     async def _commit(self, batch: Batch) -> None:
         presence = self._presence.needed(batch.presence())
