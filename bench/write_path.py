@@ -4,6 +4,7 @@ Runs the statements of core.telemetry_store one by one on a private database wit
 devices, timing each: COPY into staging, the INSERT … ON CONFLICT with the hourly rollup, the devices'
 presence update (lock + UPDATE), and the commit. Then the same batch through `write_batch` as a whole.
 The figure to compare with the ingest benchmark: rows/s of the whole write path, PostgreSQL's share only.
+Last, the processor's batch (rollup deferred, no device row to rewrite) and one fold of those batches.
 """
 
 from __future__ import annotations
@@ -103,6 +104,17 @@ async def measure(rows: int, rounds: int) -> None:
             started = time.perf_counter()
             await telemetry_store.write_batch(connection, batch, presence, partitions)
             whole.append(time.perf_counter() - started)
+        # What the processor does now: rollup deferred, and (steady state) no device row needing a rewrite
+        # (processor/presence.py); the fold then rolls up all those batches at once.
+        deferred = []
+        for round_number in range(2 * rounds, 3 * rounds):
+            batch, _ = _batch(device_ids, rows, round_number)
+            started = time.perf_counter()
+            await telemetry_store.write_batch(connection, batch, [], partitions, defer_rollup=True)
+            deferred.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        folded = await telemetry_store.fold_hourly(connection)
+        fold = time.perf_counter() - started
     finally:
         await connection.close()
         await drop_database(name)
@@ -114,6 +126,15 @@ async def measure(rows: int, rounds: int) -> None:
     )
     total = statistics.median(whole)
     print(f"  {'write_batch':<16} {total * 1000:8.1f} ms  → {rows / total:,.0f} rows/s for PostgreSQL alone")
+    total = statistics.median(deferred)
+    print(
+        f"  {'deferred rollup, no device rows':<16} {total * 1000:8.1f} ms  → {rows / total:,.0f} rows/s"
+        " (the processor's batch)"
+    )
+    print(
+        f"  {'fold_hourly':<16} {fold * 1000:8.1f} ms  for {folded:,} pending rows"
+        f" ({folded / fold:,.0f} rows/s)"
+    )
 
 
 def main() -> None:
