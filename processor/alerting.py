@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -16,9 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import METRICS
-from core.services import digest, offline
+from core.services import offline
 from core.services.alerting import DeviceReading, evaluate_batch
 from processor.counters import Counters
+from processor.presence import LAST_SEEN_PRECISION
 from processor.retry import Backoff, is_transient
 from processor.sinks import CommittedBatch, FreshReading
 
@@ -26,9 +26,6 @@ log = logging.getLogger(__name__)
 
 # While PostgreSQL is away readings pile up; beyond this many the oldest go (they would be backlog by then).
 MAX_PENDING = 200_000
-# Digests are queued in transactions of this many users, at most this many rounds a minute.
-_DIGEST_BATCH = 500
-_DIGEST_ROUNDS = 100
 
 
 def _reading(item: FreshReading) -> DeviceReading:
@@ -76,9 +73,10 @@ class AlertFeed:
 
 
 class AlertSweep:
-    """Every few seconds: offline by silence or Last Will, back online by status; digests once a minute.
+    """Every few seconds: offline by silence or Last Will, back online by status.
 
-    Safe with several processors: each device's episode is taken by one of them, each digest is once-only.
+    Safe with several processors: each device's episode is taken by one of them. (Morning digests are the
+    bot's APScheduler job, bot/scheduler.py.)
     """
 
     def __init__(
@@ -86,43 +84,33 @@ class AlertSweep:
         sessionmaker: async_sessionmaker[AsyncSession],
         connected: Callable[[], bool],
         interval: float = 5.0,
-        digest_interval: float = 60.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._connected = connected
         self._interval = interval
-        self._digest_every = max(1, round(digest_interval / interval))
         self._listening_since: datetime | None = None
 
     async def run(self) -> None:
         """Forever; the processor cancels it at shutdown (a half-done sweep is rolled back, nothing lost)."""
-        for rounds in itertools.count():
+        while True:
             # Silence means something only while we listen: not while the broker is away, nor right after.
             if not self._connected():
                 self._listening_since = None
             else:
                 self._listening_since = self._listening_since or datetime.now(UTC)
                 await _guarded("presence sweep", self._presence)
-            if rounds % self._digest_every == 0:
-                await _guarded("digest queueing", self._digests)
             await asyncio.sleep(self._interval)
 
     async def _presence(self) -> None:
         async with self._sessionmaker() as session:
             now = datetime.now(UTC)
-            gone = await offline.sweep_silent_devices(session, now, self._listening_since)
+            gone = await offline.sweep_silent_devices(
+                session, now, self._listening_since, last_seen_lag=LAST_SEEN_PRECISION
+            )
             back = await offline.sweep_back_online(session, now)
             await session.commit()
         if gone or back:
             log.info("presence offline=%s online=%s", len(gone), len(back))
-
-    async def _digests(self) -> None:
-        for _ in range(_DIGEST_ROUNDS):  # a queued user is no longer due, so each round takes new ones
-            async with self._sessionmaker() as session:
-                handled = await digest.queue_due_digests(session, datetime.now(UTC), limit=_DIGEST_BATCH)
-                await session.commit()
-            if handled < _DIGEST_BATCH:
-                return
 
 
 async def _guarded(what: str, work: Callable[[], Awaitable[None]]) -> bool:

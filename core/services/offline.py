@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +53,7 @@ WITH gone AS (
     WHERE d.offline_since IS NULL AND d.last_seen IS NOT NULL AND d.paired_at IS NOT NULL
       AND ((NOT d.is_online AND d.last_seen <= CAST(:now AS timestamptz))
            OR GREATEST(d.last_seen, COALESCE(CAST(:listening_since AS timestamptz), '-infinity'))
-              <= CAST(:now AS timestamptz)
+              <= CAST(:now AS timestamptz) - CAST(:last_seen_lag AS float8) * interval '1 second'
                  - GREATEST(c.report_interval * CAST(:missed AS int) * interval '1 second',
                             CAST(:min_silence AS float8) * interval '1 second'))
     ORDER BY d.id
@@ -99,11 +99,16 @@ async def mark_offline(session: AsyncSession, device_id: int, now: datetime, rea
 
 
 async def sweep_silent_devices(
-    session: AsyncSession, now: datetime, listening_since: datetime | None = None
+    session: AsyncSession,
+    now: datetime,
+    listening_since: datetime | None = None,
+    last_seen_lag: timedelta = timedelta(0),
 ) -> list[int]:
     """Open offline episodes for every device gone silent or recorded offline by ingest; their ids.
 
     `listening_since`: since when the caller's ingest has been receiving; silence before it proves nothing.
+    `last_seen_lag`: how stale the writer lets devices.last_seen get; added to the silence, so a device is
+    never called offline before max(3 intervals, 90 s) of real silence.
     One query for the fleet; safe to run from several processes at once (each device is taken by one).
     """
     params = {
@@ -111,6 +116,7 @@ async def sweep_silent_devices(
         "listening_since": listening_since,
         "missed": MISSED_REPORTS,
         "min_silence": MIN_SILENCE.total_seconds(),
+        "last_seen_lag": last_seen_lag.total_seconds(),
     }
     rows = (await session.execute(_SWEEP, params)).all()
     gone = [

@@ -142,3 +142,17 @@ async def test_silence_is_judged_only_after_listening_for_the_whole_window(sessi
         await session.commit()
     assert device not in early
     assert device in late
+
+
+async def test_a_stale_last_seen_never_makes_silence_look_longer_than_it_is(sessionmaker: Sessions) -> None:
+    """The writer lets last_seen lag a few seconds behind; the sweep adds that lag to the 90 s of silence."""
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner, report_interval=10)
+    await _seen(sessionmaker, device, T0)
+    lag = timedelta(seconds=5)
+    async with sessionmaker() as session:
+        early = await offline.sweep_silent_devices(session, T0 + timedelta(seconds=92), last_seen_lag=lag)
+        late = await offline.sweep_silent_devices(session, T0 + timedelta(seconds=95), last_seen_lag=lag)
+        await session.commit()
+    assert device not in early
+    assert device in late
