@@ -5,9 +5,10 @@ ingest benchmark (bench/ingest_findings.md). This process remembers what it last
 and leaves a row alone when nothing but `last_seen` moved, by less than `LAST_SEEN_PRECISION`.
 
 What that gives up, on purpose: `devices.last_seen` may lag the newest message by up to
-`LAST_SEEN_PRECISION`. The offline sweep judges silence by last_seen, so a device that stops right after a
-skipped write can be declared offline up to that much early (after ≥ 85 s of real silence instead of the
-SPEC's 90 s minimum; 3 report intervals otherwise). Back online needs a changed `is_online`, always written.
+`LAST_SEEN_PRECISION`. The offline sweep judges silence by last_seen, so it is told this lag
+(`sweep_silent_devices(..., last_seen_lag=LAST_SEEN_PRECISION)`) and adds it to the silence it waits for:
+a device is never declared offline before the SPEC's 90 s (or 3 report intervals) of real silence.
+Back online needs a changed `is_online`, always written.
 With several processors sharing the subscription, another one may write `is_online = false` (a Last Will
 it received) behind our back; our next write of that device comes at most `LAST_SEEN_PRECISION` later, so a
 wrong "offline" lasts that long at most. The offline sweep writes `is_online = false` only after 90 s of
