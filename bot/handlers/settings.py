@@ -7,9 +7,11 @@ values typed as a reply are handled in bot.handlers.settings_typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callback_data.control import SettingsAction, SettingsOp
@@ -22,7 +24,7 @@ from bot.views import settings as views
 from core.models import User
 from core.services import settings
 from core.services.access import AccessDenied
-from core.services.settings import SettingRefused
+from core.services.settings import DeviceSettings, SettingRefused
 
 router = Router(name=__name__)
 router.include_router(settings_typed.router)
@@ -59,38 +61,37 @@ async def main_screen(
     await callback.answer()
 
 
-@router.callback_query(SettingsAction.filter(F.op == SettingsOp.INTERVAL))
-async def interval_screen(
-    callback: CallbackQuery,
-    *,
-    callback_data: SettingsAction,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-) -> None:
-    current = await settings.load(session, user.id, callback_data.device_id)
+Screen = tuple[str, InlineKeyboardMarkup]
+
+
+def _interval_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
     text = t("settings-interval-title", interval=views.interval_text(t, current.report_interval))
-    await show(callback, text, keyboards.intervals(t, current.device_id))
-    await callback.answer()
+    return text, keyboards.intervals(t, current.device_id)
 
 
-@router.callback_query(SettingsAction.filter(F.op == SettingsOp.NIGHT))
-async def night_screen(
-    callback: CallbackQuery,
-    *,
-    callback_data: SettingsAction,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-) -> None:
-    current = await settings.load(session, user.id, callback_data.device_id)
+def _night_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
     text = t("settings-night-title", night=views.night_text(t, current.night_mode), timezone=user.timezone)
-    await show(callback, text, keyboards.night(t, current.device_id))
-    await callback.answer()
+    return text, keyboards.night(t, current.device_id)
 
 
-@router.callback_query(SettingsAction.filter(F.op == SettingsOp.LEVELS))
-async def levels_screen(
+def _levels_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
+    return views.levels(t, current), keyboards.levels(t, current)
+
+
+def _timezone_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
+    return t("settings-timezone-title", timezone=user.timezone), keyboards.timezones(t, current.device_id)
+
+
+SCREENS: dict[SettingsOp, Callable[[Translator, DeviceSettings, User], Screen]] = {
+    SettingsOp.INTERVAL: _interval_screen,
+    SettingsOp.NIGHT: _night_screen,
+    SettingsOp.LEVELS: _levels_screen,
+    SettingsOp.TIMEZONE: _timezone_screen,
+}
+
+
+@router.callback_query(SettingsAction.filter(F.op.in_(set(SCREENS))))
+async def sub_screen(
     callback: CallbackQuery,
     *,
     callback_data: SettingsAction,
@@ -98,26 +99,10 @@ async def levels_screen(
     user: User,
     t: Translator,
 ) -> None:
+    # settings.load re-checks the caller's role on the device named by the (untrusted) callback data.
     current = await settings.load(session, user.id, callback_data.device_id)
-    await show(callback, views.levels(t, current), keyboards.levels(t, current))
-    await callback.answer()
-
-
-@router.callback_query(SettingsAction.filter(F.op == SettingsOp.TIMEZONE))
-async def timezone_screen(
-    callback: CallbackQuery,
-    *,
-    callback_data: SettingsAction,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-) -> None:
-    current = await settings.load(session, user.id, callback_data.device_id)
-    await show(
-        callback,
-        t("settings-timezone-title", timezone=user.timezone),
-        keyboards.timezones(t, current.device_id),
-    )
+    text, markup = SCREENS[callback_data.op](t, current, user)
+    await show(callback, text, markup)
     await callback.answer()
 
 
