@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import aiomqtt
 import asyncpg
 
+from core import notify
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.settings import DatabaseSettings, MqttSettings
 from processor import mqtt
@@ -23,7 +24,7 @@ from processor.device_events import DeviceEvents
 from processor.devices import DeviceDirectory
 from processor.ingest import Ingest
 from processor.ledger import Ledger
-from processor.listener import PairingListener
+from processor.listener import Listener
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
 from processor.retry import DATABASE_ERRORS, Backoff, is_transient
@@ -84,7 +85,7 @@ class Processor:
         )
         self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
         self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
-        self._listener = PairingListener(self._connect, self._paired, self._listening)
+        self._listener = Listener(self._connect, {notify.DEVICE_PAIRED: self._paired}, self._listening)
         self._ingest = Ingest(self._directory, self._writer, self._provisioning, self._ledger, self.counters)
 
     async def run(self) -> None:

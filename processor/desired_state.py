@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import notify, topics
 from core.services import commands, settings
 from processor.counters import Counters
+from processor.listener import Listener
 from processor.publisher import Publisher
 from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 CHANNELS = (notify.CONFIG_CHANGED, notify.COMMAND_QUEUED, notify.DEVICE_PAIRED)
 SWEEP_INTERVAL = 60.0
-LISTEN_KEEPALIVE = 10.0
 
 
 class Reconciler:
@@ -51,7 +51,7 @@ class Reconciler:
 
     async def run(self) -> None:
         """The publishing rounds; the LISTEN connection runs beside them."""
-        listener = asyncio.create_task(self._listen_forever(), name="desired_state_listen")
+        listener = asyncio.create_task(self._listener().run(), name="desired_state_listen")
         try:
             await self._rounds()
         finally:
@@ -109,35 +109,8 @@ class Reconciler:
 
     # ---- LISTEN ----------------------------------------------------------------------------------------
 
-    async def _listen_forever(self) -> None:
-        backoff = Backoff(ceiling=5.0)
-        while True:
-            try:
-                await self._listen(backoff)
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                delay = backoff.next_delay()
-                log.warning("desired state listen lost, reconnecting delay=%.1f error=%r", delay, error)
-                await asyncio.sleep(delay)
-
-    async def _listen(self, backoff: Backoff) -> None:
-        connection = await self._connect()
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _connection: lost.set())
-        try:
-            for channel in CHANNELS:
-                await connection.add_listener(channel, self._notified)
+    def _listener(self) -> Listener:
+        async def catch_up() -> None:
             self.trigger()  # whatever was NOTIFYed while we were not listening
-            backoff.reset()
-            while not lost.is_set():
-                try:
-                    await asyncio.wait_for(lost.wait(), LISTEN_KEEPALIVE)
-                except TimeoutError:
-                    await connection.fetchval("SELECT 1", timeout=LISTEN_KEEPALIVE)
-            raise ConnectionResetError("LISTEN connection terminated")
-        finally:
-            connection.terminate()
 
-    def _notified(self, _connection: object, _pid: int, _channel: str, _payload: str) -> None:
-        self.trigger()
+        return Listener(self._connect, dict.fromkeys(CHANNELS, lambda _payload: self.trigger()), catch_up)

@@ -1,18 +1,17 @@
-"""A dedicated PostgreSQL connection LISTENing for pairings; it reconnects by itself.
+"""A dedicated PostgreSQL connection LISTENing on some channels; it reconnects by itself.
 
 NOTIFYs sent while it was disconnected are lost, so every (re)connection starts with `on_connected`, which
-re-reads the truth (the device directory, the claims not yet announced).
+re-reads the truth (the device directory, the claims not yet announced, the desired state not published).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
-from core import notify
 from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
@@ -21,15 +20,17 @@ log = logging.getLogger(__name__)
 KEEPALIVE = 10.0
 
 
-class PairingListener:
+class Listener:
+    """Calls `handlers[channel](payload)` for each NOTIFY; `run()` lasts until cancelled."""
+
     def __init__(
         self,
         connect: Callable[[], Awaitable[asyncpg.Connection]],
-        on_paired: Callable[[str], None],
+        handlers: Mapping[str, Callable[[str], None]],
         on_connected: Callable[[], Awaitable[None]],
     ) -> None:
         self._connect = connect
-        self._on_paired = on_paired
+        self._handlers = dict(handlers)
         self._on_connected = on_connected
 
     async def run(self) -> None:
@@ -41,7 +42,12 @@ class PairingListener:
                 if not is_transient(error):
                     raise
                 delay = backoff.next_delay()
-                log.warning("listen connection lost, reconnecting delay=%.1f error=%r", delay, error)
+                log.warning(
+                    "listen connection lost, reconnecting channels=%s delay=%.1f error=%r",
+                    ",".join(self._handlers),
+                    delay,
+                    error,
+                )
                 await asyncio.sleep(delay)
 
     async def _listen(self, backoff: Backoff) -> None:
@@ -49,10 +55,11 @@ class PairingListener:
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
-            await connection.add_listener(notify.DEVICE_PAIRED, self._notified)
+            for channel in self._handlers:
+                await connection.add_listener(channel, self._notified)
             await self._on_connected()
             backoff.reset()
-            log.info("listening channel=%s", notify.DEVICE_PAIRED)
+            log.info("listening channels=%s", ",".join(self._handlers))
             while not lost.is_set():
                 try:
                     await asyncio.wait_for(lost.wait(), KEEPALIVE)
@@ -62,5 +69,5 @@ class PairingListener:
         finally:
             connection.terminate()
 
-    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        self._on_paired(payload)
+    def _notified(self, _connection: object, _pid: int, channel: str, payload: str) -> None:
+        self._handlers[channel](payload)
