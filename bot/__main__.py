@@ -20,8 +20,9 @@ from bot.middlewares.retry_after import RetryAfter
 from bot.rendering import Renderer
 from bot.scheduler import scheduled_jobs
 from bot.texts import Catalogue
+from core import web
 from core.db import make_engine, make_sessionmaker
-from core.settings import DatabaseSettings, GeneralSettings, TelegramSettings, load
+from core.settings import DatabaseSettings, GeneralSettings, HttpSettings, TelegramSettings, load
 
 
 def create_bot(settings: TelegramSettings, *, wait_on_flood: bool = True) -> Bot:
@@ -36,6 +37,7 @@ async def run(
     database: DatabaseSettings,
     general: GeneralSettings,
     delivery: DeliverySettings,
+    http: HttpSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -53,6 +55,9 @@ async def run(
     sender = create_bot(telegram, wait_on_flood=False)
     try:
         async with contextlib.AsyncExitStack() as background:
+            # Features add their routes (payment notifications, metrics, webhook) to this one application.
+            web_app = web.new_app()
+            await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if delivery.enabled:
                 await background.enter_async_context(
                     delivering(sender, sessionmaker, catalogue, database.database_url, delivery)
@@ -69,7 +74,13 @@ async def run(
 
 
 def main() -> None:
-    settings = load(TelegramSettings), load(DatabaseSettings), load(GeneralSettings), load(DeliverySettings)
+    settings = (
+        load(TelegramSettings),
+        load(DatabaseSettings),
+        load(GeneralSettings),
+        load(DeliverySettings),
+        load(HttpSettings),
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(run(*settings))
 

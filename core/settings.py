@@ -82,6 +82,17 @@ class GeneralSettings(BaseSettings):
         return value
 
 
+class HttpSettings(BaseSettings):
+    """The programs' HTTP sides and the address the outside world reaches them by."""
+
+    model_config = _COMMON
+
+    # 0 = any free port (tests run many programs side by side).
+    processor_http_port: int = Field(default=8081, alias="PROCESSOR_HTTP_PORT", ge=0, le=65535)
+    bot_http_port: int = Field(default=8082, alias="BOT_HTTP_PORT", ge=0, le=65535)
+    public_url: str = Field(default="http://127.0.0.1", alias="PUBLIC_URL")
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 
