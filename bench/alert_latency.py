@@ -45,10 +45,10 @@ from core import topics
 from core.db import make_engine, make_sessionmaker
 from core.models import User
 from core.services import pairing
+from sandbox.botapi import BotApiDouble
 from tests.support.bot_process import bot_environment
 from tests.support.broker import Broker
 from tests.support.database import ROOT, drop_database
-from tests.support.telegram_double import BotApiDouble
 
 TARGET_MS = 250.0
 FIRE, RECOVER = 1500, 700

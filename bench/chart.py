@@ -33,9 +33,9 @@ from core import telemetry_store
 from core.db import make_engine, make_sessionmaker
 from core.services import history
 from core.telemetry_store import PartitionCache
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.support.bot_process import start_bot, stop_bot
 from tests.support.database import alembic, create_database, drop_database
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 STORM_USERS = 20
 STATUS_DEVICES = 20

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.models import Telemetry
 from core.services.pairing import offer_code
-from tests.support.telegram_double import BotMessage, TelegramUser
+from sandbox.botapi import BotMessage, TelegramUser
 
 
 def now() -> datetime:

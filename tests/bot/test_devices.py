@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services.pairing import offer_code
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import add_reading, fetch, links, new_device, now, open_card, pair, set_status
-from tests.support.telegram_double import BotApiDouble
 
 Sessions = async_sessionmaker[AsyncSession]
 

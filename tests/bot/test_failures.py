@@ -9,9 +9,9 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import fetch
 from tests.support.bot_process import start_bot, stop_bot
-from tests.support.telegram_double import BotApiDouble
 
 
 async def _is_active(engine: AsyncEngine, telegram_id: int) -> bool:

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import device_id, execute, fetch, links, new_device, now
-from tests.support.telegram_double import BotApiDouble
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.bot.helpers import accept, execute, fetch, invite, links, open_card, pair, user_id
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 Sessions = async_sessionmaker[AsyncSession]
 DEVICE = "CO2 monitor #1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.telegram_double import BotApiDouble
+from sandbox.botapi import BotApiDouble
 
 
 async def test_start_registers_the_user_once_and_says_what_to_do(

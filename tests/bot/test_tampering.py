@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import accept, fetch, invite, links, pair, user_id
-from tests.support.telegram_double import BotApiDouble
 
 Sessions = async_sessionmaker[AsyncSession]
 REFUSED = "⛔ You have no rights for this on that device."

@@ -11,7 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InputMediaPhoto
 
-from tests.support.telegram_double import BotApiDouble
+from sandbox.botapi import BotApiDouble
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.botapi import BotApiDouble
 from tests.control.helpers import Agents
 from tests.processor.helpers import ProcessorProcess, new_uid
 from tests.support.bot_process import start_bot, stop_bot
 from tests.support.broker import Broker
 from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
-from tests.support.telegram_double import BotApiDouble
 
 
 @pytest.fixture(scope="package")

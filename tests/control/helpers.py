@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotMessage, TelegramUser
 from tests.bot.helpers import device_id, fetch, new_device
 from tests.device.processes import Running, agent_config, start
 from tests.processor.helpers import eventually
 from tests.support.broker import Broker
-from tests.support.telegram_double import BotMessage, TelegramUser
 
 
 @dataclass

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import execute, fetch, user_id
 from tests.control.helpers import Agents, applied_version, paired_agent, reading_times
 from tests.processor.helpers import ProcessorProcess, eventually
-from tests.support.telegram_double import BotApiDouble
 
 # Far beyond the (raised) threshold and critical level: any of these readings would alert if it were news.
 STALE_CO2 = 35_000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import fetch, open_card
 from tests.control.helpers import Agents, paired_agent, until_text, wait_output
 from tests.processor.helpers import ProcessorProcess
-from tests.support.telegram_double import BotApiDouble
 
 
 async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(

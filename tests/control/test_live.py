@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
+from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
 from tests.bot.helpers import accept, add_reading, fetch, invite, pair, user_id
 from tests.control.conftest import BotRunner
 from tests.control.helpers import (
@@ -19,7 +20,6 @@ from tests.control.helpers import (
     wait_output,
 )
 from tests.processor.helpers import ProcessorProcess, eventually
-from tests.support.telegram_double import BotApiDouble, BotMessage, TelegramUser
 
 
 def _gaps(times: list[float]) -> list[float]:

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.callback_data.control import DeviceCommandAction, SettingsAction, SettingsOp
 from core.services.commands import CommandName
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import accept, fetch, invite, pair
 from tests.control.helpers import Agents, config_row, paired_agent, until_text, wait_output
 from tests.processor.helpers import ProcessorProcess
-from tests.support.telegram_double import BotApiDouble
 
 
 async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from sandbox.botapi import BotApiDouble
 from tests.support.bot_process import ROOT, bot_environment, stop_bot
 from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
-from tests.support.telegram_double import BotApiDouble
 
 # Short lease and timeout so a killed bot's rows come back within seconds, not a minute.
 DELIVERY_ENV = {

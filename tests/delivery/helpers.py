@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import notices
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.bot.helpers import pair, user_id
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 Sessions = async_sessionmaker[AsyncSession]
 T = TypeVar("T")

@@ -8,9 +8,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import Alert
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import execute, fetch
 from tests.delivery.helpers import Sessions, now, owner_with_device
-from tests.support.telegram_double import BotApiDouble
 
 
 async def _history(sessions: Sessions, user: int, device: int, values: list[float]) -> None:

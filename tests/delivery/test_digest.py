@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.scheduler import DIGEST_LOCK, queue_digests
 from core.services import notices
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import execute, fetch
 from tests.delivery.helpers import (
     Sessions,
@@ -21,7 +22,6 @@ from tests.delivery.helpers import (
     now,
     owner_with_device,
 )
-from tests.support.telegram_double import BotApiDouble
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 

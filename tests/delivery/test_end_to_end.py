@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import topics
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.alerting.helpers import share
 from tests.bot.helpers import device_id, execute, new_device
 from tests.delivery.helpers import Sessions, all_settled, delivered, eventually, person
 from tests.processor.helpers import ProcessorProcess, Publisher
 from tests.support.broker import Broker
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 
 @pytest.fixture(scope="module")

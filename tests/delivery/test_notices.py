@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.listener import APPLICATION_NAME
 from core.services import notices
+from sandbox.botapi import BotApiDouble
 from tests.alerting.helpers import share
 from tests.bot.helpers import add_reading, execute, fetch
 from tests.delivery.helpers import (
@@ -23,7 +24,6 @@ from tests.delivery.helpers import (
     owner_with_device,
     person,
 )
-from tests.support.telegram_double import BotApiDouble
 
 
 async def test_a_crossing_and_its_recovery_reach_each_subscriber_once_in_their_language(

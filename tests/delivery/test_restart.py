@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.settings import DeliverySettings
 from bot.delivery.worker import DeliveryWorker
 from bot.texts import Catalogue
+from sandbox.botapi import BotApiDouble
+from sandbox.ports import free_port
 from tests.alerting.helpers import share
 from tests.bot.helpers import fetch
 from tests.delivery.conftest import DeliveringBot
@@ -26,8 +28,6 @@ from tests.delivery.helpers import (
     owner_with_device,
     person,
 )
-from tests.support.ports import free_port
-from tests.support.telegram_double import BotApiDouble
 
 NOTICES = 5
 

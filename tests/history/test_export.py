@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import export
 from core.services.periods import Window
+from sandbox.botapi import BotApiDouble, BotMessage
 from tests.bot.helpers import execute, now, pair
 from tests.history.data import readings, store
 from tests.history.devices import make_device
-from tests.support.telegram_double import BotApiDouble, BotMessage
 
 Sessions = async_sessionmaker[AsyncSession]
 BOM = "\ufeff"

@@ -8,9 +8,9 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble, BotMessage
 from tests.bot.helpers import execute, now, pair
 from tests.history.data import readings, store
-from tests.support.telegram_double import BotApiDouble, BotMessage
 
 Sessions = async_sessionmaker[AsyncSession]
 PHONE_WIDTH = 1080

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import report
+from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import execute, now, open_card, pair
 from tests.history.data import readings, store
 from tests.history.devices import make_device
-from tests.support.telegram_double import BotApiDouble
 
 Sessions = async_sessionmaker[AsyncSession]
 MOSCOW = ZoneInfo("Europe/Moscow")

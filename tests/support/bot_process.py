@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.support.telegram_double import BotApiDouble
+from sandbox.botapi import BotApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 

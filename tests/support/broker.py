@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.ports import free_port
+from sandbox.ports import free_port
 
 PRODUCT_CONFIG = Path(__file__).resolve().parents[2] / "mosquitto" / "mosquitto.conf"
 

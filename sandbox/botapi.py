@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.ports import free_port
+from sandbox.ports import free_port
 
 DEFAULT_TOKEN = "123456:TEST-double-token"
 # Parameters the Bot API carries as JSON inside form fields.
