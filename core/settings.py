@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -69,8 +70,6 @@ class GeneralSettings(BaseSettings):
 
     tz: str = Field(default="Europe/Moscow", alias="TZ")
     clickhouse_url: str = Field(default="", alias="CLICKHOUSE_URL")
-    yookassa_shop_id: str = Field(default="", alias="YOOKASSA_SHOP_ID")
-    yookassa_secret_key: SecretStr = Field(default=SecretStr(""), alias="YOOKASSA_SECRET_KEY")
 
     @field_validator("tz")
     @classmethod
@@ -91,6 +90,37 @@ class HttpSettings(BaseSettings):
     processor_http_port: int = Field(default=8081, alias="PROCESSOR_HTTP_PORT", ge=0, le=65535)
     bot_http_port: int = Field(default=8082, alias="BOT_HTTP_PORT", ge=0, le=65535)
     public_url: str = Field(default="http://127.0.0.1", alias="PUBLIC_URL")
+
+
+class BillingSettings(BaseSettings):
+    """The plan and the YooKassa shop; billing is off while `YOOKASSA_SHOP_ID` is unset."""
+
+    model_config = _COMMON
+
+    yookassa_shop_id: str = Field(default="", alias="YOOKASSA_SHOP_ID")
+    yookassa_secret_key: SecretStr = Field(
+        default=SecretStr(""), alias="YOOKASSA_SECRET_KEY", validate_default=True
+    )
+    yookassa_api_url: str = Field(default="https://api.yookassa.ru/v3", alias="YOOKASSA_API_URL")
+    # Roubles per device per month, as written ("199", "199.50"); kept in kopecks from here on.
+    billing_price: Decimal = Field(default=Decimal(199), alias="BILLING_PRICE", ge=0, decimal_places=2)
+    billing_free_devices: int = Field(default=1, alias="BILLING_FREE_DEVICES", ge=0)
+    billing_grace_days: int = Field(default=14, alias="BILLING_GRACE_DAYS", ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.yookassa_shop_id)
+
+    @property
+    def price_kopecks(self) -> int:
+        return int(self.billing_price * 100)
+
+    @field_validator("yookassa_secret_key")
+    @classmethod
+    def _secret_with_shop(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("yookassa_shop_id") and not value.get_secret_value():
+            raise ValueError("required when YOOKASSA_SHOP_ID is set")
+        return value
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -25,6 +25,13 @@ EXPECTED_TABLES = {
     "invitations",
     "notification_outbox",
     "live_watchers",
+    "device_ownerships",
+    "invoices",
+    "payment_attempts",
+    "payments",
+    "payment_methods",
+    "refunds",
+    "billing_pauses",
 }
 
 

@@ -2,6 +2,15 @@
 
 from core.models.alert import Alert, AlertRule, AlertState
 from core.models.base import Base
+from core.models.billing import (
+    BillingPause,
+    DeviceOwnership,
+    Invoice,
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+)
 from core.models.device import ROLES, Device, DeviceConfig, DeviceType, UserDevice
 from core.models.firmware import DeviceCommand, Firmware
 from core.models.live import LiveWatcher
@@ -17,16 +26,23 @@ __all__ = [
     "AlertRule",
     "AlertState",
     "Base",
+    "BillingPause",
     "Device",
     "DeviceCommand",
     "DeviceConfig",
+    "DeviceOwnership",
     "DeviceType",
     "Firmware",
     "Invitation",
+    "Invoice",
     "LiveWatcher",
     "OutboxMessage",
     "PairingAttempt",
     "PairingCode",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentMethod",
+    "Refund",
     "Telemetry",
     "TelemetryHourly",
     "User",

@@ -1,0 +1,70 @@
+"""Billing test setup in plain SQL: users, devices and owner links (the ownership trigger does the rest)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+async def fetch(engine: AsyncEngine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(text(sql), params)]
+
+
+async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text(sql), params)
+
+
+async def make_user(
+    engine: AsyncEngine, timezone: str = "Europe/Moscow", telegram_id: int | None = None
+) -> int:
+    async with engine.begin() as connection:
+        row = await connection.execute(
+            text(
+                "INSERT INTO users (telegram_id, first_name, timezone) VALUES (:tg, 'Test', :tz) RETURNING id"
+            ),
+            {"tg": telegram_id or secrets.randbelow(10**12) + 10**12, "tz": timezone},
+        )
+        return int(row.scalar_one())
+
+
+async def make_device(engine: AsyncEngine) -> int:
+    async with engine.begin() as connection:
+        row = await connection.execute(
+            text("INSERT INTO devices (device_uid, device_type) VALUES (:uid, 'co2') RETURNING id"),
+            {"uid": f"bill-{secrets.token_hex(6)}"},
+        )
+        return int(row.scalar_one())
+
+
+async def own(engine: AsyncEngine, user: int, device: int, since: datetime) -> None:
+    """Link `user` as owner (the trigger opens an ownership) and date the ownership back to `since`."""
+    await execute(
+        engine,
+        "INSERT INTO user_devices (user_id, device_id, role) VALUES (:user, :device, 'owner')",
+        user=user,
+        device=device,
+    )
+    await execute(
+        engine,
+        "UPDATE device_ownerships SET started_at = :since WHERE device_id = :device AND ended_at IS NULL",
+        since=since,
+        device=device,
+    )
+
+
+async def unlink(engine: AsyncEngine, device: int, at: datetime) -> None:
+    """Remove every link of the device (as /devices' removal does) and date the end of ownership to `at`."""
+    await execute(engine, "DELETE FROM user_devices WHERE device_id = :device", device=device)
+    await execute(
+        engine,
+        "UPDATE device_ownerships SET ended_at = :at"
+        " WHERE device_id = :device AND ended_at >= now() - interval '1 minute'",
+        at=at,
+        device=device,
+    )
