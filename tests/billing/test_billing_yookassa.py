@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from core.billing import yookassa
 from core.settings import BillingSettings
-from tests.support.yookassa_double import SECRET_KEY, SHOP_ID, YooKassaDouble
+from sandbox.yookassa import SECRET_KEY, SHOP_ID, YooKassaDouble
 
 
 @pytest.fixture

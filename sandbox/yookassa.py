@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.support.ports import free_port
+from sandbox.ports import free_port
 
 SHOP_ID = "506751"
 SECRET_KEY = "test_secret-key-double"
