@@ -22,7 +22,14 @@ from bot.scheduler import scheduled_jobs
 from bot.texts import Catalogue
 from core import web
 from core.db import make_engine, make_sessionmaker
-from core.settings import DatabaseSettings, GeneralSettings, HttpSettings, TelegramSettings, load
+from core.settings import (
+    DatabaseSettings,
+    GeneralSettings,
+    HttpSettings,
+    OperatorSettings,
+    TelegramSettings,
+    load,
+)
 
 
 def create_bot(settings: TelegramSettings, *, wait_on_flood: bool = True) -> Bot:
@@ -38,6 +45,8 @@ async def run(
     general: GeneralSettings,
     delivery: DeliverySettings,
     http: HttpSettings,
+    *,
+    operators: OperatorSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -45,7 +54,11 @@ async def run(
     # Charts and reports are drawn in worker processes, started now rather than on the first request.
     renderer = Renderer()
     dispatcher = Dispatcher(
-        storage=MemoryStorage(), catalogue=catalogue, sessionmaker=sessionmaker, renderer=renderer
+        storage=MemoryStorage(),
+        catalogue=catalogue,
+        sessionmaker=sessionmaker,
+        renderer=renderer,
+        operators=operators.operators,
     )
     dispatcher.startup.register(renderer.start)
     setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
@@ -81,8 +94,9 @@ def main() -> None:
         load(DeliverySettings),
         load(HttpSettings),
     )
+    operators = load(OperatorSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run(*settings))
+    asyncio.run(run(*settings, operators=operators))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,21 @@ class TelegramSettings(BaseSettings):
 
     bot_token: SecretStr = Field(alias="BOT_TOKEN")
     telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("must look like 123456:ABC-DEF (the token BotFather gave)")
+        return value
+
+
+class OperatorSettings(BaseSettings):
+    """Who operates the service: /admin in the bot, and error notices from both programs."""
+
+    model_config = _COMMON
+
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, alias="ADMIN_USER_IDS")
 
     @field_validator("admin_user_ids", mode="before")
@@ -56,13 +71,9 @@ class TelegramSettings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("bot_token")
-    @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        bot_id, _, secret = value.get_secret_value().partition(":")
-        if not bot_id.isdigit() or not secret:
-            raise ValueError("must look like 123456:ABC-DEF (the token BotFather gave)")
-        return value
+    @property
+    def operators(self) -> frozenset[int]:
+        return frozenset(self.admin_user_ids)
 
 
 class GeneralSettings(BaseSettings):

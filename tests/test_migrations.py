@@ -32,6 +32,9 @@ EXPECTED_TABLES = {
     "payment_methods",
     "refunds",
     "billing_pauses",
+    "broadcasts",
+    "node_health",
+    "error_reports",
 }
 
 

@@ -6,6 +6,7 @@ from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
 
 from bot.handlers import (
+    admin,
     alerts,
     device_commands,
     devices,
@@ -46,6 +47,7 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         history.router,
         export.router,
         report.router,
+        admin.router,  # operators only; anyone else falls through to `fallback`
         # New features go above this line: fallback answers whatever nobody else took.
         fallback.router,
     )

@@ -14,6 +14,7 @@ from core.models.billing import (
 from core.models.device import ROLES, Device, DeviceConfig, DeviceType, UserDevice
 from core.models.firmware import DeviceCommand, Firmware
 from core.models.live import LiveWatcher
+from core.models.operators import Broadcast, ErrorReport, NodeHealth
 from core.models.outbox import OutboxMessage
 from core.models.pairing import Invitation, PairingAttempt, PairingCode
 from core.models.telemetry import METRICS, Telemetry, TelemetryHourly
@@ -27,15 +28,18 @@ __all__ = [
     "AlertState",
     "Base",
     "BillingPause",
+    "Broadcast",
     "Device",
     "DeviceCommand",
     "DeviceConfig",
     "DeviceOwnership",
     "DeviceType",
+    "ErrorReport",
     "Firmware",
     "Invitation",
     "Invoice",
     "LiveWatcher",
+    "NodeHealth",
     "OutboxMessage",
     "PairingAttempt",
     "PairingCode",

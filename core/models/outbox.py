@@ -21,14 +21,25 @@ class OutboxMessage(Base):
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'sending')"),
         ),
+        # One delivery per recipient of a broadcast is a database fact: a repeated insert cannot double it.
+        Index(
+            "uq_notification_outbox_broadcast_recipient",
+            "broadcast_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    # A broadcast's delivery to this user (core.services.broadcast); claimed after every other notice.
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    # pending → sending → sent | failed; `sending` rows older than a lease are retried after a crash.
+    # pending → sending → sent | failed | cancelled (a broadcast's); `sending` rows older than a lease are
+    # retried after a crash.
     status: Mapped[str] = mapped_column(String(12), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = created_at_column()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Double,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
@@ -32,6 +33,8 @@ class Telemetry(Base):
     __tablename__ = "telemetry"
     __table_args__ = (
         PrimaryKeyConstraint("device_id", "ts"),
+        # BRIN: a few pages, nearly free on rows appended in time order; /admin counts recent readings by it.
+        Index("ix_telemetry_ts_brin", "ts", postgresql_using="brin"),
         {"postgresql_partition_by": "RANGE (ts)"},
     )
 
@@ -50,7 +53,10 @@ class TelemetryHourly(Base):
     """min/avg/max/count per device, hour and metric; avg is sum / count."""
 
     __tablename__ = "telemetry_hourly"
-    __table_args__ = (PrimaryKeyConstraint("device_id", "bucket", "metric"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("device_id", "bucket", "metric"),
+        Index("ix_telemetry_hourly_bucket_brin", "bucket", postgresql_using="brin"),
+    )
 
     device_id: Mapped[int] = mapped_column(Integer)
     bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, SmallInteger, String, true
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, SmallInteger, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, created_at_column
@@ -24,4 +24,6 @@ class User(Base):
     current_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    # Set by an operator (/users): the bot ignores this user; their devices keep reporting.
+    blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()

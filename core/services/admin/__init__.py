@@ -1,0 +1,1 @@
+"""What operators (ADMIN_USER_IDS) see and do: the dashboard, every user and device, blocking a user."""
