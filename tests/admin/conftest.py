@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.support.bot_process import start_bot, stop_bot
 from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 
 @pytest.fixture(scope="package")

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiDouble, TelegramUser
 from tests.bot.helpers import add_reading, execute, fetch, now, pair, set_status, user_id
-from tests.support.telegram_double import BotApiDouble, TelegramUser
 
 Sessions = async_sessionmaker[AsyncSession]
 
