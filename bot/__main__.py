@@ -15,14 +15,19 @@ from bot.commands import set_commands
 from bot.delivery.service import delivering
 from bot.delivery.settings import DeliverySettings
 from bot.handlers import setup_routers
+from bot.handlers.billing import notifications as billing_notifications
+from bot.handlers.billing.context import BillingContext
+from bot.jobs.billing import billing_jobs
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
 from bot.rendering import Renderer
 from bot.scheduler import scheduled_jobs
 from bot.texts import Catalogue
 from core import web
+from core.billing import refunds, yookassa
 from core.db import make_engine, make_sessionmaker
 from core.settings import (
+    BillingSettings,
     DatabaseSettings,
     GeneralSettings,
     HttpSettings,
@@ -47,18 +52,23 @@ async def run(
     http: HttpSettings,
     *,
     operators: OperatorSettings,
+    billing: BillingSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()
     # Charts and reports are drawn in worker processes, started now rather than on the first request.
     renderer = Renderer()
+    billing_context = BillingContext(billing, http.public_url.rstrip("/") + "/billing/return")
     dispatcher = Dispatcher(
         storage=MemoryStorage(),
         catalogue=catalogue,
         sessionmaker=sessionmaker,
         renderer=renderer,
         operators=operators.operators,
+        billing=billing_context,
+        # /admin's dashboard shows this month's revenue while billing is on.
+        **({"revenue": refunds.month_revenue} if billing.enabled else {}),
     )
     dispatcher.startup.register(renderer.start)
     setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
@@ -70,11 +80,16 @@ async def run(
         async with contextlib.AsyncExitStack() as background:
             # Features add their routes (payment notifications, metrics, webhook) to this one application.
             web_app = web.new_app()
+            if billing.enabled:
+                yookassa.configure(billing)
+                billing_notifications.add_routes(web_app, sessionmaker)
             await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if delivery.enabled:
                 await background.enter_async_context(
                     delivering(sender, sessionmaker, catalogue, database.database_url, delivery)
                 )
+            if billing.enabled:
+                await background.enter_async_context(billing_jobs(sessionmaker, billing))
             if delivery.digest_job:
                 await background.enter_async_context(scheduled_jobs(sessionmaker))
             # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling; leaving
@@ -94,9 +109,9 @@ def main() -> None:
         load(DeliverySettings),
         load(HttpSettings),
     )
-    operators = load(OperatorSettings)
+    operators, billing = load(OperatorSettings), load(BillingSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run(*settings, operators=operators))
+    asyncio.run(run(*settings, operators=operators, billing=billing))
 
 
 if __name__ == "__main__":

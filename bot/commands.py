@@ -24,6 +24,7 @@ COMMANDS = [
     "stop",
     "settings",
     "share",
+    "billing",
     "language",
 ]
 

@@ -8,6 +8,7 @@ from aiogram.enums import ChatType
 from bot.handlers import (
     admin,
     alerts,
+    billing,
     device_commands,
     devices,
     errors,
@@ -48,6 +49,7 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         export.router,
         report.router,
         admin.router,  # operators only; anyone else falls through to `fallback`
+        billing.router,
         # New features go above this line: fallback answers whatever nobody else took.
         fallback.router,
     )

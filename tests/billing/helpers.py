@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import secrets
+import sys
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -66,5 +70,45 @@ async def unlink(engine: AsyncEngine, device: int, at: datetime) -> None:
         "UPDATE device_ownerships SET ended_at = :at"
         " WHERE device_id = :device AND ended_at >= now() - interval '1 minute'",
         at=at,
+        device=device,
+    )
+
+
+@dataclass
+class BillingBot:
+    """The running bot, where YooKassa posts to it, and how to run `python -m bot.jobs` beside it."""
+
+    process: asyncio.subprocess.Process
+    url: str
+    database_url: str
+    environment: dict[str, str]
+
+    @property
+    def notifications_url(self) -> str:
+        return self.url + "/yookassa"
+
+    async def job(self, *args: str, **env: str) -> str:
+        """Run `python -m bot.jobs ARGS` to completion; its stdout (stderr is the test's)."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.jobs",
+            *args,
+            env={**os.environ, "DATABASE_URL": self.database_url, **self.environment, **env},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 120)
+        assert process.returncode == 0, out
+        return out.decode().strip()
+
+
+async def own_during(engine: AsyncEngine, device: int, start: datetime, end: datetime) -> None:
+    """Rewrite the device's open ownership as one from `start` to `end`: the history billing reads."""
+    await execute(
+        engine,
+        "UPDATE device_ownerships SET started_at = :start, ended_at = :end"
+        " WHERE device_id = :device AND ended_at IS NULL",
+        start=start,
+        end=end,
         device=device,
     )

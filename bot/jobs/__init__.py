@@ -1,0 +1,1 @@
+"""Scheduled jobs that can also be run once by hand: `python -m bot.jobs --help` lists them."""

@@ -1,0 +1,65 @@
+"""The grace period: an invoice still unpaid at its due date pauses the owner's devices beyond the free ones.
+
+Paused devices keep storing telemetry; their alerts, live mode and history wait until the invoice is paid
+(core.billing.payments.apply lifts the pause in the same transaction that applies the payment).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.billing import notices
+from core.billing.months import Month
+from core.billing.plan import paid_devices
+from core.models import BillingPause, Invoice, UserDevice
+
+
+async def pause_overdue(session: AsyncSession, free_devices: int, now: datetime) -> list[int]:
+    """Pause the paid devices of every user with an overdue open invoice; the users newly paused.
+
+    Runs in the caller's transaction and never commits. Running it again pauses nothing new.
+    """
+    overdue = await session.scalars(
+        select(Invoice)
+        .where(Invoice.status == "open", Invoice.due_at <= now)
+        .where(~exists().where(BillingPause.invoice_id == Invoice.id))
+        .order_by(Invoice.id)
+    )
+    paused = []
+    for invoice in overdue:
+        owned = list(
+            await session.scalars(
+                select(UserDevice.device_id)
+                .where(UserDevice.user_id == invoice.user_id, UserDevice.role == "owner")
+                .order_by(UserDevice.created_at, UserDevice.device_id)
+            )
+        )
+        devices = paid_devices(owned, free_devices)
+        if not devices:
+            continue
+        await session.execute(
+            insert(BillingPause)
+            .values([{"device_id": d, "user_id": invoice.user_id, "invoice_id": invoice.id} for d in devices])
+            .on_conflict_do_nothing()
+        )
+        await notices.queue(
+            session,
+            invoice.user_id,
+            "paused",
+            f"billing:paused:{invoice.id}",
+            invoice_id=invoice.id,
+            amount=invoice.amount,
+            month=str(Month.of(invoice.month)),
+            devices=len(devices),
+        )
+        paused.append(invoice.user_id)
+    return paused
+
+
+async def is_paused(session: AsyncSession, device_id: int) -> bool:
+    """Whether an overdue invoice pauses the device's alerts, live mode and history."""
+    return bool(await session.scalar(select(exists().where(BillingPause.device_id == device_id))))
