@@ -35,6 +35,7 @@ from core.settings import (
     TelegramSettings,
     load,
 )
+from core.supervisor import Supervisor
 
 
 def create_bot(settings: TelegramSettings, *, wait_on_flood: bool = True) -> Bot:
@@ -76,8 +77,10 @@ async def run(
     dispatcher.startup.register(set_commands)
     # The delivery worker reschedules a 429'd row itself instead of sleeping inside the request.
     sender = create_bot(telegram, wait_on_flood=False)
+    tasks = Supervisor("bot")
     try:
         async with contextlib.AsyncExitStack() as background:
+            await background.enter_async_context(tasks)
             # Features add their routes (payment notifications, metrics, webhook) to this one application.
             web_app = web.new_app()
             if billing.enabled:
@@ -86,7 +89,7 @@ async def run(
             await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if delivery.enabled:
                 await background.enter_async_context(
-                    delivering(sender, sessionmaker, catalogue, database.database_url, delivery)
+                    delivering(sender, sessionmaker, catalogue, database.database_url, delivery, tasks=tasks)
                 )
             if billing.enabled:
                 await background.enter_async_context(billing_jobs(sessionmaker, billing))
@@ -94,11 +97,29 @@ async def run(
                 await background.enter_async_context(scheduled_jobs(sessionmaker))
             # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling; leaving
             # the block then stops the worker and the scheduler.
-            await dispatcher.start_polling(create_bot(telegram))
+            await _poll_while_healthy(dispatcher, create_bot(telegram), tasks)
     finally:
         renderer.close()
         await sender.session.close()
         await engine.dispose()
+
+
+async def _poll_while_healthy(dispatcher: Dispatcher, bot: Bot, tasks: Supervisor) -> None:
+    """Long polling until SIGTERM/SIGINT, or until a background task gives up: then polling stops and
+    `TaskFailed` is raised, so the process exits with an error rather than run on without it."""
+    polling = asyncio.create_task(dispatcher.start_polling(bot), name="polling")
+    failed = asyncio.create_task(tasks.failed(), name="failed")
+    done, _ = await asyncio.wait({polling, failed}, return_when=asyncio.FIRST_COMPLETED)
+    if failed in done:
+        try:
+            await dispatcher.stop_polling()
+        except RuntimeError:  # polling had not started yet
+            polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        failed.result()
+    failed.cancel()
+    polling.result()
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ which, one process at a time) and edits their messages from then on: a restart d
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 from datetime import UTC, datetime
 
@@ -19,25 +19,28 @@ from bot.live_view import LiveView, current_devices, start_view
 from bot.texts import Catalogue
 from core.models import User
 from core.services import live
+from core.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 ADOPT_EVERY = 10.0
+# Views left unadopted only delay a refresh: a failing adopter is retried for as long as the bot runs.
+RESTARTS = 1_000_000
 
 
 class Adopter:
+    """Started and stopped with the dispatcher; a bug in a round is logged and the loop restarted."""
+
     def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Supervisor("live_adoption")
 
     def start(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], catalogue: Catalogue) -> None:
-        self._task = asyncio.create_task(self._run(bot, sessionmaker, catalogue), name="live_adoption")
+        self._tasks.start(
+            "live_adoption", functools.partial(self._run, bot, sessionmaker, catalogue), restarts=RESTARTS
+        )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._tasks.stop()
 
     async def _run(
         self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], catalogue: Catalogue

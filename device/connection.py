@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import ssl
 from dataclasses import dataclass
 
 import aiomqtt
 
 from core import topics
+from core.retry import Backoff
 from device import payloads
 
 
@@ -66,26 +65,6 @@ def make_client(
     )
 
 
-class Backoff:
-    """Exponential reconnect delays with jitter (so a fleet does not reconnect in lockstep), capped."""
-
-    def __init__(self, first: float = 1.0, cap: float = 30.0) -> None:
-        self._first, self._cap = first, cap
-        self._next = first
-
-    def reset(self) -> None:
-        self._next = self._first
-
-    def next_delay(self) -> float:
-        delay = self._next * random.uniform(0.8, 1.2)
-        self._next = min(self._cap, self._next * 2)
-        return delay
-
-
-async def wait_event(event: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to `seconds` or until `event` is set; True if it was."""
-    try:
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    except TimeoutError:
-        return False
-    return True
+def reconnect_backoff(ceiling: float = 30.0) -> Backoff:
+    """Reconnect delays from 1 s up to `ceiling`, with jitter so a fleet does not reconnect in lockstep."""
+    return Backoff(first=1.0, ceiling=ceiling, jitter=0.2)

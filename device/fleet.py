@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import logging
 import os
@@ -25,9 +26,11 @@ import aiomqtt
 import orjson
 
 from core import topics
+from core.retry import wait_event
+from core.supervisor import Supervisor
 from device import fleet_control, payloads
 from device.air import Room
-from device.connection import Backoff, BrokerAddress, make_client, offline_will, wait_event
+from device.connection import BrokerAddress, make_client, offline_will, reconnect_backoff
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +178,7 @@ class Connection:
         return make_client(self.options.address, self.identifier, will=will)
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = Backoff()
+        backoff = reconnect_backoff()
         while not stop.is_set():
             try:
                 async with self._client() as client:
@@ -185,7 +188,7 @@ class Connection:
                     return
             except aiomqtt.MqttError as error:
                 log.warning("connection=%s lost error=%s", self.identifier, error)
-                if await wait_event(stop, backoff.next_delay()):
+                if await backoff.sleep(stop):
                     return
 
     async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
@@ -297,5 +300,11 @@ async def run_fleet(
         )
         for group in split(devices, connections)
     ]
-    await asyncio.gather(*(connection.run(stop) for connection in connections_))
+    async with Supervisor("fleet") as tasks:
+        await tasks.join(
+            *(
+                tasks.start(connection.identifier, functools.partial(connection.run, stop))
+                for connection in connections_
+            )
+        )
     return stats

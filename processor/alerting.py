@@ -7,7 +7,6 @@ to a worker task, which evaluates whatever has piled up meanwhile in one transac
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,11 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import METRICS
+from core.retry import is_transient, run_rounds
 from core.services import offline
 from core.services.alerting import DeviceReading, evaluate_batch
 from processor.counters import Counters
 from processor.presence import LAST_SEEN_PRECISION
-from processor.retry import Backoff, is_transient
 from processor.sinks import CommittedBatch, FreshReading
 
 log = logging.getLogger(__name__)
@@ -52,18 +51,18 @@ class AlertFeed:
             self._ready.set()
 
     async def run(self) -> None:
-        backoff = Backoff(first=0.5, ceiling=10.0)
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            readings, self._pending = self._pending, []
-            if await _guarded("alert evaluation", functools.partial(self._evaluate, readings)):
-                backoff.reset()
-                continue
-            # PostgreSQL is away: try again later with whatever arrived meanwhile.
-            self._pending[:0] = readings
-            await asyncio.sleep(backoff.next_delay())
-            self._ready.set()
+        await run_rounds(self._ready, self._round, what="alert evaluation", log=log)
+
+    async def _round(self) -> None:
+        readings, self._pending = self._pending, []
+        try:
+            await self._evaluate(readings)
+        except Exception as error:
+            if is_transient(error):
+                self._pending[:0] = readings  # for the next try, with whatever arrived meanwhile
+                raise
+            # A bug: its readings are given up, so one bad batch cannot stop alerting for everyone.
+            log.exception("alert evaluation failed readings=%s", len(readings))
 
     async def _evaluate(self, readings: list[DeviceReading]) -> None:
         async with self._sessionmaker() as session:
@@ -113,15 +112,12 @@ class AlertSweep:
             log.info("presence offline=%s online=%s", len(gone), len(back))
 
 
-async def _guarded(what: str, work: Callable[[], Awaitable[None]]) -> bool:
-    """Run `work`; False (logged) if PostgreSQL was away. A bug is logged loudly and its input given up,
-    so one bad batch cannot stop alerting for everyone.
-    """
+async def _guarded(what: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work`; PostgreSQL away is a warning (the next round tries again), a bug is logged loudly."""
     try:
         await work()
     except Exception as error:
         if is_transient(error):
             log.warning("%s postponed error=%r", what, error)
-            return False
-        log.exception("%s failed", what)
-    return True
+        else:
+            log.exception("%s failed", what)

@@ -14,7 +14,10 @@ import asyncpg
 
 from core import notify
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
+from core.listener import Listener
+from core.retry import Backoff, retry_database, wait_event
 from core.settings import DatabaseSettings, MqttSettings
+from core.supervisor import Supervisor
 from processor import mqtt
 from processor.acks import Acknowledger
 from processor.alerting import AlertFeed, AlertSweep
@@ -24,10 +27,8 @@ from processor.device_events import DeviceEvents
 from processor.devices import DeviceDirectory
 from processor.ingest import Ingest
 from processor.ledger import Ledger
-from processor.listener import Listener
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import AfterCommit
 from processor.writer import BatchWriter, WriterOptions
 
@@ -74,7 +75,7 @@ class Processor:
         self._directory = DeviceDirectory(sessionmaker)
         self._alerts = AlertFeed(sessionmaker, self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
-        self._desired_state = Reconciler(sessionmaker, self._publisher, self._connect, self.counters)
+        self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
         self._sweep = AlertSweep(sessionmaker, lambda: self.connected, options.alert_sweep_interval)
         self._writer = BatchWriter(
             self._connect,
@@ -85,35 +86,44 @@ class Processor:
         )
         self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
         self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
-        self._listener = Listener(self._connect, {notify.DEVICE_PAIRED: self._paired}, self._listening)
+        # One LISTEN connection for the processor: pairings for the directory and the announcer, desired
+        # state changes for the reconciler.
+        self._listener = Listener(
+            self._connect,
+            {
+                notify.DEVICE_PAIRED: self._paired,
+                notify.CONFIG_CHANGED: self._desired_state_changed,
+                notify.COMMAND_QUEUED: self._desired_state_changed,
+            },
+            self._listening,
+        )
+        self._tasks = Supervisor("processor")
         self._ingest = Ingest(self._directory, self._writer, self._provisioning, self._ledger, self.counters)
 
     async def run(self) -> None:
         """Until `stopping` is set; then the current batch is flushed and acked before returning."""
         if not await self._load_directory():
             return
-        background = [
-            asyncio.create_task(coroutine, name=name)
-            for name, coroutine in (
-                ("writer", self._writer.run()),
-                ("rollup", self._writer.run_folds()),
-                ("listener", self._listener.run()),
-                ("provisioning", self._provisioning.run()),
-                ("announcer", self._announcer.run()),
-                ("directory", self._directory.run()),
-                ("counters", self._log_counters()),
-                ("alerts", self._alerts.run()),
-                ("alert_sweep", self._sweep.run()),
-                ("device_events", self._device_events.run()),
-                ("desired_state", self._desired_state.run()),
-            )
-        ]
+        # The writer retries what waiting can cure by itself; anything else it raises must stop us, with
+        # the batch unacked (see processor.writer). The others are restarted after a bug, a few times.
+        self._tasks.start("writer", self._writer.run, restarts=0)
+        for name, run in (
+            ("rollup", self._writer.run_folds),
+            ("listener", self._listener.run),
+            ("provisioning", self._provisioning.run),
+            ("announcer", self._announcer.run),
+            ("directory", self._directory.run),
+            ("counters", self._log_counters),
+            ("alerts", self._alerts.run),
+            ("presence_sweep", self._sweep.run),
+            ("device_events", self._device_events.run),
+            ("desired_state", self._desired_state.run),
+        ):
+            self._tasks.start(name, run)
         try:
-            await self._stay_connected(background)
+            await self._stay_connected()
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            await self._tasks.stop()
             await self._writer.close()
             await self._engine.dispose()
             self.counters.log_line()
@@ -125,7 +135,7 @@ class Processor:
 
     # ---- broker ----------------------------------------------------------------------------------------
 
-    async def _stay_connected(self, background: list[asyncio.Task[None]]) -> None:
+    async def _stay_connected(self) -> None:
         backoff = Backoff(first=0.5, ceiling=self._options.reconnect_ceiling)
         while not self.stopping.is_set():
             client, inbox = mqtt.make_client(self._broker)
@@ -133,7 +143,7 @@ class Processor:
             self._ledger.forget_older_generations()
             try:
                 async with client:
-                    await self._session(client, inbox, backoff, background)
+                    await self._session(client, inbox, backoff)
             except aiomqtt.MqttError as error:
                 log.warning("mqtt connection lost error=%r", error)
             finally:
@@ -143,15 +153,13 @@ class Processor:
             if not self.stopping.is_set():
                 delay = backoff.next_delay()
                 log.info("mqtt reconnecting delay=%.1f", delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), delay)
+                await wait_event(self.stopping, delay)
 
     async def _session(
         self,
         client: aiomqtt.Client,
         inbox: mqtt.Inbox,
         backoff: Backoff,
-        background: list[asyncio.Task[None]],
     ) -> None:
         filters = await mqtt.subscribe(client, self._broker)
         self._publisher.connected(client)
@@ -161,17 +169,16 @@ class Processor:
         log.info("mqtt connected client_id=%s subscribed=%s", self._broker.mqtt_client_id, ",".join(filters))
         consume = asyncio.create_task(self._consume(client, inbox), name="consume")
         stop = asyncio.create_task(self.stopping.wait(), name="stop")
-        watched = {consume, stop, *background}
-        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        failed = asyncio.create_task(self._tasks.failed(), name="failed")
+        done, _ = await asyncio.wait({consume, stop, failed}, return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()
         if consume not in done:
             consume.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await consume
-        crashed = [task for task in done if task in background]
-        if crashed:
-            crashed[0].result()  # a background part died of a bug: let it surface
-            raise RuntimeError(f"{crashed[0].get_name()} stopped")
+        if failed in done:
+            failed.result()  # a background part kept dying of a bug: TaskFailed stops the processor
+        failed.cancel()
         if consume in done:
             consume.result()  # raises MqttError when the connection broke
         await self._final_flush(client)
@@ -209,28 +216,29 @@ class Processor:
 
         False if asked to stop while waiting.
         """
-        backoff = Backoff(first=0.5, ceiling=10.0)
-        while not self.stopping.is_set():
-            try:
-                await self._directory.reload()
-                return True
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                delay = backoff.next_delay()
-                log.warning("waiting for the database delay=%.1f error=%r", delay, error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), delay)
+
+        async def load() -> bool:
+            await self._directory.reload()
+            return True
+
+        if await retry_database(load, what="device directory", log=log, stop=self.stopping):
+            return True
         await self._engine.dispose()
         return False
 
     def _paired(self, uid: str) -> None:
         self._directory.paired(uid)
         self._announcer.trigger()
+        self._desired_state.trigger()
+
+    def _desired_state_changed(self, _payload: str) -> None:
+        self._desired_state.trigger()
 
     async def _listening(self) -> None:
+        """(Re)connected: catch up with whatever was NOTIFYed while nobody listened."""
         await self._directory.reload()
         self._announcer.trigger()
+        self._desired_state.trigger()
 
     async def _log_counters(self) -> None:
         while True:

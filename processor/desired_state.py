@@ -1,33 +1,28 @@
 """Desired state → broker: configs retained on devices/{uid}/config, commands on devices/{uid}/commands.
 
 A round publishes everything not yet published, so it is correct whenever it runs: at start, on NOTIFY
-(CONFIG_CHANGED, COMMAND_QUEUED, DEVICE_PAIRED), after the LISTEN connection comes back (NOTIFYs sent
-meanwhile are lost), and every `SWEEP_INTERVAL` as a safety net. A change made while the processor was down
-is therefore published when it starts.
+(CONFIG_CHANGED, COMMAND_QUEUED, DEVICE_PAIRED: the processor's one LISTEN connection calls `trigger`), after
+that connection comes back (NOTIFYs sent meanwhile are lost), and every `SWEEP_INTERVAL` as a safety net. A
+change made while the processor was down is therefore published when it starts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import notify, topics
+from core import topics
+from core.retry import run_rounds
 from core.services import commands, settings
 from processor.counters import Counters
-from processor.listener import Listener
 from processor.publisher import Publisher
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
-CHANNELS = (notify.CONFIG_CHANGED, notify.COMMAND_QUEUED, notify.DEVICE_PAIRED)
 SWEEP_INTERVAL = 60.0
 
 
@@ -36,12 +31,10 @@ class Reconciler:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         publisher: Publisher,
-        connect: Callable[[], Awaitable[asyncpg.Connection]],
         counters: Counters,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
-        self._connect = connect
         self._counters = counters
         self._wanted = asyncio.Event()
         self._wanted.set()  # the first round runs at start
@@ -50,32 +43,13 @@ class Reconciler:
         self._wanted.set()
 
     async def run(self) -> None:
-        """The publishing rounds; the LISTEN connection runs beside them."""
-        listener = asyncio.create_task(self._listener().run(), name="desired_state_listen")
-        try:
-            await self._rounds()
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+        """The publishing rounds, until cancelled."""
+        await run_rounds(self._wanted, self._round, what="desired state", log=log, every=SWEEP_INTERVAL)
 
-    async def _rounds(self) -> None:
-        backoff = Backoff(first=0.5, ceiling=10.0)
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wanted.wait(), SWEEP_INTERVAL)
-            self._wanted.clear()
-            try:
-                await self._publish_commands()
-                await self._publish_configs()
-                await self._publish_commands()  # those queued while configs waited for the broker
-                backoff.reset()
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                log.warning("desired state waits for the database error=%r", error)
-                await asyncio.sleep(backoff.next_delay())
-                self._wanted.set()
+    async def _round(self) -> None:
+        await self._publish_commands()
+        await self._publish_configs()
+        await self._publish_commands()  # those queued while configs waited for the broker
 
     async def _publish_configs(self) -> None:
         async with self._sessionmaker() as session:
@@ -106,11 +80,3 @@ class Reconciler:
                 continue
             self._counters.add("commands_published")
             log.info("command published uid=%s id=%s command=%s", command.uid, command.id, command.command)
-
-    # ---- LISTEN ----------------------------------------------------------------------------------------
-
-    def _listener(self) -> Listener:
-        async def catch_up() -> None:
-            self.trigger()  # whatever was NOTIFYed while we were not listening
-
-        return Listener(self._connect, dict.fromkeys(CHANNELS, lambda _payload: self.trigger()), catch_up)

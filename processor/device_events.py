@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import notify
+from core.retry import DATABASE_ERRORS, is_transient, run_rounds
 from core.services import commands, settings
 from processor.counters import Counters
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import CommittedBatch, ReceivedEvent
 
 log = logging.getLogger(__name__)
@@ -42,21 +42,16 @@ class DeviceEvents:
             self._ready.set()
 
     async def run(self) -> None:
-        backoff = Backoff(first=0.5, ceiling=10.0)
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            events, self._pending = self._pending, []
-            try:
-                await self._record(events)
-                backoff.reset()
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                log.warning("device events wait for the database error=%r", error)
-                self._pending[:0] = events
-                await asyncio.sleep(backoff.next_delay())
-                self._ready.set()
+        await run_rounds(self._ready, self._round, what="device events", log=log)
+
+    async def _round(self) -> None:
+        events, self._pending = self._pending, []
+        try:
+            await self._record(events)
+        except DATABASE_ERRORS as error:
+            if is_transient(error):
+                self._pending[:0] = events  # for the next try, with whatever arrived meanwhile
+            raise
 
     async def _record(self, events: list[ReceivedEvent]) -> None:
         now = datetime.now(UTC)

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import Device, UserDevice
-from processor.retry import DATABASE_ERRORS, is_transient
+from core.retry import DATABASE_ERRORS, is_transient
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ Both answers are retained on provision/{uid}/response, so a device that reconnec
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime
 
@@ -14,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import payloads, topics
+from core.retry import retry_database, run_rounds
 from core.services import pairing
 from processor.counters import Counters
 from processor.devices import DeviceDirectory
 from processor.ledger import Ledger, Ticket
 from processor.publisher import Publisher
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -66,28 +67,25 @@ class Provisioning:
             self._ledger.release()
 
     async def _answer(self, uid: str, request: payloads.ProvisionRequest) -> None:
-        backoff = Backoff(ceiling=10.0)
-        races = 0
-        while True:
-            try:
-                async with self._sessionmaker() as session:
-                    offer = await pairing.offer_code(
-                        session, uid, request.device_type, request.firmware_version, datetime.now(UTC)
-                    )
-                break
-            except IntegrityError:
-                # Another processor created the same new device at the same moment; the next try finds it.
-                races += 1
-                if races > 2:
-                    raise
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                log.warning("provision waits for the database uid=%s error=%r", uid, error)
-                await asyncio.sleep(backoff.next_delay())
+        offer = await retry_database(
+            functools.partial(self._offer, uid, request), what=f"provision uid={uid}", log=log
+        )
         await self._publisher.publish(topics.provision_response(uid), offer_payload(offer), retain=True)
         self._counters.add("provision_offered" if offer else "provision_refused")
         log.info("provision answered uid=%s status=%s", uid, "pending" if offer else "refused")
+
+    async def _offer(self, uid: str, request: payloads.ProvisionRequest) -> pairing.CodeOffer | None:
+        try:
+            return await self._offer_once(uid, request)
+        except IntegrityError:
+            # Another processor created the same new device at the same moment: now it exists, we find it.
+            return await self._offer_once(uid, request)
+
+    async def _offer_once(self, uid: str, request: payloads.ProvisionRequest) -> pairing.CodeOffer | None:
+        async with self._sessionmaker() as session:
+            return await pairing.offer_code(
+                session, uid, request.device_type, request.firmware_version, datetime.now(UTC)
+            )
 
 
 class PairingAnnouncer:
@@ -110,19 +108,7 @@ class PairingAnnouncer:
         self._wanted.set()
 
     async def run(self) -> None:
-        backoff = Backoff(ceiling=10.0)
-        while True:
-            await self._wanted.wait()
-            self._wanted.clear()
-            try:
-                await self._announce_all()
-                backoff.reset()
-            except DATABASE_ERRORS as error:
-                if not is_transient(error):
-                    raise
-                log.warning("pairing announcements wait for the database error=%r", error)
-                await asyncio.sleep(backoff.next_delay())
-                self._wanted.set()
+        await run_rounds(self._wanted, self._announce_all, what="pairing announcements", log=log)
 
     async def _announce_all(self) -> None:
         async with self._sessionmaker() as session:

@@ -17,11 +17,11 @@ from datetime import datetime
 import asyncpg
 
 from core import telemetry_store
+from core.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
 from processor.presence import PresenceFilter
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,7 +28,6 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.limiter import SendLimiter
@@ -37,12 +35,16 @@ from bot.delivery.render import render
 from bot.delivery.settings import DeliverySettings
 from bot.texts import Catalogue
 from bot.views.notices import UnreadableNotice
+from core.retry import DATABASE_ERRORS, Backoff, is_transient, wait_event
 from core.services import outbox
+from core.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
 
-DATABASE_ERRORS = (OperationalError, InterfaceError, DBAPIError, OSError)
 MAX_BACKOFF = 300.0
+# A row that failed for a passing reason comes back after 2, 4, 8 … s, at most 5 min, with jitter so many
+# failed rows do not come back in one burst.
+ROW_RETRY = Backoff(first=2.0, ceiling=MAX_BACKOFF, jitter=0.2)
 # Two chats answering 429 within this many seconds: the limit is the bot's, not one chat's.
 FLOOD_WINDOW = 1.0
 
@@ -52,9 +54,8 @@ def now_utc() -> datetime:
 
 
 def backoff(attempts: int) -> timedelta:
-    """2, 4, 8 … s, at most 5 min, with jitter so many failed rows do not come back in one burst."""
-    seconds = min(MAX_BACKOFF, 2.0 ** max(attempts, 1))
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter, not security
+    """How long a row that failed `attempts` times waits before its next try (see ROW_RETRY)."""
+    return timedelta(seconds=ROW_RETRY.delay(max(attempts, 1) - 1))
 
 
 class DeliveryWorker:
@@ -80,13 +81,21 @@ class DeliveryWorker:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._queued: Counter[int] = Counter()  # rows waiting per chat, to stay inside the lease
         self._last_flood: tuple[int, float] = (0, 0.0)
-        self._loop: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()  # clear while run() is under way
+        self._idle.set()
 
     # ---- the loop ----------------------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Claim and deliver until `stop()`."""
-        failures = 0
+        self._idle.clear()
+        try:
+            await self._claim_and_deliver()
+        finally:
+            self._idle.set()
+
+    async def _claim_and_deliver(self) -> None:
+        pauses = Backoff(first=2.0, ceiling=30.0)
         while not self._stop.is_set():
             room = self._settings.max_in_flight - len(self._deadlines)
             if room <= 0:
@@ -96,25 +105,25 @@ class DeliveryWorker:
             try:
                 claimed = await self._claim(min(room, self._settings.batch))
             except DATABASE_ERRORS as error:
-                failures += 1
-                pause = min(30.0, 2.0**failures)
+                if not is_transient(error):
+                    raise
+                pause = pauses.next_delay()
                 logger.warning("outbox claim failed error=%s retry_in=%s", type(error).__name__, pause)
                 await self._wait_for(self._stop, seconds=pause)
                 continue
-            failures = 0
+            pauses.reset()
             for row in claimed:
                 self._start(row)
             if len(claimed) < min(room, self._settings.batch):
                 await self._wait_for(self.wake, seconds=self._settings.poll_seconds)
 
-    def start(self) -> None:
-        self._loop = asyncio.create_task(self.run(), name="outbox_deliver")
+    def start(self, tasks: Supervisor) -> None:
+        tasks.start("outbox_deliver", self.run)
 
     async def stop(self) -> None:
         """Stop claiming, let sends under way finish, hand back the rows not started (no lease wait)."""
         self._stop.set()
-        if self._loop is not None:
-            await asyncio.wait({self._loop}, timeout=self._settings.request_timeout)
+        await wait_event(self._idle, self._settings.request_timeout)
         waiting = [task for row_id, task in self._tasks.items() if row_id not in self._sending]
         for task in waiting:
             task.cancel()
@@ -256,7 +265,7 @@ class DeliveryWorker:
         """Commit the row's outcome. `persist`: a sent row is retried while the lease lasts, because a lost
         `sent` would mean sending it again; other outcomes may be lost (the lease brings the row back)."""
         deadline = time.monotonic() + (self._settings.lease_seconds if persist else 0)
-        pause = 0.5
+        pauses = Backoff(first=0.5, ceiling=5.0)
         while True:
             try:
                 async with self._sessions() as session:
@@ -264,11 +273,11 @@ class DeliveryWorker:
                     await session.commit()
                 break
             except DATABASE_ERRORS as error:
+                pause = pauses.next_delay()
                 if time.monotonic() + pause > deadline:
                     logger.error("outbox outcome not recorded outbox_id=%s error=%s", row_id, error)
                     break
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, 5.0)
         self._deadlines.pop(row_id, None)
 
     async def _settle_many(self, row_ids: list[int]) -> None:

@@ -17,10 +17,12 @@ import orjson
 from pydantic import ValidationError
 
 from core import topics
+from core.retry import wait_event
+from core.supervisor import Supervisor
 from device import payloads
 from device.agent.buffer import ReadingBuffer
 from device.agent.settings import AgentSettings
-from device.connection import Backoff, make_client, offline_will, wait_event
+from device.connection import make_client, offline_will, reconnect_backoff
 from device.messages import Command, Config, ProvisioningResponse, live_duration
 from device.sensors.base import Sensor, SensorError
 
@@ -55,16 +57,15 @@ class Agent:
         return topics.device_topic(self.uid, kind)
 
     async def run(self) -> None:
-        """Until SIGTERM/SIGINT (`stop`) or a restart command."""
-        sampler = asyncio.create_task(self._sample_loop())
-        link = asyncio.create_task(self._link_loop())
-        try:
-            done, _ = await asyncio.wait({sampler, link}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sampler.cancel()
-            link.cancel()
-        for task in done:
-            task.result()  # a bug in either loop stops the agent loudly; its supervisor restarts it
+        """Until SIGTERM/SIGINT (`stop`) or a restart command.
+
+        A bug in either loop is logged and that loop restarted; one that keeps failing stops the agent
+        loudly (TaskFailed), and the system's service manager restarts the process.
+        """
+        async with Supervisor(f"device {self.uid}") as tasks:
+            tasks.start("sampler", self._sample_loop)
+            # The link ends (after saying goodbye) once `stop` is set.
+            await tasks.join(tasks.start("link", self._link_loop))
 
     # ---- sampling ------------------------------------------------------------------------------------------
 
@@ -120,7 +121,7 @@ class Agent:
     # ---- the broker connection -----------------------------------------------------------------------------
 
     async def _link_loop(self) -> None:
-        backoff = Backoff(cap=self.settings.reconnect_max_delay)
+        backoff = reconnect_backoff(self.settings.reconnect_max_delay)
         will = offline_will(self.uid, self.settings.firmware_version, self.ip)
         while not self.stop.is_set():
             try:
@@ -135,7 +136,7 @@ class Agent:
                 )
             finally:
                 self.client = None
-            if await wait_event(self.stop, backoff.next_delay()):
+            if await backoff.sleep(self.stop):
                 return
 
     async def _session(self, client: aiomqtt.Client) -> None:

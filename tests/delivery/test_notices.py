@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery.listener import APPLICATION_NAME
+from bot.delivery.service import APPLICATION_NAME
 from core.services import notices
 from sandbox.botapi import BotApiDouble
 from tests.alerting.helpers import share

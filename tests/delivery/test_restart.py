@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.settings import DeliverySettings
 from bot.delivery.worker import DeliveryWorker
 from bot.texts import Catalogue
+from core.supervisor import Supervisor
 from sandbox.botapi import BotApiDouble
 from sandbox.ports import free_port
 from tests.alerting.helpers import share
@@ -118,7 +119,7 @@ async def test_a_notice_that_could_not_reach_telegram_is_retried_after_a_backoff
 
     # Telegram unreachable (nothing listens on that port): a transient failure, retried later.
     bot, worker = _worker(f"http://127.0.0.1:{free_port()}", sessionmaker, tg.token)
-    worker.start()
+    worker.start(Supervisor("test"))
     try:
         await fan_out(sessionmaker, co2_high(device, 1210))
         await eventually(lambda: _rows(engine, row, owner_id, [("pending", 1, True)]))
@@ -127,7 +128,7 @@ async def test_a_notice_that_could_not_reach_telegram_is_retried_after_a_backoff
         await bot.session.close()
 
     bot, worker = _worker(tg.url, sessionmaker, tg.token)
-    worker.start()
+    worker.start(Supervisor("test"))
     try:
         assert "1210 ppm" in ((await owner.next_message(timeout=15)).text or "")
         await eventually(lambda: all_settled(engine, owner_id))

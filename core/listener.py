@@ -1,7 +1,7 @@
-"""A dedicated PostgreSQL connection LISTENing on some channels; it reconnects by itself.
+"""The one LISTEN loop: a dedicated PostgreSQL connection LISTENing on some channels, reconnecting by itself.
 
 NOTIFYs sent while it was disconnected are lost, so every (re)connection starts with `on_connected`, which
-re-reads the truth (the device directory, the claims not yet announced, the desired state not published).
+re-reads the truth (the processor's device directory and pending desired state, the bot's outbox).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
-from processor.retry import DATABASE_ERRORS, Backoff, is_transient
+from core.retry import DATABASE_ERRORS, Backoff, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -21,27 +21,33 @@ KEEPALIVE = 10.0
 
 
 class Listener:
-    """Calls `handlers[channel](payload)` for each NOTIFY; `run()` lasts until cancelled."""
+    """Calls `handlers[channel](payload)` for each NOTIFY; `run()` lasts until cancelled.
+
+    A transient failure (PostgreSQL restarting, the connection cut) reconnects after a backoff delay; any
+    other error is raised to the caller's supervisor.
+    """
 
     def __init__(
         self,
         connect: Callable[[], Awaitable[asyncpg.Connection]],
         handlers: Mapping[str, Callable[[str], None]],
         on_connected: Callable[[], Awaitable[None]],
+        *,
+        backoff: Backoff | None = None,
     ) -> None:
         self._connect = connect
         self._handlers = dict(handlers)
         self._on_connected = on_connected
+        self._backoff = backoff or Backoff(first=0.2, ceiling=5.0)
 
     async def run(self) -> None:
-        backoff = Backoff(ceiling=5.0)
         while True:
             try:
-                await self._listen(backoff)
+                await self._listen()
             except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
-                delay = backoff.next_delay()
+                delay = self._backoff.next_delay()
                 log.warning(
                     "listen connection lost, reconnecting channels=%s delay=%.1f error=%r",
                     ",".join(self._handlers),
@@ -50,7 +56,7 @@ class Listener:
                 )
                 await asyncio.sleep(delay)
 
-    async def _listen(self, backoff: Backoff) -> None:
+    async def _listen(self) -> None:
         connection = await self._connect()
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
@@ -58,7 +64,7 @@ class Listener:
             for channel in self._handlers:
                 await connection.add_listener(channel, self._notified)
             await self._on_connected()
-            backoff.reset()
+            self._backoff.reset()
             log.info("listening channels=%s", ",".join(self._handlers))
             while not lost.is_set():
                 try:

@@ -1,0 +1,89 @@
+"""The one supervisor of background tasks and the one backoff: nothing dies silently, waits stay bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from core.retry import Backoff
+from core.supervisor import Supervisor, TaskFailed
+
+QUICK = Backoff(first=0.01, ceiling=0.05)
+
+
+class Flaky:
+    """Raises `failures` times, then stays up until cancelled."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.up = asyncio.Event()
+
+    async def run(self) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RuntimeError(f"bug number {self.calls}")
+        self.up.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_supervised_task_that_raises_is_logged_and_restarted(caplog: pytest.LogCaptureFixture):
+    flaky = Flaky(failures=2)
+    with caplog.at_level(logging.ERROR, logger="core.supervisor"):
+        async with Supervisor("test", backoff=QUICK) as tasks:
+            tasks.start("flaky", flaky.run)
+            await asyncio.wait_for(flaky.up.wait(), 10)
+            tasks.check()  # restarted, not given up
+    assert flaky.calls == 3
+    restarts = [record for record in caplog.records if "restarting" in record.getMessage()]
+    assert len(restarts) == 2
+    assert all("task=flaky" in record.getMessage() and record.exc_info for record in restarts)
+
+
+async def test_a_task_that_keeps_failing_stops_the_program_loudly(caplog: pytest.LogCaptureFixture):
+    flaky = Flaky(failures=100)
+    told: list[TaskFailed] = []
+    with caplog.at_level(logging.CRITICAL, logger="core.supervisor"):
+        async with Supervisor("test", backoff=QUICK, on_give_up=told.append) as tasks:
+            tasks.start("doomed", flaky.run, restarts=2)
+            with pytest.raises(TaskFailed) as failure:
+                await asyncio.wait_for(tasks.failed(), 10)
+    assert flaky.calls == 3  # the first run and two restarts
+    assert failure.value.task == "doomed"
+    assert str(failure.value.__cause__) == "bug number 3"
+    assert told == [failure.value]
+    assert any("gave up" in record.getMessage() for record in caplog.records)
+
+
+async def test_joining_a_task_ends_when_it_returns_and_raises_when_another_gives_up():
+    finished = asyncio.Event()
+
+    async def short() -> None:
+        finished.set()
+
+    async with Supervisor("test", backoff=QUICK) as tasks:
+        await asyncio.wait_for(tasks.join(tasks.start("short", short, restarts=0)), 10)
+        assert finished.is_set()
+        tasks.check()
+
+    async with Supervisor("test", backoff=QUICK) as tasks:
+        tasks.start("doomed", Flaky(failures=100).run, restarts=0)
+        with pytest.raises(TaskFailed):
+            await asyncio.wait_for(tasks.join(tasks.start("forever", asyncio.Event().wait)), 10)
+
+
+def test_backoff_doubles_up_to_its_ceiling_and_starts_again_after_a_reset():
+    backoff = Backoff(first=0.5, ceiling=3.0)
+    assert [backoff.next_delay() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    backoff.reset()
+    assert backoff.next_delay() == 0.5
+    assert backoff.delay(1000) == 3.0
+
+
+def test_backoff_jitter_spreads_delays_within_its_fraction():
+    backoff = Backoff(first=2.0, ceiling=300.0, jitter=0.2)
+    delays = [backoff.delay(2) for _ in range(200)]
+    assert all(6.4 <= delay <= 9.6 for delay in delays)
+    assert len(set(delays)) > 1
