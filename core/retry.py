@@ -117,7 +117,7 @@ async def retry_database(
         except DATABASE_ERRORS as error:
             if not is_transient(error):
                 raise
-            log.warning("%s waits for the database error=%r", what, error)
+            log.warning("waiting for the database what=%s error=%r", what, error)
             if await backoff.sleep(stop):
                 return None
 
@@ -148,7 +148,7 @@ async def run_rounds(
         except DATABASE_ERRORS as error:
             if not is_transient(error):
                 raise
-            log.warning("%s waits for the database error=%r", what, error)
+            log.warning("waiting for the database what=%s error=%r", what, error)
             await backoff.sleep()
             wanted.set()
         else:

@@ -51,7 +51,7 @@ class AlertFeed:
             self._ready.set()
 
     async def run(self) -> None:
-        await run_rounds(self._ready, self._round, what="alert evaluation", log=log)
+        await run_rounds(self._ready, self._round, what="alert_evaluation", log=log)
 
     async def _round(self) -> None:
         readings, self._pending = self._pending, []

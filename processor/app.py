@@ -221,7 +221,7 @@ class Processor:
             await self._directory.reload()
             return True
 
-        if await retry_database(load, what="device directory", log=log, stop=self.stopping):
+        if await retry_database(load, what="device_directory", log=log, stop=self.stopping):
             return True
         await self._engine.dispose()
         return False

@@ -44,7 +44,7 @@ class Reconciler:
 
     async def run(self) -> None:
         """The publishing rounds, until cancelled."""
-        await run_rounds(self._wanted, self._round, what="desired state", log=log, every=SWEEP_INTERVAL)
+        await run_rounds(self._wanted, self._round, what="desired_state", log=log, every=SWEEP_INTERVAL)
 
     async def _round(self) -> None:
         await self._publish_commands()

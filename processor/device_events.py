@@ -42,7 +42,7 @@ class DeviceEvents:
             self._ready.set()
 
     async def run(self) -> None:
-        await run_rounds(self._ready, self._round, what="device events", log=log)
+        await run_rounds(self._ready, self._round, what="device_events", log=log)
 
     async def _round(self) -> None:
         events, self._pending = self._pending, []

@@ -108,7 +108,7 @@ class PairingAnnouncer:
         self._wanted.set()
 
     async def run(self) -> None:
-        await run_rounds(self._wanted, self._announce_all, what="pairing announcements", log=log)
+        await run_rounds(self._wanted, self._announce_all, what="pairing_announcements", log=log)
 
     async def _announce_all(self) -> None:
         async with self._sessionmaker() as session:
