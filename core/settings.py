@@ -40,6 +40,9 @@ class MqttSettings(BaseSettings):
     mqtt_client_id: str = Field(default="smartair-processor", alias="MQTT_CLIENT_ID")
     # Non-empty: subscribe through `$share/<group>/...` so several processors split the load.
     mqtt_shared_group: str = Field(default="", alias="MQTT_SHARED_GROUP")
+    # Off: stock paho reads and acks instead of the processor's buffered fast path (processor.paho_internals),
+    # e.g. to rule it out when a paho upgrade misbehaves. It also turns itself off on an unchecked paho.
+    mqtt_fast_path: bool = Field(default=True, alias="MQTT_FAST_PATH")
 
 
 class TelegramSettings(BaseSettings):

@@ -1,10 +1,9 @@
-"""Manual MQTT acknowledgements: the one module that reaches under aiomqtt into paho.
+"""Manual MQTT acknowledgements: a message is acked only once its batch is committed.
 
 aiomqtt 2.5 acknowledges every QoS 1 message as soon as it is received, which would let a crash lose a
 message the broker believes delivered. paho 2.2 can leave acknowledging to the application
-(`manual_ack_set(True)`, then `ack(mid, qos)`), but aiomqtt does not expose it: the paho client is its private
-`Client._client`. Everything touching that attribute lives here and in processor/paho_tuning.py (buffered
-socket reads): an aiomqtt or paho upgrade has these two places to check.
+(`manual_ack_set(True)`, then `ack(mid, qos)`), but aiomqtt does not expose it: the paho client is reached
+through processor.paho_internals, the one module touching paho's private parts.
 
 Message ids are only meaningful on the connection that received them: after a reconnect the broker numbers
 its redeliveries afresh, so an old mid may name another message. Each connection is a generation; an
@@ -21,6 +20,8 @@ from typing import Protocol
 import aiomqtt
 import paho.mqtt.client as paho
 
+from processor import paho_internals
+
 # MQTT 3.1.1 section 3.4: PUBACK = fixed header 0x40, remaining length 2, packet identifier.
 _PUBACK = struct.Struct("!BBH")
 
@@ -32,9 +33,13 @@ class Acknowledgeable(Protocol):
 
 
 class Acknowledger:
-    """Sends PUBACKs for the current connection only."""
+    """Sends PUBACKs for the current connection only.
 
-    def __init__(self) -> None:
+    `fast`: PUBACKs of a batch go out as one write (paho_internals.queue_pubacks); else one `ack()` each.
+    """
+
+    def __init__(self, fast: bool = True) -> None:
+        self._fast = fast
         self._generation = 0
         self._paho: paho.Client | None = None
 
@@ -47,7 +52,7 @@ class Acknowledger:
 
         Must run before the connection is opened, or the broker's first deliveries would be auto-acked.
         """
-        inner: paho.Client = client._client  # private: see the module docstring
+        inner = paho_internals.paho_client(client)
         inner.manual_ack_set(True)
         self._generation += 1
         self._paho = inner
@@ -73,6 +78,8 @@ class Acknowledger:
         inner = self._paho
         if inner is None:
             return 0
+        if not self._fast:
+            return sum(self.ack(message.generation, message.mid, message.qos) for message in messages)
         chunks: list[bytes] = []
         acked = 0
         for message in messages:
@@ -88,6 +95,5 @@ class Acknowledger:
 
 def _queue(inner: paho.Client, pubacks: list[bytes]) -> int:
     if pubacks:
-        # private: see the module docstring. The command only matters to paho for PUBLISH/DISCONNECT.
-        inner._packet_queue(paho.PUBACK, b"".join(pubacks), 0, 1)
+        paho_internals.queue_pubacks(inner, pubacks)
     return len(pubacks)

@@ -18,7 +18,7 @@ from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
 from core.settings import DatabaseSettings, MqttSettings
 from core.supervisor import Supervisor
-from processor import mqtt
+from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
 from processor.alerting import AlertFeed, AlertSweep
 from processor.counters import Counters
@@ -69,7 +69,8 @@ class Processor:
         self.counters = Counters()
         self.stopping = asyncio.Event()
         self.connected = False
-        self._acknowledger = Acknowledger()
+        self._fast_path = paho_internals.fast_path(broker.mqtt_fast_path)
+        self._acknowledger = Acknowledger(self._fast_path)
         self._ledger = Ledger(self._acknowledger)
         self._publisher = Publisher()
         self._directory = DeviceDirectory(sessionmaker)
@@ -138,7 +139,7 @@ class Processor:
     async def _stay_connected(self) -> None:
         backoff = Backoff(first=0.5, ceiling=self._options.reconnect_ceiling)
         while not self.stopping.is_set():
-            client, inbox = mqtt.make_client(self._broker)
+            client, inbox = mqtt.make_client(self._broker, fast_path=self._fast_path)
             self._acknowledger.attach(client)
             self._ledger.forget_older_generations()
             try:

@@ -12,7 +12,7 @@ import aiomqtt
 
 from core import topics
 from core.settings import MqttSettings
-from processor import paho_tuning
+from processor import paho_internals
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,11 @@ class Inbox(asyncio.Queue[aiomqtt.Message]):
         return taken
 
 
-def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
-    """A client for one connection attempt, and its inbox (a fresh one: old mids must not leak across)."""
+def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Client, Inbox]:
+    """A client for one connection attempt, and its inbox (a fresh one: old mids must not leak across).
+
+    `fast_path`: buffered reads straight into the inbox (processor.paho_internals), decided at start.
+    """
     inboxes: list[Inbox] = []
 
     def make_inbox(maxsize: int = 0) -> Inbox:
@@ -57,7 +60,8 @@ def make_client(settings: MqttSettings) -> tuple[aiomqtt.Client, Inbox]:
         keepalive=KEEPALIVE,
         queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
     )
-    paho_tuning.buffer_reads(client, inboxes[0].put_nowait)
+    if fast_path:
+        paho_internals.buffer_reads(client, inboxes[0].put_nowait)
     return client, inboxes[0]
 
 

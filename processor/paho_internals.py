@@ -1,9 +1,23 @@
-"""Buffered socket reads for paho: the second (and last) module reaching under aiomqtt into paho's privates.
+"""Everything that reaches under aiomqtt into paho's private parts, fenced: one module, checked at start.
 
-Why: paho 2.2 reads a packet with ~4 `recv` calls (the command byte, the remaining length byte by byte, the
-body) and `loop_read()` handles one packet per call when no QoS 2 message is in flight; aiomqtt calls it once
-per event-loop wake-up. Every message thus costs an event-loop iteration plus four syscalls, which the ingest
-benchmark measured as 37 % of the processor's CPU (bench/ingest_findings.md).
+Private names used (and nowhere else in the tree):
+- aiomqtt: `Client._client`, the paho client (manual acks need it; aiomqtt 2.5 does not expose them).
+- paho `Client` methods: `_sock_recv(bufsize)` (wrapped), `loop_read(max_packets)` (wrapped on the instance),
+  `_packet_queue(command, packet, mid, qos, info)` (PUBACKs queued as one write).
+- paho `Client` attributes: `_sock`, `_manual_ack`, `_protocol`, `_in_packet["command"]`, `_msgtime_mutex`,
+  `_last_bytes_received`.
+- paho module: `time_func` (paho's clock for the keepalive bookkeeping).
+
+`fast_path()` decides once at start: on only if MQTT_FAST_PATH is true, the installed paho-mqtt is the
+version this was checked against (`CHECKED_PAHO`) and every name above still has its expected shape
+(`shape_problems()`). Otherwise the processor uses stock paho reads and one `ack()` per message, and says so
+in the log. Manual acknowledgement itself (`manual_ack_set`, `ack`: public paho API) is kept either way;
+only reaching the paho client through `Client._client` cannot be avoided.
+
+The fast path. Why: paho 2.2 reads a packet with ~4 `recv` calls (the command byte, the remaining length
+byte by byte, the body) and `loop_read()` handles one packet per call when no QoS 2 message is in flight;
+aiomqtt calls it once per event-loop wake-up. Every message thus costs an event-loop iteration plus four
+syscalls, which the ingest benchmark measured as 37 % of the processor's CPU (bench/ingest_findings.md).
 
 What: the paho client's `_sock_recv` is replaced (on the instance) by one that reads up to `CHUNK` bytes at
 once and serves paho's small reads from that buffer, and its `loop_read` by one that keeps handling packets
@@ -12,7 +26,7 @@ on) are parsed here and put straight into the client's incoming queue, skipping 
 per-message objects, callbacks and debug logging; everything else (CONNACK, SUBACK, PINGRESP, QoS 2, a
 packet split across two reads) goes through paho's own `_packet_read`.
 
-Checked against paho 2.2.1 (`Client._packet_read`, `_handle_publish`, `_sock_recv`, `loop_read`;
+Checked against paho 2.2.0 (`Client._packet_read`, `_handle_publish`, `_sock_recv`, `loop_read`;
 `_sock_recv` is called only by `_packet_read`) and aiomqtt 2.5.1 (`_on_socket_open` registers a reader
 calling `client.loop_read()`, then again while an SSL socket has `pending()` bytes).
 
@@ -32,21 +46,91 @@ Invariants that keep it correct:
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 import aiomqtt
 import paho.mqtt.client as paho
 
+log = logging.getLogger(__name__)
+
+CHECKED_PAHO = "2.2.0"
 CHUNK = 65536
 READS_PER_PASS = 8
+
+# The private methods wrapped or called, with the parameters they must still take.
+_METHODS = {
+    "_sock_recv": ("self", "bufsize"),
+    "loop_read": ("self", "max_packets"),
+    "_packet_queue": ("self", "command", "packet", "mid", "qos", "info"),
+}
+# The private attributes read, with the type a fresh client holds.
+_ATTRIBUTES = {
+    "_sock": type(None),
+    "_manual_ack": bool,
+    "_protocol": int,
+    "_in_packet": dict,
+    "_last_bytes_received": float,
+}
+
+
+def paho_client(client: aiomqtt.Client) -> paho.Client:
+    """The paho client under an aiomqtt client (private `Client._client`)."""
+    inner = getattr(client, "_client", None)
+    if not isinstance(inner, paho.Client):
+        raise TypeError(f"aiomqtt {metadata.version('aiomqtt')} no longer keeps its paho client in _client")
+    return inner
+
+
+def shape_problems() -> list[str]:
+    """What of the private names listed above is missing or shaped otherwise in the installed paho."""
+    problems = []
+    for name, parameters in _METHODS.items():
+        method = getattr(paho.Client, name, None)
+        if method is None or tuple(inspect.signature(method).parameters) != parameters:
+            problems.append(f"paho.Client.{name}{parameters} changed")
+    probe = paho.Client(paho.CallbackAPIVersion.VERSION2)
+    for name, kind in _ATTRIBUTES.items():
+        if not isinstance(getattr(probe, name, ...), kind):
+            problems.append(f"paho.Client().{name} is no longer a {kind.__name__}")
+    if "command" not in getattr(probe, "_in_packet", {}):
+        problems.append("paho.Client()._in_packet has no 'command'")
+    if not hasattr(getattr(probe, "_msgtime_mutex", None), "__enter__"):
+        problems.append("paho.Client()._msgtime_mutex is no longer a lock")
+    if not callable(getattr(paho, "time_func", None)):
+        problems.append("paho.time_func is gone")
+    return problems
+
+
+def fast_path(wanted: bool) -> bool:
+    """Whether to use the fast path (see the module docstring); logs the decision and why."""
+    version = metadata.version("paho-mqtt")
+    if not wanted:
+        log.info("paho fast path off (MQTT_FAST_PATH=false): stock paho reads and acks")
+        return False
+    if version != CHECKED_PAHO:
+        log.warning(
+            "paho fast path off: paho-mqtt %s is not the checked %s; stock paho reads and acks",
+            version,
+            CHECKED_PAHO,
+        )
+        return False
+    problems = shape_problems()
+    if problems:
+        log.warning("paho fast path off: %s; stock paho reads and acks", "; ".join(problems))
+        return False
+    log.info("paho fast path on paho=%s", version)
+    return True
 
 
 class _BufferedReader:
     def __init__(self, inner: paho.Client, deliver: Callable[[aiomqtt.Message], None]) -> None:
         self._inner = inner
         self._deliver = deliver
-        self._raw_recv: Callable[[int], bytes] = inner._sock_recv  # private: see the module docstring
+        self._raw_recv: Callable[[int], bytes] = inner._sock_recv
         self._raw_loop_read: Callable[..., paho.MQTTErrorCode] = inner.loop_read
         self._buffer = memoryview(b"")
         self._sock: Any = None
@@ -55,7 +139,7 @@ class _BufferedReader:
 
     def recv(self, bufsize: int) -> bytes:
         inner = self._inner
-        if inner._sock is not self._sock:  # private: see the module docstring
+        if inner._sock is not self._sock:
             self._sock, self._buffer = inner._sock, memoryview(b"")
         if not self._buffer:
             if self._reads_left <= 0:
@@ -147,8 +231,14 @@ def buffer_reads(client: aiomqtt.Client, deliver: Callable[[aiomqtt.Message], No
     put_nowait of the client's incoming queue, without paho's per-message objects and callbacks. Call before
     the connection is opened (the CONNACK is read through it too).
     """
-    inner: paho.Client = client._client  # private: see the module docstring
+    inner = paho_client(client)
     reader = _BufferedReader(inner, deliver)
     # Instance attributes shadow the methods: only this client is affected.
     inner._sock_recv = reader.recv  # type: ignore[method-assign]
     inner.loop_read = reader.loop_read  # type: ignore[method-assign]
+
+
+def queue_pubacks(inner: paho.Client, pubacks: list[bytes]) -> None:
+    """Put PUBACK packets (already encoded) in paho's output queue as one write."""
+    # The command only matters to paho for PUBLISH/DISCONNECT.
+    inner._packet_queue(paho.PUBACK, b"".join(pubacks), 0, 1)

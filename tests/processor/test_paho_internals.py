@@ -1,0 +1,131 @@
+"""The fenced paho fast path: it hands over every message intact, its private names still exist on the
+pinned paho, it turns itself off on another paho, and ingest works the same with it switched off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from importlib import metadata
+
+import aiomqtt
+import paho.mqtt.client as paho
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import topics
+from core.settings import MqttSettings
+from processor import mqtt, paho_internals
+from processor.acks import Acknowledger
+from tests.processor.helpers import Publisher, eventually, new_uid, pair_device, telemetry_rows
+from tests.support.broker import Broker
+
+
+async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: Broker):
+    topic = f"smartair/test/{secrets.token_hex(4)}"
+    settings = MqttSettings.model_validate(
+        {
+            "MQTT_HOST": broker.host,
+            "MQTT_PORT": broker.port,
+            "MQTT_CLIENT_ID": f"tuning-{secrets.token_hex(4)}",
+        }
+    )
+    client, inbox = mqtt.make_client(settings, fast_path=True)
+    acknowledger = Acknowledger()
+    acknowledger.attach(client)
+    # Sizes chosen so packets straddle the 64 KiB reads: tiny, mid-sized, and larger than one read.
+    sent = [
+        (secrets.token_bytes(size), qos)
+        for size in (0, 1, 127, 128, 16_383, 16_384, 70_000) * 60
+        for qos in (0, 1)
+    ]
+    received: list[aiomqtt.Message] = []
+    async with aiomqtt.Client(broker.host, broker.port) as publisher:
+        await publisher.publish(topic, b"retained", qos=1, retain=True)
+    async with client:
+        await client.subscribe(topic, qos=1)  # the retained message comes first, flagged as retained
+        async with aiomqtt.Client(broker.host, broker.port) as publisher:
+            for payload, qos in sent:
+                await publisher.publish(topic, payload, qos=qos)
+
+        async def collect() -> None:
+            async for message in client.messages:
+                received.append(message)
+                received.extend(inbox.drain())
+                if len(received) >= len(sent) + 1:
+                    return
+
+        await asyncio.wait_for(collect(), 60)
+        assert (
+            acknowledger.ack_many(_Ticket(acknowledger.generation, m.mid, m.qos) for m in received)
+            == sum(qos for _, qos in sent) + 1
+        )
+        await mqtt.barrier(client)
+        await client.publish(topic, b"", qos=1, retain=True)  # clear the retained message
+
+    assert (received[0].payload, received[0].retain) == (b"retained", True)
+    assert [(m.payload, m.qos) for m in received[1:]] == sent
+    assert all(m.topic.value == topic and not m.retain for m in received[1:])
+    assert len({m.mid for m in received if m.qos == 1}) > 1
+
+
+class _Ticket:
+    def __init__(self, generation: int, mid: int, qos: int) -> None:
+        self.generation, self.mid, self.qos = generation, mid, qos
+
+
+def test_the_private_names_the_fast_path_uses_exist_with_their_shape_on_the_pinned_paho():
+    # Fails on a paho upgrade: re-check processor/paho_internals.py against the new paho, then move
+    # CHECKED_PAHO (and the pin in pyproject.toml) together.
+    assert metadata.version("paho-mqtt") == paho_internals.CHECKED_PAHO
+    assert paho_internals.shape_problems() == []
+    assert paho_internals.fast_path(wanted=True)
+
+
+async def test_aiomqtt_still_keeps_its_paho_client_where_manual_acks_reach_it():
+    client = aiomqtt.Client("127.0.0.1", 1)
+    assert isinstance(paho_internals.paho_client(client), paho.Client)
+
+
+def test_an_unchecked_paho_turns_the_fast_path_off_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    monkeypatch.setattr(paho_internals, "CHECKED_PAHO", "0.0.1")
+    with caplog.at_level(logging.WARNING, logger="processor.paho_internals"):
+        assert not paho_internals.fast_path(wanted=True)
+    assert "paho fast path off" in caplog.text and "not the checked 0.0.1" in caplog.text
+
+
+async def test_with_the_fast_path_switched_off_readings_are_stored_and_acked(
+    start_processor,
+    broker: Broker,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+):
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    client_id = new_uid("proc")
+    telemetry = topics.device_topic(uid, "telemetry")
+    ts = int(time.time()) - 30
+    with pytest.MonkeyPatch.context() as env, caplog.at_level(logging.INFO, "processor.paho_internals"):
+        env.setenv("MQTT_FAST_PATH", "false")
+        first = await start_processor(client_id)
+        assert "paho fast path off (MQTT_FAST_PATH=false)" in caplog.text
+        async with Publisher(broker) as device:
+            for offset in range(20):
+                await device.send(telemetry, {"timestamp": ts + offset, "co2": 700})
+        await eventually(lambda: _stored(database_url, device_id, 20))
+        await first.stop()
+
+        # Acked: the same persistent session, back, gets only what is new (a redelivery would come first).
+        second = await start_processor(client_id)
+        async with Publisher(broker) as device:
+            await device.send(telemetry, {"timestamp": ts + 20, "co2": 700})
+        await eventually(lambda: _stored(database_url, device_id, 21))
+        assert second.counters.get("messages") == 1
+
+
+async def _stored(database_url: str, device_id: int, count: int) -> bool:
+    return len(await telemetry_rows(database_url, device_id)) == count
