@@ -27,8 +27,8 @@ from pathlib import Path
 import asyncpg
 
 from bench.report import Row, print_table
-from bot.drawing import HistoryJob, render_history
-from bot.rendering import default_workers
+from bot.workers.rendering.drawing import HistoryJob, render_history
+from bot.workers.rendering.pool import default_workers
 from core import telemetry_store
 from core.db import make_engine, make_sessionmaker
 from core.services import history

@@ -20,9 +20,9 @@ from bot.handlers.billing.context import BillingContext
 from bot.jobs.billing import billing_jobs
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
-from bot.rendering import Renderer
-from bot.scheduler import scheduled_jobs
 from bot.texts import Catalogue
+from bot.workers.digest import scheduled_jobs
+from bot.workers.rendering.pool import Renderer
 from core import web
 from core.billing import refunds, yookassa
 from core.db import make_engine, make_sessionmaker

@@ -7,7 +7,8 @@ from aiogram.types import BotCommand
 
 from bot.texts import FALLBACK, Catalogue, Translator
 
-# Features built later append their commands here, in menu order.
+# Features built later append their commands here, in menu order; each text is `command-<name>` in the
+# feature's own .ftl file.
 COMMANDS = [
     "start",
     "help",

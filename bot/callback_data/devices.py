@@ -1,4 +1,4 @@
-"""Buttons of /devices, the device card and /select."""
+"""Buttons of /devices and the device card."""
 
 from __future__ import annotations
 
@@ -24,7 +24,3 @@ class DeviceOp(StrEnum):
 class DeviceAction(CallbackData, prefix="dev"):
     op: DeviceOp
     device_id: int = 0
-
-
-class SelectDevice(CallbackData, prefix="sel"):
-    device_id: int

@@ -9,9 +9,9 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import waiting
-from bot.callback_data.control import DeviceCommandAction
+from bot.callback_data.device_commands import DeviceCommandAction
 from bot.texts import Translator
+from bot.workers import waiting
 from core.models import User
 from core.services import commands, devices
 from core.services.access import Action

@@ -11,10 +11,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import DeviceAction, DeviceOp
+from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.keyboards import devices as keyboards
-from bot.messaging import tell
-from bot.replies import show
+from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
 from bot.views import devices as views
 from core.models import User

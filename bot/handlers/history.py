@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data.history import ALL_METRICS, HistoryView
 from bot.keyboards import history as keyboards
-from bot.rendering import HistoryJob, Renderer
 from bot.texts import Translator
+from bot.workers.rendering.pool import HistoryJob, Renderer
 from core.models import METRICS, User
 from core.services import devices, history, periods
 

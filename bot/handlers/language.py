@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import LanguageChoice
+from bot.callback_data.language import LanguageChoice
 from bot.keyboards.language import languages
 from bot.replies import show
 from bot.texts import Catalogue, Translator

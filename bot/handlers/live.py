@@ -9,11 +9,11 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import live_view
-from bot.live_adoption import Adopter
-from bot.live_view import LiveView, current_devices
 from bot.texts import Catalogue, Translator
 from bot.views.live import live_text
+from bot.workers.live import refresh
+from bot.workers.live.adoption import Adopter
+from bot.workers.live.refresh import LiveView, current_devices
 from core.models import User
 from core.services import devices, live
 
@@ -29,7 +29,7 @@ async def adopt_views(bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], 
 @router.shutdown()
 async def give_views_up(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _adopter.stop()
-    await live_view.give_up_all(sessionmaker)
+    await refresh.give_up_all(sessionmaker)
 
 
 @router.message(Command("live"))
@@ -86,4 +86,4 @@ async def _start(
     sent = await bot.send_message(user.telegram_id, live_text(t, shown, started.expires_at, user.timezone))
     await live.attach(session, started.id, sent.chat.id, sent.message_id, datetime.now(UTC))
     view = LiveView(started.id, user.id, sent.chat.id, sent.message_id, started.expires_at, user.timezone)
-    live_view.start_view(bot, sessionmaker, t, view, shown)
+    refresh.start_view(bot, sessionmaker, t, view, shown)

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data.report import ReportMonth, ReportMonths
 from bot.keyboards import report as keyboards
-from bot.rendering import Renderer
 from bot.replies import show
 from bot.texts import Translator
+from bot.workers.rendering.pool import Renderer
 from core.models import User
 from core.services import devices, periods, report
 

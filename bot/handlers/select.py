@@ -7,8 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import SelectDevice
-from bot.keyboards.devices import select_device
+from bot.callback_data.select import SelectDevice
+from bot.keyboards.select import select_device
 from bot.replies import show
 from bot.texts import Translator
 from core.models import User

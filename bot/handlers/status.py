@@ -10,7 +10,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import Translator
-from bot.views.devices import status_overview
+from bot.views.status import status_overview
 from core.models import User
 from core.services import devices
 

@@ -1,13 +1,14 @@
-"""Keyboards of /devices, the device card and /select."""
+"""Keyboards of /devices and the device card."""
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data import DeviceAction, DeviceOp, MemberList, SelectDevice, ShareDevice
-from bot.callback_data.control import DeviceCommandAction
+from bot.callback_data.device_commands import DeviceCommandAction
+from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.report import ReportMonths
+from bot.callback_data.sharing import MemberList, ShareDevice
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT
 from core.services.access import Action, can
@@ -42,11 +43,11 @@ def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
         rows.append(
             [
                 _button(
-                    t("devices-button-restart"),
+                    t("device-command-button-restart"),
                     DeviceCommandAction(command=CommandName.RESTART, device_id=device.id),
                 ),
                 _button(
-                    t("devices-button-ping"),
+                    t("device-command-button-ping"),
                     DeviceCommandAction(command=CommandName.PING, device_id=device.id),
                 ),
             ]
@@ -95,11 +96,3 @@ def back_to_card(t: Translator, device_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(t("button-back"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))]]
     )
-
-
-def select_device(devices: list[DeviceSummary], current_id: int | None) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(("✅ " if d.id == current_id else "") + d.name, SelectDevice(device_id=d.id))]
-        for d in devices
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data import LanguageChoice
+from bot.callback_data.language import LanguageChoice
 from bot.texts import Catalogue
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data import DeviceAction, DeviceOp
+from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.report import ReportMonth
 from bot.texts import Translator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data.control import SettingsAction, SettingsOp
+from bot.callback_data.settings import SettingsAction, SettingsOp
 from bot.texts import Translator
 from bot.views.settings import METRIC_NAMES, interval_text, number
 from core.services.settings import COMMON_TIMEZONES, INTERVAL_PRESETS, NIGHT_PRESETS, DeviceSettings

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data import (
-    DeviceAction,
-    DeviceOp,
-    MemberAction,
-    MemberList,
-    MemberOp,
-    ShareDevice,
-    ShareInvite,
-)
+from bot.callback_data.devices import DeviceAction, DeviceOp
+from bot.callback_data.sharing import MemberAction, MemberList, MemberOp, ShareDevice, ShareInvite
 from bot.texts import Translator
 from core.services.access import Role
 from core.services.devices import DeviceSummary

@@ -1,4 +1,4 @@
-"""The /devices list, the device card and the /status overview."""
+"""The /devices list and the device card."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT, reading_line
-from bot.views.seen import seen_text
+from bot.views.seen import seen_text, state_text
 from core.services.devices import DeviceSummary
 
 
@@ -34,30 +34,8 @@ def device_card(t: Translator, device: DeviceSummary, now: datetime, timezone: s
         type=device.device_type,
         uid=device.uid,
         role=t(f"role-{device.role}"),
-        state=_state(t, device),
+        state=state_text(t, device),
         seen=seen_text(t, device.last_contact, now, timezone),
         reading=reading_line(t, device.reading),
         notifications=t("state-on") if device.notifications else t("state-off"),
     )
-
-
-def status_overview(t: Translator, devices: list[DeviceSummary], now: datetime, timezone: str) -> str:
-    if not devices:
-        return t("status-empty")
-    blocks = [
-        t(
-            "status-device",
-            dot=ONLINE_DOT[device.is_online],
-            name=device.name,
-            location=t("status-location", location=device.location) if device.location else "",
-            reading=reading_line(t, device.reading),
-            state=_state(t, device),
-            seen=seen_text(t, device.last_contact, now, timezone),
-        )
-        for device in devices
-    ]
-    return "\n\n".join([t("status-title"), *blocks])
-
-
-def _state(t: Translator, device: DeviceSummary) -> str:
-    return t("state-online") if device.is_online else t("state-offline")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.texts import Translator
-from bot.views.alert_history import alert_what
+from bot.views.alerts import alert_what
 from bot.views.moments import duration_text, local_moment, parse_moment
 from bot.views.notices import metric_value
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.keyboards.alerts import notice_buttons
+from bot.keyboards.notices import notice_buttons
 from bot.texts import Translator
 from bot.views.moments import duration_text, local_moment, parse_moment
 from core.models import METRICS

@@ -1,4 +1,4 @@
-"""When a device was last heard from, in words and in the user's own time zone."""
+"""Whether a device is online, and when it was last heard from, in the user's own time zone."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.texts import Translator
+from core.services.devices import DeviceSummary
 
 
 def seen_text(t: Translator, moment: datetime | None, now: datetime, timezone: str) -> str:
@@ -20,3 +21,7 @@ def seen_text(t: Translator, moment: datetime | None, now: datetime, timezone: s
     if elapsed < timedelta(hours=24):
         return t("seen-at-time", time=local.strftime("%H:%M"))
     return t("seen-at-date", date=local.strftime("%d.%m.%Y %H:%M"))
+
+
+def state_text(t: Translator, device: DeviceSummary) -> str:
+    return t("state-online") if device.is_online else t("state-offline")

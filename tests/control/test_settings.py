@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.callback_data.control import DeviceCommandAction, SettingsAction, SettingsOp
+from bot.callback_data.device_commands import DeviceCommandAction
+from bot.callback_data.settings import SettingsAction, SettingsOp
 from core.services.commands import CommandName
 from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import accept, fetch, invite, pair

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from bot.drawing import HistoryJob
-from bot.rendering import Renderer
+from bot.workers.rendering.drawing import HistoryJob
+from bot.workers.rendering.pool import Renderer
 from core.services.history import ChartSettings, DeviceHistory, Sample
 
 END = datetime(2026, 11, 23, 12, tzinfo=UTC)

@@ -1,36 +1,4 @@
-## Alert notices (delivered from the outbox), their buttons, and /alerts.
-
-metric-co2 = CO2
-metric-temperature = temperature
-metric-humidity = humidity
-metric-pm25 = PM2.5
-metric-voc = VOC
-metric-other = { $metric }
-
-value-co2 = { NUMBER($value, maximumFractionDigits: 0, useGrouping: 0) } ppm
-value-temperature = { NUMBER($value, maximumFractionDigits: 1) } °C
-value-humidity = { NUMBER($value, maximumFractionDigits: 0) } %
-value-pm25 = { NUMBER($value, maximumFractionDigits: 1) } µg/m³
-value-voc = { NUMBER($value, maximumFractionDigits: 0) }
-value-other = { NUMBER($value, maximumFractionDigits: 1) }
-value-unknown = —
-
-duration-seconds = less than a minute
-duration-minutes = { $minutes } min
-duration-hours = { $hours } h { $minutes } min
-
-notice-high = ⚠️ { $device }: { $metric } is { $value }, above the threshold of { $threshold } since { $since }.
-notice-low = ⚠️ { $device }: { $metric } is { $value }, below the threshold of { $threshold } since { $since }.
-notice-critical = 🚨 CRITICAL — { $device }: { $metric } is { $value } (threshold { $threshold }), beyond it since { $since }.
-notice-normal = ✅ { $device }: { $metric } is back to normal, { $value }. It lasted { $duration } (worst { $peak }).
-notice-offline-last-will = 📴 { $device } went offline at { $at } (its connection dropped). Last heard from: { $last_seen }.
-notice-offline-silence = 📴 { $device } stopped reporting: offline since { $at }. Last heard from: { $last_seen }.
-notice-online = 📶 { $device } is back online after { $duration } offline.
-notice-never = never
-
-notice-button-history = 📈 History
-notice-button-mute = 🔕 Mute 1 h
-notice-muted = 🔕 { $device } is muted for you until { $until }.
+## /alerts: the alert history, paged.
 
 alerts-title = 🔔 Alerts, page { $page } of { $pages } · { $unread } unread
 alerts-empty = 🔔 No alerts yet. They appear here when a device crosses a threshold or goes offline.

@@ -29,3 +29,7 @@ access-refused-denied = ⛔ You have no rights for this on that device.
 stale-button = This button is no longer valid. Send /devices to start again.
 not-understood = I did not understand that. /help lists what I can do.
 error-unexpected = Something went wrong on our side. Please try again in a minute.
+
+duration-seconds = less than a minute
+duration-minutes = { $minutes } min
+duration-hours = { $hours } h { $minutes } min

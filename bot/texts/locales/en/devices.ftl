@@ -38,3 +38,5 @@ devices-removed = 🗑 { $name } was removed. To pair it again, restart its pair
 devices-removed-member = { $name } was removed by its owner; you no longer have access to it.
 devices-left = You left { $name }.
 device-refused-bad-name = The name must be 1 to 64 characters long. Try again.
+
+command-devices = My devices

@@ -10,3 +10,5 @@ pairing-refused-expired = ⌛ That code has expired. Restart the device's pairin
 pairing-refused-used = That code has already been used. Restart the device's pairing to get a new one.
 pairing-refused-owned = That device already has an owner. They must remove it in /devices before it can be paired again.
 pairing-refused-too-many = Too many wrong codes. Please wait 15 minutes and try again.
+
+command-add = Pair a device by its code

@@ -38,3 +38,5 @@ share-refused-member = You already have access to this device.
 share-refused-not-member = That person is not a member of this device (any more).
 share-refused-bad-role = That role cannot be given.
 share-refused-not-admin = Ownership can only go to an admin member. Make them an admin first.
+
+command-share = Share a device

@@ -22,3 +22,6 @@ help-text =
     /digest — morning digest on/off and its hour
     /share — invite someone to a device you own, manage members
     /language — change the language
+
+command-start = Start and register
+command-help = What the bot can do

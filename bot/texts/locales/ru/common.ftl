@@ -33,3 +33,7 @@ access-refused-denied = ⛔ У вас нет прав на это действи
 stale-button = Эта кнопка больше не действует. Отправьте /devices, чтобы начать заново.
 not-understood = Я не понял. /help — список того, что я умею.
 error-unexpected = У нас что-то пошло не так. Попробуйте ещё раз через минуту.
+
+duration-seconds = меньше минуты
+duration-minutes = { $minutes } мин
+duration-hours = { $hours } ч { $minutes } мин

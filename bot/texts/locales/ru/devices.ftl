@@ -38,3 +38,5 @@ devices-removed = 🗑 { $name } удалено. Чтобы привязать �
 devices-removed-member = Владелец удалил { $name }; доступа к нему у вас больше нет.
 devices-left = Вы покинули { $name }.
 device-refused-bad-name = Название должно быть длиной от 1 до 64 символов. Попробуйте ещё раз.
+
+command-devices = Мои устройства

@@ -3,3 +3,5 @@
 language-pick = Выберите язык:
 language-set = ✅ Теперь я говорю по-русски.
 language-name = 🇷🇺 Русский
+
+command-language = Сменить язык

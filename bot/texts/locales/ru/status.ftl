@@ -7,3 +7,5 @@ status-device =
     { $reading }
     { $state } · { $seen }
 status-location = { " " }({ $location })
+
+command-status = Текущие показания

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot import drawing
-from bot.drawing import HistoryJob
+from bot.workers.rendering import drawing
+from bot.workers.rendering.drawing import HistoryJob
 from core.services.report import MonthData
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Renderer:
         # forkserver, not fork: a worker must not inherit the bot's sockets, threads and event loop.
         context = multiprocessing.get_context("forkserver")
         # The server imports matplotlib once; every worker forked from it starts with it loaded.
-        context.set_forkserver_preload(["bot.drawing"])
+        context.set_forkserver_preload(["bot.workers.rendering.drawing"])
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=drawing.warm_up)
 
     async def history(self, job: HistoryJob) -> bytes:

@@ -1,8 +1,5 @@
-## Управление устройством: /settings, перезапуск и пинг из карточки, /live, /watch, /stop.
+## /settings (владелец и администратор): интервал, оповещения, пороги, ночной режим, часовой пояс.
 
-command-live = Показания текущего устройства в реальном времени
-command-watch = Показания всех устройств в реальном времени
-command-stop = Остановить показания в реальном времени
 command-settings = Настройки устройства
 
 settings-no-device = Сначала выберите устройство командой /select.
@@ -62,24 +59,3 @@ settings-sent = ⏳ Отправлено на { $name } — ждём устро�
 settings-applied = ✅ Применено: { $name } подтвердило новые настройки.
 settings-not-confirmed = ⌛ { $name } ещё не подтвердило. Оно получит новые настройки, как только выйдет на связь.
 settings-timezone-saved = ✅ Часовой пояс: { $timezone }.
-
-devices-button-restart = 🔄 Перезапустить
-devices-button-ping = 📶 Пинг
-device-command-name-restart = Перезапуск
-device-command-name-ping = Пинг
-device-command-name-live = Режим реального времени
-device-command-sent = ⏳ { $command }: команда отправлена на { $name } — ждём ответа…
-device-command-pong = ✅ { $name } ответило на пинг за { $seconds } с.
-device-command-restarting = ✅ { $name } перезапускается.
-device-command-failed = ❌ { $name } не смогло выполнить команду: { $error }
-device-command-no-answer = ⌛ { $name } не ответило за { $seconds } с. Оно в сети?
-
-live-title = 🔴 Показания в реальном времени
-live-ended-title = ⏹ Показания в реальном времени завершены
-live-device = { $dot } { $name } · { $time }
-    { $reading }
-live-footer = Обновляется каждые несколько секунд до { $until }. /stop — остановить.
-live-no-device = Сначала выберите устройство командой /select.
-live-no-devices = У вас пока нет устройств. Привяжите устройство: /add КОД.
-live-stopped = ⏹ Показания в реальном времени остановлены.
-live-nothing-to-stop = Останавливать нечего: показания в реальном времени не идут.

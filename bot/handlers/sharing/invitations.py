@@ -9,10 +9,9 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import ShareDevice, ShareInvite
+from bot.callback_data.sharing import ShareDevice, ShareInvite
 from bot.keyboards import sharing as keyboards
-from bot.messaging import tell
-from bot.replies import show
+from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
 from core.models import User
 from core.services import devices, sharing

@@ -1,8 +1,8 @@
 """/settings (owner and admin): report interval, alerts, alert levels, night mode, the user's time zone.
 
 A change the device must apply is followed by "sent — waiting for the device", edited to "applied" once the
-processor has recorded the device's confirmation (see bot.settings_follow_up);
-values typed as a reply are handled in bot.handlers.settings_typed.
+processor has recorded the device's confirmation (see bot.workers.settings);
+values typed as a reply are handled in bot.handlers.settings.typed.
 """
 
 from __future__ import annotations
@@ -14,20 +14,18 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.callback_data.control import SettingsAction, SettingsOp
-from bot.handlers import settings_typed
+from bot.callback_data.settings import SettingsAction, SettingsOp
 from bot.keyboards import settings as keyboards
 from bot.replies import show
-from bot.settings_follow_up import announce
 from bot.texts import Translator
 from bot.views import settings as views
+from bot.workers.settings import announce
 from core.models import User
 from core.services import settings
 from core.services.access import AccessDenied
 from core.services.settings import DeviceSettings, SettingRefused
 
 router = Router(name=__name__)
-router.include_router(settings_typed.router)
 
 
 @router.message(Command("settings"))

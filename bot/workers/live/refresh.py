@@ -4,7 +4,7 @@ Polling the newest readings (one indexed query per view every 3 s) rather than L
 was chosen because Telegram allows about one edit per 3 s anyway, so a notification could not make the view
 fresher; polling adds nothing to the processor's hot path, needs no extra connection, loses nothing across
 a database reconnect, and lets any bot replica stop a view: /stop deletes its rows, the loop sees that.
-Each round also renews the view's lease, so a view whose process died is adopted by another (live_adoption).
+Each round also renews the view's lease, so a view whose process died is adopted by another (adoption).
 """
 
 from __future__ import annotations

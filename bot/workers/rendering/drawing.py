@@ -1,4 +1,4 @@
-"""What the rendering workers run (see bot.rendering): plain data in, PNG/PDF bytes out through charts/."""
+"""What the rendering workers run (see .pool): plain data in, PNG/PDF bytes out through charts/."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """After a settings change: "saved", or "sent — waiting for the device" edited to "applied" once confirmed.
 
 The confirmation is the processor's record of the device's `config_applied` (device_configs.applied_version),
-polled through bot.waiting.
+polled through bot.workers.waiting.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import waiting
 from bot.keyboards import settings as keyboards
 from bot.texts import Translator
+from bot.workers import waiting
 from core.models import User
 from core.services import settings
 from core.services.settings import Change

@@ -1,8 +1,5 @@
-## Device control: /settings, restart and ping from the device card, /live, /watch, /stop.
+## /settings (owner and admin): report interval, alerts, alert levels, night mode, time zone.
 
-command-live = Live readings of the current device
-command-watch = Live readings of all my devices
-command-stop = Stop live readings
 command-settings = Device settings
 
 settings-no-device = Choose a device first with /select.
@@ -62,24 +59,3 @@ settings-sent = ⏳ Sent to { $name } — waiting for the device…
 settings-applied = ✅ Applied: { $name } confirmed the new settings.
 settings-not-confirmed = ⌛ { $name } has not confirmed yet. It gets the new settings as soon as it is back online.
 settings-timezone-saved = ✅ Time zone: { $timezone }.
-
-devices-button-restart = 🔄 Restart
-devices-button-ping = 📶 Ping
-device-command-name-restart = Restart
-device-command-name-ping = Ping
-device-command-name-live = Live
-device-command-sent = ⏳ { $command } sent to { $name } — waiting for an answer…
-device-command-pong = ✅ { $name } answered the ping in { $seconds } s.
-device-command-restarting = ✅ { $name } is restarting.
-device-command-failed = ❌ { $name } could not do it: { $error }
-device-command-no-answer = ⌛ No answer from { $name } within { $seconds } s. Is it online?
-
-live-title = 🔴 Live readings
-live-ended-title = ⏹ Live readings ended
-live-device = { $dot } { $name } · { $time }
-    { $reading }
-live-footer = Updates every few seconds until { $until }. /stop ends it.
-live-no-device = Choose a device first with /select.
-live-no-devices = You have no devices yet. Pair one with /add CODE.
-live-stopped = ⏹ Live readings stopped.
-live-nothing-to-stop = Nothing to stop: no live readings are running.

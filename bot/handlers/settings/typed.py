@@ -11,11 +11,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.control import SettingsAction, SettingsOp
+from bot.callback_data.settings import SettingsAction, SettingsOp
 from bot.keyboards import settings as keyboards
-from bot.settings_follow_up import announce
 from bot.texts import Translator
 from bot.views import settings as views
+from bot.workers.settings import announce
 from core.models import User
 from core.payloads import METRIC_RANGES
 from core.services import settings

@@ -15,8 +15,8 @@ from aiogram import Bot
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.live_view import LiveView, current_devices, start_view
 from bot.texts import Catalogue
+from bot.workers.live.refresh import LiveView, current_devices, start_view
 from core.models import User
 from core.services import live
 from core.supervisor import Supervisor

@@ -1,12 +1,10 @@
-"""Buttons of /settings and of the device card's commands (restart, ping)."""
+"""Buttons of /settings: the screen (op) and the value it sets; the device id is re-checked."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-
-from core.services.commands import CommandName
 
 
 class SettingsOp(StrEnum):
@@ -35,8 +33,3 @@ class SettingsAction(CallbackData, prefix="cfg"):
     end: int = 0
     rule_id: int = 0
     level: str = ""
-
-
-class DeviceCommandAction(CallbackData, prefix="dcmd"):
-    command: CommandName
-    device_id: int

@@ -6,10 +6,9 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data import MemberAction, MemberList, MemberOp
+from bot.callback_data.sharing import MemberAction, MemberList, MemberOp
 from bot.keyboards import sharing as keyboards
-from bot.messaging import tell
-from bot.replies import show
+from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
 from core.models import User
 from core.services import devices, sharing

@@ -1,0 +1,9 @@
+"""Buttons of /select: the device to make current."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class SelectDevice(CallbackData, prefix="sel"):
+    device_id: int

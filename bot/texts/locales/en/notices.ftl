@@ -1,0 +1,29 @@
+## Alert and offline notices (delivered from the outbox) and the buttons under them; metric names and values.
+
+metric-co2 = CO2
+metric-temperature = temperature
+metric-humidity = humidity
+metric-pm25 = PM2.5
+metric-voc = VOC
+metric-other = { $metric }
+
+value-co2 = { NUMBER($value, maximumFractionDigits: 0, useGrouping: 0) } ppm
+value-temperature = { NUMBER($value, maximumFractionDigits: 1) } °C
+value-humidity = { NUMBER($value, maximumFractionDigits: 0) } %
+value-pm25 = { NUMBER($value, maximumFractionDigits: 1) } µg/m³
+value-voc = { NUMBER($value, maximumFractionDigits: 0) }
+value-other = { NUMBER($value, maximumFractionDigits: 1) }
+value-unknown = —
+
+notice-high = ⚠️ { $device }: { $metric } is { $value }, above the threshold of { $threshold } since { $since }.
+notice-low = ⚠️ { $device }: { $metric } is { $value }, below the threshold of { $threshold } since { $since }.
+notice-critical = 🚨 CRITICAL — { $device }: { $metric } is { $value } (threshold { $threshold }), beyond it since { $since }.
+notice-normal = ✅ { $device }: { $metric } is back to normal, { $value }. It lasted { $duration } (worst { $peak }).
+notice-offline-last-will = 📴 { $device } went offline at { $at } (its connection dropped). Last heard from: { $last_seen }.
+notice-offline-silence = 📴 { $device } stopped reporting: offline since { $at }. Last heard from: { $last_seen }.
+notice-online = 📶 { $device } is back online after { $duration } offline.
+notice-never = never
+
+notice-button-history = 📈 History
+notice-button-mute = 🔕 Mute 1 h
+notice-muted = 🔕 { $device } is muted for you until { $until }.

@@ -1,0 +1,29 @@
+## Уведомления о порогах и о связи (доставка из outbox) и кнопки под ними; названия и значения показателей.
+
+metric-co2 = CO2
+metric-temperature = температура
+metric-humidity = влажность
+metric-pm25 = PM2.5
+metric-voc = VOC
+metric-other = { $metric }
+
+value-co2 = { NUMBER($value, maximumFractionDigits: 0, useGrouping: 0) } ppm
+value-temperature = { NUMBER($value, maximumFractionDigits: 1) } °C
+value-humidity = { NUMBER($value, maximumFractionDigits: 0) } %
+value-pm25 = { NUMBER($value, maximumFractionDigits: 1) } мкг/м³
+value-voc = { NUMBER($value, maximumFractionDigits: 0) }
+value-other = { NUMBER($value, maximumFractionDigits: 1) }
+value-unknown = —
+
+notice-high = ⚠️ { $device }: { $metric } { $value }, выше порога { $threshold } с { $since }.
+notice-low = ⚠️ { $device }: { $metric } { $value }, ниже порога { $threshold } с { $since }.
+notice-critical = 🚨 КРИТИЧНО — { $device }: { $metric } { $value } (порог { $threshold }), за порогом с { $since }.
+notice-normal = ✅ { $device }: { $metric } снова в норме, { $value }. Длилось { $duration } (хуже всего { $peak }).
+notice-offline-last-will = 📴 { $device } отключилось в { $at } (связь оборвалась). Последний раз на связи: { $last_seen }.
+notice-offline-silence = 📴 { $device } перестало присылать данные: не в сети с { $at }. Последний раз на связи: { $last_seen }.
+notice-online = 📶 { $device } снова в сети, пробыло offline { $duration }.
+notice-never = никогда
+
+notice-button-history = 📈 История
+notice-button-mute = 🔕 Тишина 1 ч
+notice-muted = 🔕 Уведомления от { $device } для вас выключены до { $until }.
