@@ -51,9 +51,26 @@ ensure_database() {
 
 setup() { ensure_venv; ensure_postgres; ensure_database; }
 
+# Runs "$@" with Infisical's secrets in its environment: through `infisical run` where the CLI is installed
+# (the child then skips the SDK), else the programs load them themselves at start (core/infisical.py). Both
+# need the machine identity's INFISICAL_* settings; without them, "$@" runs as it is.
+with_secrets() {
+    if [ -n "${INFISICAL_CLIENT_ID:-}" ] && command -v infisical >/dev/null; then
+        if [ -n "${INFISICAL_SITE_URL:-}" ]; then export INFISICAL_API_URL="${INFISICAL_SITE_URL%/}/api"; fi
+        local token
+        token=$(INFISICAL_DISABLE_UPDATE_CHECK=true infisical login --method=universal-auth \
+            --client-id="$INFISICAL_CLIENT_ID" --client-secret="$INFISICAL_CLIENT_SECRET" --silent --plain) \
+            || { log "Infisical login (universal auth) failed"; exit 1; }
+        INFISICAL_TOKEN=$token INFISICAL_CLIENT_ID='' INFISICAL_DISABLE_UPDATE_CHECK=true \
+            infisical run --projectId="$INFISICAL_PROJECT_ID" --env="$INFISICAL_ENVIRONMENT" -- "$@"
+    else
+        "$@"
+    fi
+}
+
 case "${1:-}" in
     setup) setup ;;
-    migrate) ensure_venv; "$PY" -m alembic upgrade head ;;
+    migrate) ensure_venv; with_secrets "$PY" -m alembic upgrade head ;;
     test)
         shift
         ensure_venv; ensure_postgres
@@ -67,8 +84,12 @@ case "${1:-}" in
         setup; ensure_mosquitto
         export BOT_TOKEN=${BOT_TOKEN:-}
         pids=()
-        "$PY" -m processor & pids+=($!)
-        if [ -n "$BOT_TOKEN" ]; then "$PY" -m bot & pids+=($!); else log "BOT_TOKEN not set: the bot is not started"; fi
+        with_secrets "$PY" -m processor & pids+=($!)
+        if [ -n "$BOT_TOKEN" ] || [ -n "${INFISICAL_CLIENT_ID:-}" ]; then
+            with_secrets "$PY" -m bot & pids+=($!)
+        else
+            log "BOT_TOKEN not set: the bot is not started"
+        fi
         # --provision: each simulated device asks for a pairing code and prints it; `/add CODE` in the bot pairs it.
         "$PY" -m device.simulate --devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" --provision & pids+=($!)
         trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM

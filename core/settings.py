@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core import infisical
 
 _COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -151,9 +153,17 @@ def describe_error(error: ValidationError) -> str:
 
 
 def load(settings_class: type[S]) -> S:
-    """Read `settings_class` from the environment and `.env`; exit with one clear line if it is wrong."""
+    """Read `settings_class` from the environment, Infisical (when configured) and `.env`, in that order of
+    precedence; exit with one clear line if Infisical fails or a setting is wrong."""
     try:
+        infisical.load_into_environment()
         return settings_class()
+    except infisical.InfisicalError as error:
+        _stop(f"configuration error: {error}")
     except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)  # noqa: T201 - the operator's console is the audience
-        raise SystemExit(2) from None
+        _stop(describe_error(error))
+
+
+def _stop(line: str) -> NoReturn:
+    print(line, file=sys.stderr)  # noqa: T201 - the operator's console is the audience
+    raise SystemExit(2) from None
