@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every SmartAir program: the processor, the bot, the migrations (`alembic upgrade head`) and
-# the broker (`python -m processor.broker`, which runs the Debian Mosquitto installed below). The service's
+# the broker (the Debian Mosquitto installed below, with the shipped mosquitto/mosquitto.conf). The service's
 # command in docker-compose.yml chooses which.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
@@ -18,13 +18,14 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 FROM ${PYTHON_IMAGE} AS runtime
 # mosquitto (with its dynamic-security plugin and mosquitto_ctrl) serves the broker service only; it is a
-# small package, and one image keeps build, push and deploy single.
+# small package, and one image keeps build, push and deploy single. /mosquitto/data is the shipped
+# configuration's persistence_location.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends mosquitto mosquitto-clients \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home --home-dir /home/smartair smartair \
-    && mkdir -p /data/firmware /data/mosquitto \
-    && chown -R smartair:smartair /data
+    && mkdir -p /data/firmware /mosquitto/data \
+    && chown -R smartair:smartair /data /mosquitto
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY alembic.ini ./
