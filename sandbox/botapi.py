@@ -1,13 +1,13 @@
-"""A local Bot API double: an aiohttp server that speaks enough of the Telegram Bot API for SmartAir's bot.
+"""The sandbox's Telegram Bot API server (aiohttp): the subset SmartAir's bot uses, with Telegram's limits.
 
-The bot under test talks to it over real HTTP (point TELEGRAM_API_URL at `double.url`). Tests act as
-Telegram users through `double.user(...)`: send messages, press inline buttons, and await what the bot
-sends to their chat. Every call is recorded in `double.calls`; `block()` and `throttle()` make a chat
-answer 403 "bot was blocked by the user" or 429 with retry_after, as Telegram does.
+The real bot talks to it over real HTTP (point TELEGRAM_API_URL at `server.url`). People are `TelegramUser`s:
+tests drive them directly, the web chat (`sandbox.chat`) drives them from a browser. Every call is recorded in
+`server.calls` (tests only: `record=False` keeps nothing); `block()` and `throttle()` make a chat answer 403
+"bot was blocked by the user" or 429 with retry_after, as Telegram does.
 
-    double = BotApiDouble()
-    await double.start()
-    alice = double.user("Alice", language_code="en")
+    server = BotApiServer()
+    await server.start()
+    alice = server.user("Alice", language_code="en")
     alice.send("/add K7M2Q9XD")
     reply = await alice.next_message()
     alice.press("🗑 Remove")
@@ -16,16 +16,36 @@ answer 403 "bot was blocked by the user" or 429 with retry_after, as Telegram do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import json
+import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from sandbox import limits
+from sandbox.files import FileStore, StoredFile
+from sandbox.limits import ApiError, bad_request
+from sandbox.people import BotMessage, CallbackAnswer, TelegramUser
 from sandbox.ports import free_port
+from sandbox.webhook import WebhookSender
+
+__all__ = [
+    "ApiCall",
+    "ApiError",
+    "BotApiDouble",
+    "BotApiServer",
+    "BotMessage",
+    "CallbackAnswer",
+    "TelegramUser",
+]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-double-token"
 # Parameters the Bot API carries as JSON inside form fields.
@@ -42,14 +62,8 @@ _JSON_FIELDS = {
 }
 _OUTGOING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 _OUTGOING |= {"editMessageMedia", "editMessageCaption", "deleteMessage"}
-
-
-class ApiError(Exception):
-    """Raised inside the double to answer a call with a Bot API error."""
-
-    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.status, self.description, self.parameters = status, description, parameters
+_NEW_MESSAGES = {"sendMessage", "sendPhoto", "sendDocument"}  # what Telegram's ≈30 messages/s counts
+_FIRST_USER_ID = 100_001
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,134 +73,21 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     at: float  # time.monotonic()
-    error: int | None = None  # the error code the double answered with, if any
+    error: int | None = None  # the error code the server answered with, if any
 
 
-@dataclass(frozen=True, slots=True)
-class BotMessage:
-    """Something the bot did to a chat: a new message, an edit, a deletion."""
-
-    method: str
-    message_id: int
-    text: str | None  # text, or caption of a photo/document
-    buttons: list[list[dict[str, Any]]]
-    content: bytes | None = None  # photo/document bytes
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def button_texts(self) -> list[str]:
-        return [button["text"] for row in self.buttons for button in row]
-
-    def button(self, text_or_data: str) -> dict[str, Any]:
-        for row in self.buttons:
-            for button in row:
-                if text_or_data in (button.get("text"), button.get("callback_data")):
-                    return button
-        raise LookupError(f"no button {text_or_data!r} in {self.button_texts}")
-
-
-@dataclass(frozen=True, slots=True)
-class CallbackAnswer:
-    text: str | None
-    show_alert: bool
-
-
-class TelegramUser:
-    """A person in a private chat with the bot, driven by a test."""
+class BotApiServer:
+    """One bot token, any number of people in private chats with it."""
 
     def __init__(
-        self, double: BotApiDouble, user_id: int, first_name: str, language_code: str, username: str | None
+        self,
+        token: str = DEFAULT_TOKEN,
+        username: str = "smartair_test_bot",
+        *,
+        port: int | None = None,
+        record: bool = True,
+        flood: limits.FloodControl | None = None,
     ) -> None:
-        self.double = double
-        self.id = user_id
-        self.first_name = first_name
-        self.language_code = language_code
-        self.username = username
-        self.inbox: asyncio.Queue[BotMessage] = asyncio.Queue()
-        self.answers: asyncio.Queue[CallbackAnswer] = asyncio.Queue()
-
-    @property
-    def as_telegram(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        user["language_code"] = self.language_code
-        if self.username:
-            user["username"] = self.username
-        return user
-
-    @property
-    def chat(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "private", "first_name": self.first_name}
-
-    def send(self, text: str) -> int:
-        """Type a message to the bot; returns its message id."""
-        message = {
-            "message_id": self.double.next_message_id(self.id),
-            "date": int(time.time()),
-            "chat": self.chat,
-            "from": self.as_telegram,
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        self.double.push_update({"message": message})
-        return int(message["message_id"])
-
-    def press(self, text_or_data: str) -> str:
-        """Press the newest inline button in this chat whose text or callback data matches."""
-        for message in reversed(list(self.double.chat_messages(self.id).values())):
-            markup = message.get("reply_markup") or {}
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if text_or_data in (button.get("text"), button.get("callback_data")):
-                        if "callback_data" not in button:
-                            raise LookupError(f"button {text_or_data!r} opens a URL, it cannot be pressed")
-                        return self.press_raw(button["callback_data"], message["message_id"])
-        raise LookupError(f"no button {text_or_data!r} in chat {self.id}")
-
-    def press_raw(self, data: str, message_id: int | None = None) -> str:
-        """Send arbitrary callback data, as a modified client could: the bot must not trust it."""
-        messages = self.double.chat_messages(self.id)
-        if message_id is None:
-            message_id = max((mid for mid, m in messages.items() if m["from"].get("is_bot")), default=None)
-        if message_id is None or message_id not in messages:
-            raise LookupError(f"no bot message to press a button on in chat {self.id}")
-        query_id = str(next(self.double.callback_ids))
-        self.double.push_update(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": self.as_telegram,
-                    "chat_instance": str(self.id),
-                    "message": messages[message_id],
-                    "data": data,
-                }
-            }
-        )
-        return query_id
-
-    async def next_message(self, timeout: float = 10.0) -> BotMessage:  # noqa: ASYNC109 - reads as a test step
-        """The next thing the bot does to this chat (send, edit, delete), in order."""
-        return await asyncio.wait_for(self.inbox.get(), timeout)
-
-    async def next_answer(self, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109 - as next_message
-        """The bot's next answerCallbackQuery to one of this user's button presses."""
-        return await asyncio.wait_for(self.answers.get(), timeout)
-
-    def drain(self) -> list[BotMessage]:
-        """Forget everything received so far (returns it)."""
-        drained = []
-        while not self.inbox.empty():
-            drained.append(self.inbox.get_nowait())
-        while not self.answers.empty():
-            self.answers.get_nowait()
-        return drained
-
-
-class BotApiDouble:
-    """The fake Bot API server. One instance can serve one bot token and any number of users."""
-
-    def __init__(self, token: str = DEFAULT_TOKEN, username: str = "smartair_test_bot") -> None:
         self.token = token
         self.bot_user = {
             "id": int(token.split(":", maxsplit=1)[0]),
@@ -197,11 +98,14 @@ class BotApiDouble:
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
-        self.port = free_port()
+        self.port = free_port() if port is None else port
+        self.record = record
         self.calls: list[ApiCall] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_ids = itertools.count(1)
-        self._user_ids = itertools.count(100_001)
+        self.files = FileStore()
+        self._flood = flood or limits.FloodControl()
+        self._user_ids = itertools.count(_FIRST_USER_ID)
         self._update_ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
@@ -212,6 +116,8 @@ class BotApiDouble:
         self._pending_queries: dict[str, int] = {}
         self._blocked: set[int] = set()
         self._throttled: dict[int, tuple[int, int]] = {}  # chat id -> (retry_after, times left)
+        self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._webhook: WebhookSender | None = None
         self._runner: web.AppRunner | None = None
         self._closing = False
 
@@ -221,30 +127,56 @@ class BotApiDouble:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the Bot API from `app` (the sandbox serves it beside its web chat)."""
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        app.on_shutdown.append(lambda _app: self.close_polls())
+
+    async def start(self) -> None:
+        """Serve the Bot API alone on `self.port` (tests and benchmarks)."""
+        app = web.Application(client_max_size=limits.UPLOAD_BYTES + 1024 * 1024)
+        self.add_routes(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
-    async def close(self) -> None:
-        # Release a long poll still waiting, so the server shuts down at once.
+    async def close_polls(self) -> None:
+        """Release a long poll still waiting and stop webhook delivery, so the server shuts down at once."""
         self._closing = True
         self._new_update.set()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
+
+    async def close(self) -> None:
+        await self.close_polls()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
-    # ---- what tests use ------------------------------------------------------------------------------
+    # ---- people and chats ------------------------------------------------------------------------------
 
     def user(
         self, first_name: str = "Alice", language_code: str = "en", username: str | None = None
     ) -> TelegramUser:
         """A new Telegram user with a fresh id."""
-        person = TelegramUser(self, next(self._user_ids), first_name, language_code, username)
+        person = TelegramUser(
+            self, next(self._user_ids), first_name, language_code, username, keeps_inbox=self.record
+        )
         self._users[person.id] = person
+        self._publish({"kind": "person", "person": person.as_person()})
         return person
+
+    def people(self) -> list[TelegramUser]:
+        return list(self._users.values())
+
+    def person(self, user_id: int) -> TelegramUser | None:
+        return self._users.get(user_id)
+
+    def menu(self, language_code: str) -> list[dict[str, Any]]:
+        """The command menu a client in this language shows (setMyCommands), the default one otherwise."""
+        return self.commands.get(("default", language_code)) or self.commands.get(("default", ""), [])
 
     def block(self, chat_id: int) -> None:
         """From now on, sending to this chat fails with 403 as when the user blocked the bot."""
@@ -290,37 +222,78 @@ class BotApiDouble:
     def push_update(self, body: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         if "message" in body:
-            self.chat_messages(body["message"]["chat"]["id"])[body["message"]["message_id"]] = body["message"]
+            message = body["message"]
+            self.chat_messages(message["chat"]["id"])[message["message_id"]] = message
+            self._publish({"kind": "message", "chat_id": message["chat"]["id"], "message": message})
         if "callback_query" in body:
             self._pending_queries[body["callback_query"]["id"]] = body["callback_query"]["from"]["id"]
-        self._updates.append({"update_id": update_id, **body})
-        self._new_update.set()
+        update = {"update_id": update_id, **body}
+        if self._webhook is not None:
+            self._webhook.push(update)
+        else:
+            self._updates.append(update)
+            self._new_update.set()
         return update_id
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        """Every change to any chat, as events: message, edit, delete, answer, action, person, menu."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
+        self._watchers.add(queue)
+        try:
+            yield queue
+        finally:
+            self._watchers.discard(queue)
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        for queue in list(self._watchers):
+            if queue.full():  # a page that stopped reading; it reloads the chat when it reconnects
+                self._watchers.discard(queue)
+            else:
+                queue.put_nowait(event)
 
     # ---- HTTP ----------------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            return _error(401, "Unauthorized")
-        params = await _read_params(request)
+            return _error(ApiError(401, "Unauthorized"))
+        if request.content_length is not None and request.content_length > limits.UPLOAD_BYTES + 1024 * 1024:
+            return _error(ApiError(413, "Request Entity Too Large"))
+        try:
+            params = await _read_params(request)
+        except (ValueError, web.HTTPRequestEntityTooLarge):
+            return _error(bad_request("can't parse request parameters"))
         # Recorded on arrival: a long poll shows up while it waits, not when it returns.
         index = len(self.calls)
-        self.calls.append(ApiCall(method, params, time.monotonic()))
-        self._new_call.set()
+        if self.record:
+            self.calls.append(ApiCall(method, params, time.monotonic()))
+            self._new_call.set()
         try:
             result = await self._dispatch(method, params)
         except ApiError as error:
-            self.calls[index] = dataclasses.replace(self.calls[index], error=error.status)
-            return _error(error.status, error.description, error.parameters)
+            if self.record:
+                self.calls[index] = dataclasses.replace(self.calls[index], error=error.status)
+            return _error(error)
+        except (KeyError, TypeError, ValueError) as error:
+            # A missing or malformed parameter: Telegram names it in a 400, it never fails as a server.
+            if self.record:
+                self.calls[index] = dataclasses.replace(self.calls[index], error=400)
+            return _error(bad_request(f"invalid parameters: {error}"))
         return web.json_response({"ok": True, "result": result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        stored = self.files.at_path(request.match_info["path"])
+        if request.match_info["token"] != self.token or stored is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        return web.Response(body=stored.content, content_type=stored.mime_type)
+
     async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
-        if method in _OUTGOING:
-            self._check_reachable(_chat_id(params))
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
-            raise ApiError(404, "Not Found: method not found")
+            raise ApiError(404, "Not Found")
+        if method in _OUTGOING:
+            self._check_reachable(_chat_id(params))
         return await handler(params)
 
     def _check_reachable(self, chat_id: int | None) -> None:
@@ -334,15 +307,21 @@ class BotApiDouble:
                 self._throttled[chat_id] = (retry_after, times - 1)
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
 
-    # ---- Bot API methods -------------------------------------------------------------------------------
+    # ---- Bot API: the bot itself, updates, webhook, commands ---------------------------------------------
 
     async def _api_getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802 - Bot API method names
         return self.bot_user
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if self._webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                "delete the webhook first",
+            )
         offset = int(params.get("offset", 0))
-        limit = int(params.get("limit", 100))
-        deadline = time.monotonic() + float(params.get("timeout", 0))
+        limit = min(max(int(params.get("limit", 100)), 1), 100)
+        deadline = time.monotonic() + min(float(params.get("timeout", 0)), 50.0)
         while True:
             # Confirmed updates (below offset) are forgotten, as Telegram does.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -355,12 +334,41 @@ class BotApiDouble:
             except TimeoutError:
                 continue
 
-    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        url = str(params.get("url", ""))
+        if not url:
+            return await self._api_deleteWebhook(params)
+        if not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if self._webhook is not None:
+            await self._webhook.stop()
+        self._webhook = WebhookSender(url, params.get("secret_token"))
+        # Updates nobody fetched yet now go to the webhook, in order.
+        for update in self._updates:
+            self._webhook.push(update)
+        self._updates = []
         return True
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if self._webhook is not None:
+            pending = await self._webhook.stop()
+            self._webhook = None
+            if not _flag(params.get("drop_pending_updates")):
+                self._updates = pending + self._updates
+        if _flag(params.get("drop_pending_updates")):
+            self._updates = []
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        if self._webhook is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return self._webhook.info()
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
         scope = (params.get("scope") or {}).get("type", "default")
-        self.commands[(scope, params.get("language_code", ""))] = params["commands"]
+        language = params.get("language_code", "")
+        self.commands[(scope, language)] = limits.check_commands(params["commands"])
+        self._publish({"kind": "menu", "language": language})
         return True
 
     async def _api_deleteMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -368,80 +376,138 @@ class BotApiDouble:
         self.commands.pop((scope, params.get("language_code", "")), None)
         return True
 
+    async def _api_getMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        scope = (params.get("scope") or {}).get("type", "default")
+        return self.commands.get((scope, params.get("language_code", "")), [])
+
+    # ---- Bot API: chats ------------------------------------------------------------------------------------
+
     async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        chat_id = self._known_chat(params)
+        self._publish({"kind": "action", "chat_id": chat_id, "action": str(params.get("action", "typing"))})
         return True
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        user_id = self._pending_queries.pop(str(params["callback_query_id"]), None)
+        query_id = str(params["callback_query_id"])
+        user_id = self._pending_queries.pop(query_id, None)
         if user_id is None:
-            raise ApiError(
-                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
-            )
-        answer = CallbackAnswer(params.get("text"), _flag(params.get("show_alert")))
-        self._users[user_id].answers.put_nowait(answer)
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        text = params.get("text")
+        if text is not None and limits.telegram_length(str(text)) > limits.CALLBACK_ANSWER_LENGTH:
+            raise bad_request("MESSAGE_TOO_LONG")
+        answer = CallbackAnswer(text, _flag(params.get("show_alert")))
+        self._users[user_id].answered(answer)
+        self._publish(
+            {
+                "kind": "answer",
+                "chat_id": user_id,
+                "query_id": query_id,
+                "text": text,
+                "alert": answer.show_alert,
+            }
+        )
         return True
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return self._new_bot_message("sendMessage", params, {"text": params["text"]})
+        text = limits.check_text(params.get("text"))
+        return self._new_bot_message("sendMessage", params, {"text": text})
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        content, _ = _file(params, "photo")
-        photo = [{"file_id": f"photo-{len(self.calls)}", "file_unique_id": f"p{len(self.calls)}"}]
-        photo[0] |= {"width": 1, "height": 1, "file_size": len(content or b"")}
-        return self._new_bot_message("sendPhoto", params, {"photo": photo}, content)
+        stored = self._upload(params, "photo", "photos")
+        width, height = limits.check_photo(stored.content)
+        photo = [stored.as_telegram() | {"width": width, "height": height}]
+        return self._new_bot_message("sendPhoto", params, {"photo": photo}, stored.content)
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        content, file_name = _file(params, "document")
-        document = {"file_id": f"doc-{len(self.calls)}", "file_unique_id": f"d{len(self.calls)}"}
-        document |= {"file_name": file_name or "file", "file_size": len(content or b"")}
-        return self._new_bot_message("sendDocument", params, {"document": document}, content)
+        stored = self._upload(params, "document", "documents")
+        return self._new_bot_message("sendDocument", params, {"document": _document(stored)}, stored.content)
+
+    async def _api_getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        stored = self.files.get(str(params.get("file_id", "")))
+        if stored is None:
+            raise bad_request("invalid file_id")
+        if len(stored.content) > limits.DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
+        return stored.as_telegram() | {"file_path": stored.file_path}
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
         message = self._message_to_edit(params)
-        changes = {"text": params["text"], "reply_markup": params.get("reply_markup")}
-        if all(message.get(key) == value for key, value in changes.items()):
-            raise ApiError(400, "Bad Request: message is not modified")
+        if "text" not in message:
+            raise bad_request("there is no text in the message to edit")
+        text = limits.check_text(params.get("text"))
+        changes = {"text": text, "reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
         return self._edit("editMessageText", message, changes)
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:  # noqa: N802
         message = self._message_to_edit(params)
-        if message.get("reply_markup") == params.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified")
-        return self._edit("editMessageReplyMarkup", message, {"reply_markup": params.get("reply_markup")})
+        changes = {"reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
+        return self._edit("editMessageReplyMarkup", message, changes)
 
     async def _api_editMessageCaption(self, params: dict[str, Any]) -> Any:  # noqa: N802
         message = self._message_to_edit(params)
-        changes = {"caption": params.get("caption"), "reply_markup": params.get("reply_markup")}
+        if "photo" not in message and "document" not in message:
+            raise bad_request("there is no caption in the message to edit")
+        caption = limits.check_caption(params.get("caption"))
+        changes = {"caption": caption, "reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
         return self._edit("editMessageCaption", message, changes)
 
     async def _api_editMessageMedia(self, params: dict[str, Any]) -> Any:  # noqa: N802
         message = self._message_to_edit(params)
+        if "text" in message:
+            raise bad_request("there is no media in the message to edit")
         media = params["media"]
-        attached = str(media.get("media", ""))
-        content = params.get(attached.removeprefix("attach://")) if attached.startswith("attach://") else None
         kind = media.get("type", "photo")
-        file = {"file_id": f"{kind}-{len(self.calls)}", "file_unique_id": f"m{len(self.calls)}"}
-        changes: dict[str, Any] = {kind: [file | {"width": 1, "height": 1}] if kind == "photo" else file}
-        changes |= {"caption": media.get("caption"), "reply_markup": params.get("reply_markup")}
-        return self._edit(
-            "editMessageMedia", message, changes, content if isinstance(content, bytes) else None
-        )
+        if kind not in ("photo", "document"):
+            raise bad_request(f"unsupported media type {kind}")
+        stored = self._upload({**params, kind: media.get("media")}, kind, f"{kind}s")
+        changes: dict[str, Any] = {"photo": None, "document": None}
+        if kind == "photo":
+            width, height = limits.check_photo(stored.content)
+            changes["photo"] = [stored.as_telegram() | {"width": width, "height": height}]
+        else:
+            changes["document"] = _document(stored)
+        changes["caption"] = limits.check_caption(media.get("caption"))
+        changes["reply_markup"] = limits.check_reply_markup(params.get("reply_markup"))
+        return self._edit("editMessageMedia", message, changes, stored.content)
 
     async def _api_deleteMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         if self.chat_messages(chat_id).pop(message_id, None) is None:
-            raise ApiError(400, "Bad Request: message to delete not found")
+            raise bad_request("message to delete not found")
         self._deliver(chat_id, BotMessage("deleteMessage", message_id, None, []))
+        self._publish({"kind": "delete", "chat_id": chat_id, "message_id": message_id})
         return True
 
     # ---- chat state --------------------------------------------------------------------------------------
 
+    def _known_chat(self, params: dict[str, Any]) -> int:
+        chat_id = _chat_id(params)
+        if chat_id is None or chat_id not in self._users:
+            raise bad_request("chat not found")
+        return chat_id
+
+    def _upload(self, params: dict[str, Any], key: str, kind: str) -> StoredFile:
+        """The file a call sends: uploaded now (inline or `attach://<field>`), or sent before (file_id)."""
+        value = params.get(key)
+        if isinstance(value, str) and value.startswith("attach://"):
+            key = value.removeprefix("attach://")
+            value = params.get(key)
+        if isinstance(value, bytes):
+            limits.check_upload(value)
+            return self.files.add(kind, value, params.get(f"_filename_{key}") or "file")
+        stored = self.files.get(str(value)) if value else None
+        if stored is None:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        return stored
+
     def _new_bot_message(
         self, method: str, params: dict[str, Any], body: dict[str, Any], content: bytes | None = None
     ) -> dict[str, Any]:
-        chat_id = _chat_id(params)
-        if chat_id is None or chat_id not in self._users:
-            raise ApiError(400, "Bad Request: chat not found")
+        chat_id = self._known_chat(params)
+        caption = limits.check_caption(params.get("caption"))
+        markup = limits.check_reply_markup(params.get("reply_markup"))
+        if method in _NEW_MESSAGES:
+            self._flood.take()
         message: dict[str, Any] = {
             "message_id": self.next_message_id(chat_id),
             "date": int(time.time()),
@@ -449,55 +515,57 @@ class BotApiDouble:
             "from": self.bot_user,
             **body,
         }
-        if params.get("caption") is not None:
-            message["caption"] = params["caption"]
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        if caption is not None:
+            message["caption"] = caption
+        if markup:
+            message["reply_markup"] = markup
         self.chat_messages(chat_id)[message["message_id"]] = message
-        self._deliver(chat_id, _as_bot_message(method, message, content))
+        self._deliver(chat_id, BotMessage.of(method, message, content))
+        self._publish({"kind": "message", "chat_id": chat_id, "message": message})
         return message
 
     def _message_to_edit(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = _chat_id(params), int(params.get("message_id", 0))
         message = self.chat_messages(chat_id or 0).get(message_id)
         if message is None:
-            raise ApiError(400, "Bad Request: message to edit not found")
+            raise bad_request("message to edit not found")
         if not message["from"].get("is_bot"):
-            raise ApiError(400, "Bad Request: message can't be edited")
+            raise bad_request("message can't be edited")
         return message
 
     def _edit(
         self, method: str, message: dict[str, Any], changes: dict[str, Any], content: bytes | None = None
     ) -> dict[str, Any]:
+        if all(message.get(key) == value for key, value in changes.items()):
+            raise bad_request(
+                "message is not modified: specified new message content and reply markup are exactly "
+                "the same as a current content and reply markup of the message"
+            )
         for key, value in changes.items():
             if value is None:
                 message.pop(key, None)
             else:
                 message[key] = value
         message["edit_date"] = int(time.time())
-        self._deliver(message["chat"]["id"], _as_bot_message(method, message, content))
+        chat_id = message["chat"]["id"]
+        self._deliver(chat_id, BotMessage.of(method, message, content))
+        self._publish({"kind": "edit", "chat_id": chat_id, "message": message})
         return message
 
     def _deliver(self, chat_id: int, event: BotMessage) -> None:
-        self._users[chat_id].inbox.put_nowait(event)
+        self._users[chat_id].receive(event)
 
 
-def _as_bot_message(method: str, message: dict[str, Any], content: bytes | None) -> BotMessage:
-    markup = message.get("reply_markup") or {}
-    return BotMessage(
-        method=method,
-        message_id=message["message_id"],
-        text=message.get("text", message.get("caption")),
-        buttons=[list(row) for row in markup.get("inline_keyboard", [])],
-        content=content,
-        raw=json.loads(json.dumps(message)),
-    )
+# The name the tests have always used for it.
+BotApiDouble = BotApiServer
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
     """aiogram sends form data (multipart when a file is attached); JSON-valued fields are decoded."""
     params: dict[str, Any] = dict(request.query)
-    if request.can_read_body:
+    if request.content_type == "application/json":
+        params |= await request.json()
+    elif request.can_read_body:
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):
@@ -508,15 +576,8 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-def _file(params: dict[str, Any], key: str) -> tuple[bytes | None, str | None]:
-    """The uploaded bytes and file name of a file parameter, sent inline or as `attach://<field>`."""
-    value = params.get(key)
-    if isinstance(value, str) and value.startswith("attach://"):
-        key = value.removeprefix("attach://")
-        value = params.get(key)
-    if isinstance(value, bytes):
-        return value, params.get(f"_filename_{key}")
-    return None, None
+def _document(stored: StoredFile) -> dict[str, Any]:
+    return stored.as_telegram() | {"file_name": stored.name, "mime_type": stored.mime_type}
 
 
 def _chat_id(params: dict[str, Any]) -> int | None:
@@ -528,8 +589,8 @@ def _flag(value: Any) -> bool:
     return str(value).lower() in {"true", "1"}
 
 
-def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
-    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return web.json_response(body, status=status)
+def _error(error: ApiError) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}
+    if error.parameters:
+        body["parameters"] = error.parameters
+    return web.json_response(body, status=error.status)
