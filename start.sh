@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SmartAir launcher. Verbs:
-#   ./start.sh local   set up (venv, database, schema) and run processor + bot + a simulated fleet locally
+#   ./start.sh local   set up (venv, database, schema) and run processor + bot + a simulated fleet locally;
+#                      without BOT_TOKEN the bot talks to the sandbox: chat with it at http://127.0.0.1:8080
 #   ./start.sh test    set up and run the whole test suite
 #   ./start.sh setup   only create the venv, install, start local services if needed, migrate
 #   ./start.sh lint    ruff check + ruff format --check + mypy on core/
@@ -68,12 +69,25 @@ with_secrets() {
     fi
 }
 
+# The browser test drives Debian's Chromium (Playwright's own browser download cannot work here).
+ensure_chromium() {
+    if command -v chromium >/dev/null; then return; fi
+    if [ "$(id -u)" != 0 ]; then log "chromium is missing: apt-get install -y chromium fonts-noto-color-emoji"; return; fi
+    log "installing chromium for the browser test"
+    apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+}
+
+wait_for_port() {
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.2; done
+    log "nothing listens on port $1"; exit 1
+}
+
 case "${1:-}" in
     setup) setup ;;
     migrate) ensure_venv; with_secrets "$PY" -m alembic upgrade head ;;
     test)
         shift
-        ensure_venv; ensure_postgres
+        ensure_venv; ensure_postgres; ensure_chromium
         exec "$PY" -m pytest "$@"
         ;;
     lint)
@@ -84,14 +98,25 @@ case "${1:-}" in
         setup; ensure_mosquitto
         export BOT_TOKEN=${BOT_TOKEN:-}
         pids=()
-        with_secrets "$PY" -m processor & pids+=($!)
-        if [ -n "$BOT_TOKEN" ] || [ -n "${INFISICAL_CLIENT_ID:-}" ]; then
-            with_secrets "$PY" -m bot & pids+=($!)
-        else
-            log "BOT_TOKEN not set: the bot is not started"
-        fi
         # --provision: each simulated device asks for a pairing code and prints it; `/add CODE` in the bot pairs it.
-        "$PY" -m device.simulate --devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" --provision & pids+=($!)
+        fleet=(--devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" --provision)
+        if [ -n "$BOT_TOKEN" ] || [ -n "${INFISICAL_CLIENT_ID:-}" ]; then
+            with_secrets "$PY" -m processor & pids+=($!)
+            with_secrets "$PY" -m bot & pids+=($!)
+            "$PY" -m device.simulate "${fleet[@]}" & pids+=($!)
+        else
+            # No Telegram: the sandbox stands in for it, the page shows the devices' codes; logs go to var/log.
+            port=${SANDBOX_PORT:-8080}
+            mkdir -p var/log
+            with_secrets "$PY" -m processor >>var/log/processor.log 2>&1 & pids+=($!)
+            "$PY" -m sandbox >>var/log/sandbox.log 2>&1 & pids+=($!)
+            wait_for_port "$port"
+            BOT_TOKEN=$("$PY" -c 'from sandbox.settings import TOKEN; print(TOKEN)') \
+                TELEGRAM_API_URL="http://127.0.0.1:$port" "$PY" -m bot >>var/log/bot.log 2>&1 & pids+=($!)
+            "$PY" -m device.simulate "${fleet[@]}" --backfill 24 --sandbox "http://127.0.0.1:$port" \
+                >>var/log/devices.log 2>&1 & pids+=($!)
+            echo "SmartAir is running without Telegram: open http://127.0.0.1:$port to chat with the bot (logs in var/log, Ctrl-C stops)"
+        fi
         trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM
         wait
         ;;

@@ -139,6 +139,14 @@ class BillingSettings(BaseSettings):
         return value
 
 
+class SandboxSettings(BaseSettings):
+    """`python -m sandbox`: the local stand-in for Telegram (SPEC 11)."""
+
+    model_config = _COMMON
+
+    sandbox_port: int = Field(default=8080, alias="SANDBOX_PORT", ge=0, le=65535)
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 

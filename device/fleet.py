@@ -38,6 +38,8 @@ FIRMWARE_VERSION = "2.0.1"
 SUBSCRIBE_CHUNK = 500  # topic filters per SUBSCRIBE packet
 TICK = 0.02  # seconds between scheduling rounds
 LIVE_INTERVAL = 5.0  # SPEC section 4: a device in live mode reports every 5 s
+BACKFILL_STEP = 60.0  # a reading a minute: charts draw a line only where readings are < 90 s apart
+BACKFILL_CHUNK = 100  # readings per backlog message: well under the processor's 64 KiB payload limit
 
 ProvisioningHandler = Callable[[str, Any], None]
 
@@ -50,6 +52,8 @@ class VirtualDevice:
     interval: float = 30.0  # the server's retained config may change it
     live_until: float = 0.0  # time.monotonic() until which a `live` command asked for fast reports
     started: float = field(default_factory=time.time)
+    seed: str = ""  # the room's seed: the same room can be replayed over the past (backfill)
+    backfilled: bool = False
 
     def current_interval(self, now: float) -> float:
         return min(LIVE_INTERVAL, self.interval) if now < self.live_until else self.interval
@@ -71,6 +75,22 @@ class VirtualDevice:
     def status(self, online: bool) -> bytes:
         return payloads.status(online, firmware_version=FIRMWARE_VERSION, ip=self.ip)
 
+    def history(self, hours: float, now: float) -> list[bytes]:
+        """The last `hours` of this room as backlog messages, as a device that measured offline sends them."""
+        room = Room.create(self.seed)
+        first = (now - hours * 3600) // BACKFILL_STEP * BACKFILL_STEP
+        readings = []
+        at = first
+        while at < now - BACKFILL_STEP:
+            metrics = room.sample(at)
+            uptime = int(at - first)
+            readings.append(
+                payloads.reading(metrics, at, firmware_version=FIRMWARE_VERSION, ip=self.ip, uptime=uptime)
+            )
+            at += BACKFILL_STEP
+        chunks = range(0, len(readings), BACKFILL_CHUNK)
+        return [payloads.encode(readings[start : start + BACKFILL_CHUNK]) for start in chunks]
+
 
 @dataclass(frozen=True, slots=True)
 class FleetOptions:
@@ -79,6 +99,7 @@ class FleetOptions:
     rate: float = 0.0  # total messages/s across the fleet; 0 = every device at `interval`
     qos: int = 1
     provision: bool = False
+    backfill_hours: float = 0.0  # once paired, send this much past history (so charts have something to show)
 
 
 @dataclass
@@ -92,7 +113,8 @@ def build_fleet(count: int, *, seed: int, prefix: str = "sim", first: int = 1) -
     for number in range(first, first + count):
         uid = f"{prefix}-{number:0{width}d}"
         ip = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
-        devices.append(VirtualDevice(uid=uid, room=Room.create(f"{seed}:{uid}"), ip=ip))
+        room_seed = f"{seed}:{uid}"
+        devices.append(VirtualDevice(uid=uid, room=Room.create(room_seed), ip=ip, seed=room_seed))
     return devices
 
 
@@ -259,8 +281,18 @@ class Connection:
                 continue
             if kind == "response":
                 self.on_provisioning(uid, body)
+                if isinstance(body, dict) and body.get("status") == "paired":
+                    await self._backfill(client, device)
             else:
                 await fleet_control.obey(client, device, kind, body, schedule)
+
+    async def _backfill(self, client: aiomqtt.Client, device: VirtualDevice) -> None:
+        if self.options.backfill_hours <= 0 or device.backfilled:
+            return
+        device.backfilled = True
+        topic = topics.device_topic(device.uid, topics.TELEMETRY)
+        for message in device.history(self.options.backfill_hours, time.time()):
+            await client.publish(topic, message, qos=1)
 
     async def _publish_telemetry(
         self, client: aiomqtt.Client, schedule: IntervalSchedule | RateSchedule, stop: asyncio.Event

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from typing import Any
 
 from device.connection import BrokerAddress
 from device.fleet import FleetOptions, build_fleet, run_fleet
+from device.panel import SandboxPanel
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,6 +32,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--qos", type=int, choices=(0, 1), default=1, help="telemetry QoS")
     parser.add_argument("--connections", type=int, default=200, help="at most this many MQTT connections")
     parser.add_argument("--provision", action="store_true", help="ask for pairing codes and print them")
+    parser.add_argument(
+        "--backfill",
+        type=float,
+        default=0.0,
+        metavar="HOURS",
+        help="once paired, a device sends this many hours of past readings (a demo's charts start full)",
+    )
+    parser.add_argument(
+        "--sandbox", default="", metavar="URL", help="also show the codes on this sandbox's device panel"
+    )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same rooms and noise")
     parser.add_argument("--prefix", default="sim", help="uid prefix: sim → sim-0001")
     parser.add_argument("--first", type=int, default=1, help="number of the first uid")
@@ -43,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.devices < 1 or args.connections < 1 or args.interval <= 0:
         parser.error("--devices, --connections and --interval must be positive")
+    if args.sandbox and not args.provision:
+        parser.error("--sandbox shows pairing codes: it needs --provision")
     return args
 
 
@@ -66,9 +80,17 @@ async def main(args: argparse.Namespace) -> None:
         loop.call_later(args.duration, stop.set)
     devices = build_fleet(args.devices, seed=args.seed, prefix=args.prefix, first=args.first)
     address = BrokerAddress(args.host, args.port, args.username, args.password, args.tls)
-    options = FleetOptions(address, args.interval, args.rate, args.qos, args.provision)
+    options = FleetOptions(address, args.interval, args.rate, args.qos, args.provision, args.backfill)
     started = time.monotonic()
-    stats = await run_fleet(devices, options, args.connections, stop, print_provisioning)
+    async with contextlib.AsyncExitStack() as stack:
+        panel = await stack.enter_async_context(SandboxPanel(args.sandbox)) if args.sandbox else None
+
+        def on_provisioning(uid: str, body: Any) -> None:
+            print_provisioning(uid, body)
+            if panel is not None:
+                panel.show(uid, body)
+
+        stats = await run_fleet(devices, options, args.connections, stop, on_provisioning)
     elapsed = time.monotonic() - started
     print(f"published {stats.published} readings in {elapsed:.1f} s ({stats.published / elapsed:.0f}/s)")
 

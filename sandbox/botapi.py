@@ -165,7 +165,7 @@ class BotApiServer:
             self, next(self._user_ids), first_name, language_code, username, keeps_inbox=self.record
         )
         self._users[person.id] = person
-        self._publish({"kind": "person", "person": person.as_person()})
+        self.publish({"kind": "person", "person": person.as_person()})
         return person
 
     def people(self) -> list[TelegramUser]:
@@ -224,7 +224,7 @@ class BotApiServer:
         if "message" in body:
             message = body["message"]
             self.chat_messages(message["chat"]["id"])[message["message_id"]] = message
-            self._publish({"kind": "message", "chat_id": message["chat"]["id"], "message": message})
+            self.publish({"kind": "message", "chat_id": message["chat"]["id"], "message": message})
         if "callback_query" in body:
             self._pending_queries[body["callback_query"]["id"]] = body["callback_query"]["from"]["id"]
         update = {"update_id": update_id, **body}
@@ -245,7 +245,7 @@ class BotApiServer:
         finally:
             self._watchers.discard(queue)
 
-    def _publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: dict[str, Any]) -> None:
         for queue in list(self._watchers):
             if queue.full():  # a page that stopped reading; it reloads the chat when it reconnects
                 self._watchers.discard(queue)
@@ -368,7 +368,7 @@ class BotApiServer:
         scope = (params.get("scope") or {}).get("type", "default")
         language = params.get("language_code", "")
         self.commands[(scope, language)] = limits.check_commands(params["commands"])
-        self._publish({"kind": "menu", "language": language})
+        self.publish({"kind": "menu", "language": language})
         return True
 
     async def _api_deleteMyCommands(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -384,7 +384,7 @@ class BotApiServer:
 
     async def _api_sendChatAction(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id = self._known_chat(params)
-        self._publish({"kind": "action", "chat_id": chat_id, "action": str(params.get("action", "typing"))})
+        self.publish({"kind": "action", "chat_id": chat_id, "action": str(params.get("action", "typing"))})
         return True
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
@@ -397,7 +397,7 @@ class BotApiServer:
             raise bad_request("MESSAGE_TOO_LONG")
         answer = CallbackAnswer(text, _flag(params.get("show_alert")))
         self._users[user_id].answered(answer)
-        self._publish(
+        self.publish(
             {
                 "kind": "answer",
                 "chat_id": user_id,
@@ -475,7 +475,7 @@ class BotApiServer:
         if self.chat_messages(chat_id).pop(message_id, None) is None:
             raise bad_request("message to delete not found")
         self._deliver(chat_id, BotMessage("deleteMessage", message_id, None, []))
-        self._publish({"kind": "delete", "chat_id": chat_id, "message_id": message_id})
+        self.publish({"kind": "delete", "chat_id": chat_id, "message_id": message_id})
         return True
 
     # ---- chat state --------------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ class BotApiServer:
             message["reply_markup"] = markup
         self.chat_messages(chat_id)[message["message_id"]] = message
         self._deliver(chat_id, BotMessage.of(method, message, content))
-        self._publish({"kind": "message", "chat_id": chat_id, "message": message})
+        self.publish({"kind": "message", "chat_id": chat_id, "message": message})
         return message
 
     def _message_to_edit(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -549,7 +549,7 @@ class BotApiServer:
         message["edit_date"] = int(time.time())
         chat_id = message["chat"]["id"]
         self._deliver(chat_id, BotMessage.of(method, message, content))
-        self._publish({"kind": "edit", "chat_id": chat_id, "message": message})
+        self.publish({"kind": "edit", "chat_id": chat_id, "message": message})
         return message
 
     def _deliver(self, chat_id: int, event: BotMessage) -> None:
