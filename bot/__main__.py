@@ -18,6 +18,7 @@ from bot.handlers import setup_routers
 from bot.handlers.billing import notifications as billing_notifications
 from bot.handlers.billing.context import BillingContext
 from bot.jobs.billing import billing_jobs
+from bot.jobs.retention import retention_job
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
@@ -32,6 +33,7 @@ from core.settings import (
     GeneralSettings,
     HttpSettings,
     OperatorSettings,
+    RetentionSettings,
     TelegramSettings,
     load,
 )
@@ -54,6 +56,7 @@ async def run(
     *,
     operators: OperatorSettings,
     billing: BillingSettings,
+    retention: RetentionSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -95,6 +98,7 @@ async def run(
                 await background.enter_async_context(billing_jobs(sessionmaker, billing))
             if delivery.digest_job:
                 await background.enter_async_context(scheduled_jobs(sessionmaker))
+            await background.enter_async_context(retention_job(sessionmaker, retention))
             # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling; leaving
             # the block then stops the worker and the scheduler.
             await _poll_while_healthy(dispatcher, create_bot(telegram), tasks)
@@ -130,9 +134,9 @@ def main() -> None:
         load(DeliverySettings),
         load(HttpSettings),
     )
-    operators, billing = load(OperatorSettings), load(BillingSettings)
+    operators, billing, retention = load(OperatorSettings), load(BillingSettings), load(RetentionSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run(*settings, operators=operators, billing=billing))
+    asyncio.run(run(*settings, operators=operators, billing=billing, retention=retention))
 
 
 if __name__ == "__main__":

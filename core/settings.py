@@ -108,6 +108,14 @@ class HttpSettings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1", alias="PUBLIC_URL")
 
 
+class RetentionSettings(BaseSettings):
+    """How long raw telemetry stays in PostgreSQL (whole daily partitions; hourly rollups stay)."""
+
+    model_config = _COMMON
+
+    telemetry_retention_days: int = Field(default=400, alias="TELEMETRY_RETENTION_DAYS", ge=1)
+
+
 class BillingSettings(BaseSettings):
     """The plan and the YooKassa shop; billing is off while `YOOKASSA_SHOP_ID` is unset."""
 

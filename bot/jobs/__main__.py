@@ -3,6 +3,7 @@
     python -m bot.jobs invoices --month 2026-11   # issue November's invoices and charge saved cards
     python -m bot.jobs grace                      # retry today's charges, pause overdue accounts
     python -m bot.jobs digests                    # queue the morning digests due now
+    python -m bot.jobs retention                  # partitions ahead, old ones dropped, expired rows pruned
 
 Each job is idempotent: running it twice issues, charges or queues nothing new.
 """
@@ -16,11 +17,13 @@ import sys
 from datetime import UTC, datetime
 
 from bot.jobs import billing
-from bot.scheduler import queue_digests
+from bot.jobs import retention as retention_job
+from bot.workers.digest import queue_digests
 from core.billing import yookassa
 from core.billing.months import Month
 from core.db import make_engine, make_sessionmaker
-from core.settings import BillingSettings, DatabaseSettings, load
+from core.services import retention
+from core.settings import BillingSettings, DatabaseSettings, RetentionSettings, load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     invoices.add_argument("--month", type=_month, help="YYYY-MM; the previous month by default")
     jobs.add_parser("grace", help="retry today's automatic charges, pause overdue accounts (hourly)")
     jobs.add_parser("digests", help="queue the morning digests due now (every 5 minutes)")
+    jobs.add_parser("retention", help="create partitions ahead, drop expired ones, prune old rows (daily)")
     return parser
 
 
@@ -47,6 +51,9 @@ async def _run(args: argparse.Namespace, database: DatabaseSettings, settings: B
     try:
         if args.job == "digests":
             return f"digests queued for {await queue_digests(sessionmaker, now) or 0} users"
+        if args.job == "retention":
+            days = load(RetentionSettings).telemetry_retention_days
+            return retention_job.describe(await retention.run(sessionmaker, now, days))
         if not settings.enabled:
             return "billing is off (YOOKASSA_SHOP_ID is unset): nothing issued, charged or paused"
         yookassa.configure(settings)
