@@ -1,24 +1,22 @@
-"""Alerts on the ingest side: a sink that feeds committed readings to the engine, and a periodic sweep.
+"""Threshold alerts on the ingest side: a sink that feeds committed readings to the alert engine.
 
-Both only call core.services (the rules live there). Ingest never waits for them: the sink hands readings
-to a worker task, which evaluates whatever has piled up meanwhile in one transaction.
+It only calls core.services (the rules live there). Ingest never waits for it: the sink hands readings to a
+worker task, which evaluates whatever has piled up meanwhile in one transaction. (Offline / back online is
+processor.presence.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import METRICS
 from core.retry import is_transient, run_rounds
-from core.services import offline
 from core.services.alerting import DeviceReading, evaluate_batch
 from processor.counters import Counters
-from processor.presence import LAST_SEEN_PRECISION
 from processor.sinks import CommittedBatch, FreshReading
 
 log = logging.getLogger(__name__)
@@ -69,55 +67,3 @@ class AlertFeed:
             outcome = await evaluate_batch(session, readings, datetime.now(UTC))
             await session.commit()
         self._counters.add("alert_transitions", outcome.transitions)
-
-
-class AlertSweep:
-    """Every few seconds: offline by silence or Last Will, back online by status.
-
-    Safe with several processors: each device's episode is taken by one of them. (Morning digests are the
-    bot's APScheduler job, bot/scheduler.py.)
-    """
-
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        connected: Callable[[], bool],
-        interval: float = 5.0,
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self._connected = connected
-        self._interval = interval
-        self._listening_since: datetime | None = None
-
-    async def run(self) -> None:
-        """Forever; the processor cancels it at shutdown (a half-done sweep is rolled back, nothing lost)."""
-        while True:
-            # Silence means something only while we listen: not while the broker is away, nor right after.
-            if not self._connected():
-                self._listening_since = None
-            else:
-                self._listening_since = self._listening_since or datetime.now(UTC)
-                await _guarded("presence sweep", self._presence)
-            await asyncio.sleep(self._interval)
-
-    async def _presence(self) -> None:
-        async with self._sessionmaker() as session:
-            now = datetime.now(UTC)
-            gone = await offline.sweep_silent_devices(
-                session, now, self._listening_since, last_seen_lag=LAST_SEEN_PRECISION
-            )
-            back = await offline.sweep_back_online(session, now)
-            await session.commit()
-        if gone or back:
-            log.info("presence offline=%s online=%s", len(gone), len(back))
-
-
-async def _guarded(what: str, work: Callable[[], Awaitable[None]]) -> None:
-    """Run `work`; PostgreSQL away is a warning (the next round tries again), a bug is logged loudly."""
-    try:
-        await work()
-    except Exception as error:
-        if is_transient(error):
-            log.warning("%s postponed error=%r", what, error)
-        else:
-            log.exception("%s failed", what)

@@ -20,13 +20,14 @@ from core.settings import DatabaseSettings, MqttSettings
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
-from processor.alerting import AlertFeed, AlertSweep
+from processor.alerting import AlertFeed
 from processor.counters import Counters
 from processor.desired_state import Reconciler
+from processor.device_directory import DeviceDirectory
 from processor.device_events import DeviceEvents
-from processor.devices import DeviceDirectory
 from processor.ingest import Ingest
 from processor.ledger import Ledger
+from processor.presence.sweep import PresenceSweep
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
 from processor.sinks import AfterCommit
@@ -45,8 +46,8 @@ class Options:
     # On SIGTERM, how long the last batch may wait for PostgreSQL before we leave it to redelivery.
     shutdown_flush_timeout: float = 15.0
     reconnect_ceiling: float = 30.0
-    # Offline-by-silence and back-online checks; digests are queued every 60 s by the same task.
-    alert_sweep_interval: float = 5.0
+    # How often silence and Last Wills become offline episodes (processor.presence.sweep).
+    presence_sweep_interval: float = 5.0
 
 
 class Processor:
@@ -77,7 +78,7 @@ class Processor:
         self._alerts = AlertFeed(sessionmaker, self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
         self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
-        self._sweep = AlertSweep(sessionmaker, lambda: self.connected, options.alert_sweep_interval)
+        self._presence = PresenceSweep(sessionmaker, lambda: self.connected, options.presence_sweep_interval)
         self._writer = BatchWriter(
             self._connect,
             self._ledger,
@@ -116,7 +117,7 @@ class Processor:
             ("directory", self._directory.run),
             ("counters", self._log_counters),
             ("alerts", self._alerts.run),
-            ("presence_sweep", self._sweep.run),
+            ("presence_sweep", self._presence.run),
             ("device_events", self._device_events.run),
             ("desired_state", self._desired_state.run),
         ):

@@ -11,7 +11,7 @@ import aiomqtt
 
 from core import payloads, topics
 from processor.counters import Counters
-from processor.devices import DeviceDirectory
+from processor.device_directory import DeviceDirectory
 from processor.ledger import Ledger, Ticket
 from processor.provisioning import Provisioning
 from processor.writer import BatchWriter

@@ -18,7 +18,7 @@ from core import payloads, topics
 from core.retry import retry_database, run_rounds
 from core.services import pairing
 from processor.counters import Counters
-from processor.devices import DeviceDirectory
+from processor.device_directory import DeviceDirectory
 from processor.ledger import Ledger, Ticket
 from processor.publisher import Publisher
 

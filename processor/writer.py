@@ -21,7 +21,7 @@ from core.retry import DATABASE_ERRORS, Backoff, is_transient
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
-from processor.presence import PresenceFilter
+from processor.presence.filter import PresenceFilter
 from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from bot.texts import Translator
 from bot.views.moments import local_moment
 from bot.views.notices import metric_name, metric_value, split_type
 from core.services.alert_history import AlertPage
-from core.services.offline import OFFLINE, ONLINE
+from core.services.presence import OFFLINE, ONLINE
 
 UNREAD, READ = "🔵", "⚪"
 

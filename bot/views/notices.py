@@ -12,7 +12,7 @@ from bot.keyboards.notices import notice_buttons
 from bot.texts import Translator
 from bot.views.moments import duration_text, local_moment, parse_moment
 from core.models import METRICS
-from core.services.offline import LAST_WILL, OFFLINE, ONLINE
+from core.services.presence import LAST_WILL, OFFLINE, ONLINE
 
 
 class UnreadableNotice(ValueError):

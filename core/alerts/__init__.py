@@ -2,7 +2,7 @@
 
 from core.alerts.engine import BACKLOG_AGE, State, Status, Transition, TransitionKind, evaluate
 from core.alerts.night import in_night
-from core.alerts.offline import OFFLINE_NOTICE_INTERVAL, is_offline, offline_after, should_notify_offline
+from core.alerts.presence import OFFLINE_NOTICE_INTERVAL, is_offline, offline_after, should_notify_offline
 from core.alerts.rules import Direction, InvalidRule, Rule, default_rules
 
 __all__ = [

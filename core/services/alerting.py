@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.alerts import InvalidRule, Rule, State, Transition, TransitionKind, evaluate
-from core.services import notices, offline
+from core.services import notices, presence
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading
     """
     if not readings:
         return Outcome()
-    await offline.mark_back_online(session, await _offline_among(session, readings), now)
+    await presence.mark_back_online(session, await _offline_among(session, readings), now)
     watched = await _load(session, readings)
     if not watched:
         return Outcome()

@@ -19,9 +19,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
-from core.alerts.offline import MIN_SILENCE, MISSED_REPORTS
+from core.alerts.presence import MIN_SILENCE, MISSED_REPORTS
 from core.models import OutboxMessage
-from core.services.offline import OFFLINE, ONLINE
+from core.services.presence import OFFLINE, ONLINE
 
 log = logging.getLogger(__name__)
 

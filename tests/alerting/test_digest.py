@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from core.services import digest, offline
+from core.services import digest, presence
 from tests.alerting.helpers import Sessions, execute, feed, make_user, outbox_of, pair_device
 
 W0 = datetime(2026, 3, 11, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
@@ -48,8 +48,8 @@ async def test_night_summary_matches_the_inserted_telemetry_and_alerts(sessionma
     # A held alert at 00:20 Moscow time and an outage from 00:30 to 00:40, both held by night mode.
     await feed(sessionmaker, stuffy, W0 + timedelta(minutes=80), [(0, 1500), (61, 1500)])
     async with sessionmaker() as session:
-        await offline.mark_offline(session, stuffy, W0 + timedelta(minutes=90), offline.LAST_WILL)
-        await offline.mark_online(session, stuffy, W0 + timedelta(minutes=100))
+        await presence.mark_offline(session, stuffy, W0 + timedelta(minutes=90), presence.LAST_WILL)
+        await presence.mark_online(session, stuffy, W0 + timedelta(minutes=100))
         await session.commit()
 
     async with sessionmaker() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.telemetry_store import Presence
-from processor.presence import LAST_SEEN_PRECISION, PresenceFilter
+from processor.presence.filter import LAST_SEEN_PRECISION, PresenceFilter
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.services import offline
+from core.services import presence
 from core.services.alerting import DeviceReading, evaluate_batch
 from tests.alerting.helpers import Sessions, alerts_of, execute, make_user, outbox_of, pair_device, share
 
@@ -24,8 +24,8 @@ async def _seen(sessions: Sessions, device: int, at: datetime, online: bool = Tr
 
 async def _sweep(sessions: Sessions, now: datetime) -> tuple[list[int], list[int]]:
     async with sessions() as session:
-        gone = await offline.sweep_silent_devices(session, now)
-        back = await offline.sweep_back_online(session, now)
+        gone = await presence.sweep_silent_devices(session, now)
+        back = await presence.sweep_back_online(session, now)
         await session.commit()
     return gone, back
 
@@ -63,13 +63,13 @@ async def test_mark_offline_for_a_last_will_is_idempotent(sessionmaker: Sessions
     device = await pair_device(sessionmaker, owner)
     await _seen(sessionmaker, device, T0)
     async with sessionmaker() as session:
-        assert await offline.mark_offline(session, device, T0, offline.LAST_WILL)
-        assert not await offline.mark_offline(session, device, T0 + timedelta(seconds=1), offline.LAST_WILL)
+        assert await presence.mark_offline(session, device, T0, presence.LAST_WILL)
+        assert not await presence.mark_offline(session, device, T0 + timedelta(seconds=1), presence.LAST_WILL)
         await session.commit()
     assert await _types(sessionmaker, owner, device) == ["device_offline"]
     async with sessionmaker() as session:
-        assert await offline.mark_online(session, device, T0 + timedelta(minutes=1))
-        assert not await offline.mark_online(session, device, T0 + timedelta(minutes=2))
+        assert await presence.mark_online(session, device, T0 + timedelta(minutes=1))
+        assert not await presence.mark_online(session, device, T0 + timedelta(minutes=2))
         await session.commit()
     assert await _types(sessionmaker, owner, device) == ["device_offline", "device_online"]
 
@@ -108,8 +108,8 @@ async def test_a_flapping_device_notifies_at_most_once_per_30_minutes(sessionmak
     for minute in range(0, 61, 5):  # drops off at every full 5 minutes, back a minute later, for an hour
         at = T0 + timedelta(minutes=minute)
         async with sessionmaker() as session:
-            await offline.mark_offline(session, device, at, offline.LAST_WILL)
-            await offline.mark_online(session, device, at + timedelta(minutes=1))
+            await presence.mark_offline(session, device, at, presence.LAST_WILL)
+            await presence.mark_online(session, device, at + timedelta(minutes=1))
             await session.commit()
     types = await _types(sessionmaker, owner, device)
     # Offline notices at 0, 30 and 60 minutes, each with its back-online notice; the rest was damped.
@@ -122,7 +122,7 @@ async def test_night_mode_holds_offline_notices(sessionmaker: Sessions) -> None:
     device = await pair_device(sessionmaker, owner, night_mode_start=22, night_mode_end=7)
     night = datetime(2026, 3, 11, 21, 0, tzinfo=UTC)  # midnight in Moscow
     async with sessionmaker() as session:
-        await offline.mark_offline(session, device, night, offline.LAST_WILL)
+        await presence.mark_offline(session, device, night, presence.LAST_WILL)
         await session.commit()
     assert [(a.type, a.held) for a in await alerts_of(sessionmaker, owner, device)] == [
         ("device_offline", True)
@@ -137,8 +137,8 @@ async def test_silence_is_judged_only_after_listening_for_the_whole_window(sessi
     await _seen(sessionmaker, device, T0)
     restarted = T0 + timedelta(minutes=10)
     async with sessionmaker() as session:
-        early = await offline.sweep_silent_devices(session, restarted + timedelta(seconds=60), restarted)
-        late = await offline.sweep_silent_devices(session, restarted + timedelta(seconds=90), restarted)
+        early = await presence.sweep_silent_devices(session, restarted + timedelta(seconds=60), restarted)
+        late = await presence.sweep_silent_devices(session, restarted + timedelta(seconds=90), restarted)
         await session.commit()
     assert device not in early
     assert device in late
@@ -151,8 +151,8 @@ async def test_a_stale_last_seen_never_makes_silence_look_longer_than_it_is(sess
     await _seen(sessionmaker, device, T0)
     lag = timedelta(seconds=5)
     async with sessionmaker() as session:
-        early = await offline.sweep_silent_devices(session, T0 + timedelta(seconds=92), last_seen_lag=lag)
-        late = await offline.sweep_silent_devices(session, T0 + timedelta(seconds=95), last_seen_lag=lag)
+        early = await presence.sweep_silent_devices(session, T0 + timedelta(seconds=92), last_seen_lag=lag)
+        late = await presence.sweep_silent_devices(session, T0 + timedelta(seconds=95), last_seen_lag=lag)
         await session.commit()
     assert device not in early
     assert device in late

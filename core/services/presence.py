@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.alerts import should_notify_offline
-from core.alerts.offline import MIN_SILENCE, MISSED_REPORTS
+from core.alerts.presence import MIN_SILENCE, MISSED_REPORTS
 from core.services import notices
 
 OFFLINE = "device_offline"
