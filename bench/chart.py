@@ -126,6 +126,7 @@ async def _write(connection: asyncpg.Connection, rows: Iterator[telemetry_store.
             batch = []
     if batch:
         await telemetry_store.write_batch(connection, batch, [], partitions)
+    await telemetry_store.fold_hourly(connection)
 
 
 # ---- measurements ------------------------------------------------------------------------------------------

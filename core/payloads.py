@@ -22,7 +22,8 @@ MAX_FUTURE_SECONDS = 5 * 60
 # Older readings would each create a partition far in the past; no backlog buffer on a device is that deep.
 MAX_AGE_SECONDS = 30 * 24 * 3600
 
-# Plausible ranges (inclusive) of SPEC section 3; the order is the column order of `telemetry`.
+# Plausible ranges (inclusive) of SPEC section 3; the order is the column order of `telemetry`
+# (core.models.METRICS).
 METRIC_RANGES: dict[str, tuple[float, float]] = {
     "co2": (0.0, 40000.0),
     "temperature": (-40.0, 85.0),
@@ -30,7 +31,6 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     "pm25": (0.0, 1000.0),
     "voc": (0.0, 500.0),
 }
-METRICS = tuple(METRIC_RANGES)
 _RANGES = tuple((name, low, high) for name, (low, high) in METRIC_RANGES.items())
 
 _FIRMWARE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$")

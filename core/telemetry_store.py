@@ -1,9 +1,11 @@
-"""Batched telemetry writes: COPY into a staging table, insert with conflict-skip, roll up what was new.
+"""Batched telemetry writes: COPY into a staging table, insert with conflict-skip, queue what was new for
+the hourly rollup, and fold that queue into telemetry_hourly.
 
-One batch is one transaction: readings, the hourly rollup of exactly the rows that were inserted (so a
-redelivered message counts once), and the devices' last_seen / online / firmware / IP. Rows and locks are
-taken in key order so that several processors writing at once queue behind each other instead of deadlocking.
-Works on a plain asyncpg connection: COPY is not something SQLAlchemy offers.
+One batch is one transaction: readings, a copy of exactly the rows that were inserted in
+telemetry_hourly_pending (so a redelivered message counts once), and the devices' last_seen / online /
+firmware / IP. `fold_hourly`, run apart, rolls the pending rows up. Rows and locks are taken in key order so
+that several processors writing at once queue behind each other instead of deadlocking. Works on a plain
+asyncpg connection: COPY is not something SQLAlchemy offers.
 """
 
 from __future__ import annotations
@@ -62,10 +64,9 @@ def _roll_up(source: str) -> str:
         count = h.count + EXCLUDED.count"""
 
 
-# Immediate: each reading becomes up to five rollup row updates in the batch's transaction (≈ 6× the cost of
-# storing it, bench/write_path.py). Deferred: new rows are appended to the unindexed pending table instead,
+# Rolling up inside the batch's transaction would make each reading up to five rollup row updates (≈ 6× the
+# cost of storing it, bench/write_path.py). New rows are appended to the unindexed pending table instead,
 # and `fold_hourly` rolls them up later, once per device-hour-metric for everything appended meanwhile.
-_INSERT_AND_ROLL_UP = _INSERT + ", hourly AS (" + _roll_up("ins") + "\n)\n"
 _INSERT_AND_DEFER = (
     _INSERT
     + ", pending AS (INSERT INTO telemetry_hourly_pending SELECT device_id, ts, co2, temperature, humidity,"
@@ -150,28 +151,25 @@ async def write_batch(
     partitions: PartitionCache,
     *,
     want_new_keys: bool = False,
-    defer_rollup: bool = False,
 ) -> WriteResult:
     """Store `rows` (duplicates of stored readings are skipped) and `presence`, atomically.
 
-    Guarantees: after it returns, every row is in `telemetry` exactly once, `telemetry_hourly` includes each
-    new row exactly once (with `defer_rollup`: from the next `fold_hourly` on; until then the row waits in
-    telemetry_hourly_pending), and the devices reflect `presence`; if it raises, nothing of the batch is
-    stored.
+    Guarantees: after it returns, every row is in `telemetry` exactly once, each new row waits exactly once
+    in telemetry_hourly_pending (telemetry_hourly includes it from the next `fold_hourly` on), and the
+    devices reflect `presence`; if it raises, nothing of the batch is stored.
     """
-    insert = _INSERT_AND_DEFER if defer_rollup else _INSERT_AND_ROLL_UP
     await partitions.ensure(connection, {row[1].date() for row in rows})
     try:
-        return await _write(connection, rows, presence, want_new_keys, insert)
+        return await _write(connection, rows, presence, want_new_keys)
     except asyncpg.CheckViolationError:
         # "no partition of relation found for row": a cached day was dropped meanwhile; retry once.
         partitions.forget()
         await partitions.ensure(connection, {row[1].date() for row in rows})
-        return await _write(connection, rows, presence, want_new_keys, insert)
+        return await _write(connection, rows, presence, want_new_keys)
 
 
 async def fold_hourly(connection: asyncpg.Connection) -> int:
-    """Roll the pending readings (see `write_batch(defer_rollup=True)`) up into telemetry_hourly; how many.
+    """Roll the pending readings (see `write_batch`) up into telemetry_hourly; how many.
 
     One transaction: each pending reading is counted exactly once, even with a crash or a concurrent fold.
     """
@@ -184,23 +182,22 @@ async def _write(
     rows: Sequence[Row],
     presence: Sequence[Presence],
     want_new_keys: bool,
-    insert: str,
 ) -> WriteResult:
     async with connection.transaction():
         result = WriteResult(0, [] if want_new_keys else None)
         if rows:
             await connection.copy_records_to_table(STAGING_TABLE, records=rows, columns=COLUMNS)
-            result = await _insert(connection, want_new_keys, insert)
+            result = await _insert(connection, want_new_keys)
         if presence:
             await _update_devices(connection, presence)
     return result
 
 
-async def _insert(connection: asyncpg.Connection, want_new_keys: bool, insert: str) -> WriteResult:
+async def _insert(connection: asyncpg.Connection, want_new_keys: bool) -> WriteResult:
     if want_new_keys:
-        keys = [(record[0], record[1]) for record in await connection.fetch(insert + _KEYS_OF_NEW)]
+        keys = [(record[0], record[1]) for record in await connection.fetch(_INSERT_AND_DEFER + _KEYS_OF_NEW)]
         return WriteResult(len(keys), keys)
-    return WriteResult(int(await connection.fetchval(insert + _COUNT_NEW)), None)
+    return WriteResult(int(await connection.fetchval(_INSERT_AND_DEFER + _COUNT_NEW)), None)
 
 
 async def _update_devices(connection: asyncpg.Connection, presence: Sequence[Presence]) -> None:

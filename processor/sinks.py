@@ -1,8 +1,9 @@
 """The seam after commit: who gets told about freshly stored readings and received events.
 
-The alert engine (issue 4) and the desired-state reconciler will implement `AfterCommit`; the processor calls
-each sink once per committed batch, after the acks went out, with only the readings that were new (a
-redelivered duplicate is not fed twice). Sinks must be quick (queue work for themselves): ingest waits.
+The alert engine's feed (processor.alerting.AlertFeed) and the device events recorder
+(processor.device_events.DeviceEvents) implement `AfterCommit`; the writer calls each sink once per committed
+batch, after the acks went out, with only the readings that were new (a redelivered duplicate is not fed
+twice) and the batch's events. Sinks must be quick (queue work for themselves): ingest waits.
 """
 
 from __future__ import annotations

@@ -150,7 +150,6 @@ class BatchWriter:
                     presence,
                     self._partitions,
                     want_new_keys=bool(self._sinks),
-                    defer_rollup=True,
                 )
             except DATABASE_ERRORS as error:
                 await self._discard_connection()

@@ -38,7 +38,8 @@ def readings(
 
 
 async def store(database_url: str, rows: Iterator[Row]) -> int:
-    """Write the rows through core.telemetry_store, in processor-sized batches; returns how many."""
+    """Write the rows through core.telemetry_store, in processor-sized batches, then fold the hourly rollup;
+    returns how many."""
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     written = 0
     try:
@@ -52,6 +53,7 @@ async def store(database_url: str, rows: Iterator[Row]) -> int:
                 batch = []
         if batch:
             written += (await telemetry_store.write_batch(connection, batch, [], partitions)).inserted
+        await telemetry_store.fold_hourly(connection)  # as the processor's rollup task does
     finally:
         await connection.close()
     return written
