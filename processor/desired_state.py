@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
 from core.retry import run_rounds
-from core.services import commands, settings
+from core.services import commands, desired_config
 from processor.counters import Counters
 from processor.publisher import Publisher
 
@@ -53,12 +53,12 @@ class Reconciler:
 
     async def _publish_configs(self) -> None:
         async with self._sessionmaker() as session:
-            pending = await settings.unpublished_configs(session)
+            pending = await desired_config.unpublished_configs(session)
         for config in pending:
             topic = topics.device_topic(config.uid, topics.CONFIG)
             await self._publisher.publish(topic, orjson.dumps(config.payload), retain=True)
             async with self._sessionmaker() as session:
-                await settings.mark_published(session, config.device_id, config.version)
+                await desired_config.mark_published(session, config.device_id, config.version)
             self._counters.add("configs_published")
             log.info("config published uid=%s version=%s", config.uid, config.version)
 

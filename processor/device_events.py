@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import notify
 from core.retry import DATABASE_ERRORS, is_transient, run_rounds
-from core.services import commands, settings
+from core.services import commands, desired_config
 from processor.counters import Counters
 from processor.sinks import CommittedBatch, ReceivedEvent
 
@@ -74,7 +74,7 @@ async def _record_one(session: AsyncSession, item: ReceivedEvent, now: datetime)
         version = body.get("version")
         if type(version) is not int:
             return False
-        return await settings.record_applied(session, item.device_id, version)
+        return await desired_config.record_applied(session, item.device_id, version)
     command_id, ok = body.get("id"), body.get("ok")
     if not isinstance(command_id, str) or not isinstance(ok, bool):
         return False

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.services.settings import SettingRefused, check_timezone, config_payload, parse_hours, parse_number
+from core.services.desired_config import config_payload
+from core.services.settings import SettingRefused, check_timezone, parse_hours, parse_number
 
 
 @pytest.mark.parametrize(("typed", "value"), [("60", 60.0), (" 27,5 ", 27.5), ("27.5", 27.5), ("-5", -5.0)])
