@@ -1,7 +1,9 @@
 """Waiting out failures: which database errors are worth waiting for, and how long to wait between tries.
 
-The one backoff of the house (processor, bot, device): exponential delays, capped, optionally jittered so
-that many clients failing together do not come back together.
+The one backoff and retry of the house (processor, bot, device, billing): exponential delays, capped,
+optionally jittered so that many clients failing together do not come back together; `retry_call` for a
+bounded number of tries, `retry_database` / `run_rounds` for work that waits for PostgreSQL as long as it
+takes.
 """
 
 from __future__ import annotations
@@ -96,6 +98,24 @@ async def wait_event(event: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def retry_call(
+    call: Callable[[], Awaitable[T]],
+    *,
+    retry_on: tuple[type[BaseException], ...],
+    attempts: int,
+    backoff: Backoff | None = None,
+) -> T:
+    """`call()`'s result, calling it again after an error of `retry_on` up to `attempts` calls in all;
+    the last call's error is raised as it is."""
+    backoff = backoff or Backoff()
+    for attempt in range(attempts - 1):
+        try:
+            return await call()
+        except retry_on:
+            await asyncio.sleep(backoff.delay(attempt))
+    return await call()
 
 
 async def retry_database(

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from yookassa import Configuration
 from yookassa import Payment as SdkPayment
 from yookassa import Refund as SdkRefund
@@ -27,6 +26,7 @@ from yookassa.domain.exceptions import (
     TooManyRequestsError,
 )
 
+from core.retry import Backoff, retry_call
 from core.settings import BillingSettings
 
 log = logging.getLogger(__name__)
@@ -133,20 +133,17 @@ _TRANSIENT = (TooManyRequestsError, InternalServerError, ResponseProcessingError
 
 async def _call(request: Callable[[], T]) -> T:
     try:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(ATTEMPTS),
-            wait=wait_exponential(multiplier=0.2, max=5),
-            retry=retry_if_exception_type(_TRANSIENT),
-            reraise=True,
-        ):
-            with attempt:
-                return await asyncio.to_thread(_guarded, request)
+        return await retry_call(
+            lambda: asyncio.to_thread(_guarded, request),
+            retry_on=_TRANSIENT,
+            attempts=ATTEMPTS,
+            backoff=Backoff(first=0.2, ceiling=5.0),
+        )
     except NotFoundError as error:
         raise UnknownPayment(_describe(error)) from error
     except (*_TRANSIENT, ApiError) as error:
         log.warning("yookassa request failed error=%s", _describe(error))
         raise PaymentsUnavailable(_describe(error)) from error
-    raise AssertionError("unreachable: tenacity either returns or re-raises")
 
 
 def _guarded(request: Callable[[], T]) -> T:

@@ -1,4 +1,4 @@
-"""The one supervisor of background tasks and the one backoff: nothing dies silently, waits stay bounded."""
+"""The one supervisor of background tasks: nothing dies silently, and what keeps dying stops the program."""
 
 from __future__ import annotations
 
@@ -72,18 +72,3 @@ async def test_joining_a_task_ends_when_it_returns_and_raises_when_another_gives
         tasks.start("doomed", Flaky(failures=100).run, restarts=0)
         with pytest.raises(TaskFailed):
             await asyncio.wait_for(tasks.join(tasks.start("forever", asyncio.Event().wait)), 10)
-
-
-def test_backoff_doubles_up_to_its_ceiling_and_starts_again_after_a_reset():
-    backoff = Backoff(first=0.5, ceiling=3.0)
-    assert [backoff.next_delay() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
-    backoff.reset()
-    assert backoff.next_delay() == 0.5
-    assert backoff.delay(1000) == 3.0
-
-
-def test_backoff_jitter_spreads_delays_within_its_fraction():
-    backoff = Backoff(first=2.0, ceiling=300.0, jitter=0.2)
-    delays = [backoff.delay(2) for _ in range(200)]
-    assert all(6.4 <= delay <= 9.6 for delay in delays)
-    assert len(set(delays)) > 1
