@@ -189,6 +189,10 @@ class BotApiServer:
         """The next `times` sends to this chat answer 429 Too Many Requests with `retry_after`."""
         self._throttled[chat_id] = (retry_after, times)
 
+    def unthrottle(self, chat_id: int) -> None:
+        """Sends to this chat go through again (what throttle() had left is forgotten)."""
+        self._throttled.pop(chat_id, None)
+
     def calls_to(self, method: str, chat_id: int | None = None) -> list[ApiCall]:
         return [
             call

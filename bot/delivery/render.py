@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aiogram import Bot
+from aiogram.types import Message
+
 from bot.texts import Catalogue
 from bot.views.billing import billing_notice
+from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
 from bot.views.notices import Rendered, UnreadableNotice, alert_notice
 from core.billing.notices import BILLING_KIND
+from core.services.broadcast import BROADCAST_KIND, Content
 from core.services.digest import DIGEST_KIND
 from core.services.notices import ALERT_KIND
 from core.services.outbox import Claimed
@@ -22,4 +27,21 @@ def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
         return Rendered(digest_text(t, row.payload, row.timezone, now))
     if row.kind == BILLING_KIND:
         return billing_notice(t, row.payload)
+    if row.kind == BROADCAST_KIND:
+        return broadcast_message(Content.from_payload(row.payload))
     raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")
+
+
+async def post(bot: Bot, chat_id: int, rendered: Rendered, request_timeout: int | None = None) -> Message:
+    """Send a rendered message: a photo with its caption, or text. A broadcast's preview goes this way too."""
+    if rendered.photo is not None:
+        return await bot.send_photo(
+            chat_id,
+            rendered.photo,
+            caption=rendered.text or None,
+            reply_markup=rendered.markup,
+            request_timeout=request_timeout,
+        )
+    return await bot.send_message(
+        chat_id, rendered.text, reply_markup=rendered.markup, request_timeout=request_timeout
+    )

@@ -10,6 +10,7 @@ import asyncpg
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.broadcast import BroadcastProgress
 from bot.delivery.settings import DeliverySettings
 from bot.delivery.worker import DeliveryWorker
 from bot.texts import Catalogue
@@ -47,6 +48,7 @@ async def delivering(
 
     listener = Listener(connect, {notify.OUTBOX: lambda _payload: worker.wake.set()}, catch_up)
     tasks.start("outbox_listen", listener.run)
+    tasks.start("broadcast_progress", BroadcastProgress(bot, sessionmaker, catalogue).run)
     worker.start(tasks)
     logger.info("delivery worker started lease_seconds=%s", settings.lease_seconds)
     try:

@@ -23,6 +23,9 @@ class DeliverySettings(BaseSettings):
     poll_seconds: float = Field(default=2.0, alias="DELIVERY_POLL_SECONDS", gt=0)
     batch: int = Field(default=30, alias="DELIVERY_BATCH", ge=1)
     max_in_flight: int = Field(default=60, alias="DELIVERY_MAX_IN_FLIGHT", ge=1)
+    # Broadcast rows claimed at once: enough to keep ~30 messages/s going, few enough that an alert queued
+    # behind them waits a fraction of a second for Telegram's rate, not for a broadcast's thousands.
+    broadcast_in_flight: int = Field(default=10, alias="DELIVERY_BROADCAST_IN_FLIGHT", ge=1)
 
     @field_validator("request_timeout")
     @classmethod

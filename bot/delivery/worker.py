@@ -31,7 +31,7 @@ from aiogram.exceptions import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.limiter import SendLimiter
-from bot.delivery.render import render
+from bot.delivery.render import post, render
 from bot.delivery.settings import DeliverySettings
 from bot.texts import Catalogue
 from bot.views.notices import UnreadableNotice
@@ -79,6 +79,7 @@ class DeliveryWorker:
         self._deadlines: dict[int, float] = {}
         self._sending: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._bulk: set[int] = set()  # broadcast rows among those claimed
         self._queued: Counter[int] = Counter()  # rows waiting per chat, to stay inside the lease
         self._last_flood: tuple[int, float] = (0, 0.0)
         self._idle = asyncio.Event()  # clear while run() is under way
@@ -103,7 +104,7 @@ class DeliveryWorker:
                 continue
             self.wake.clear()
             try:
-                claimed = await self._claim(min(room, self._settings.batch))
+                claimed = await self._claim(min(room, self._settings.batch), self._bulk_room())
             except DATABASE_ERRORS as error:
                 if not is_transient(error):
                     raise
@@ -135,10 +136,14 @@ class DeliveryWorker:
 
     # ---- one row -------------------------------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> list[outbox.Claimed]:
+    def _bulk_room(self) -> int:
+        self._bulk.intersection_update(self._deadlines)
+        return max(0, self._settings.broadcast_in_flight - len(self._bulk))
+
+    async def _claim(self, limit: int, bulk_limit: int) -> list[outbox.Claimed]:
         lease = timedelta(seconds=self._settings.lease_seconds)
         async with self._sessions() as session:
-            claimed = await outbox.claim_due(session, limit, now_utc(), lease)
+            claimed = await outbox.claim_due(session, limit, now_utc(), lease, bulk_limit)
             await session.commit()
         return claimed
 
@@ -152,12 +157,18 @@ class DeliveryWorker:
             self._deadlines[row.id] = deadline
             return
         self._deadlines[row.id] = deadline
+        if row.broadcast_id is not None:
+            self._bulk.add(row.id)
         task = asyncio.create_task(self._deliver(row), name=f"deliver-{row.id}")
         self._tasks[row.id] = task
         task.add_done_callback(lambda _task, row_id=row.id: self._finished(row_id))
 
     def _finished(self, row_id: int) -> None:
         self._tasks.pop(row_id, None)
+        if row_id in self._bulk:
+            self._bulk.discard(row_id)
+            # Fewer broadcast rows are claimed than asked for on purpose: the next ones are due right away.
+            self.wake.set()
         if not self._stop.is_set():
             # Settled, or failed unexpectedly: either way a later claim of the row may start a new task.
             self._deadlines.pop(row_id, None)
@@ -209,11 +220,8 @@ class DeliveryWorker:
             await self._settle(row.id, lambda s: outbox.mark_failed(s, row.id, reason))
             return
         try:
-            message = await self._bot.send_message(
-                row.telegram_id,
-                rendered.text,
-                reply_markup=rendered.markup,
-                request_timeout=int(self._settings.request_timeout),
+            message = await post(
+                self._bot, row.telegram_id, rendered, request_timeout=int(self._settings.request_timeout)
             )
         except TelegramRetryAfter as error:
             self._flood(row.telegram_id, error.retry_after)

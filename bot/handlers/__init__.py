@@ -9,6 +9,7 @@ from bot.handlers import (
     admin,
     alerts,
     billing,
+    broadcast,
     device_commands,
     devices,
     digest,
@@ -52,6 +53,7 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         report.router,
         admin.router,  # operators only; anyone else falls through to `fallback`
         billing.router,
+        broadcast.router,  # operators only, as admin
         # New features go above this line: fallback answers whatever nobody else took.
         fallback.router,
     )

@@ -23,6 +23,7 @@ class UnreadableNotice(ValueError):
 class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a Telegram file_id; `text` is then its caption
 
 
 def metric_name(t: Translator, metric: str) -> str:

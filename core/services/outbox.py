@@ -41,23 +41,33 @@ class Claimed:
     payload: dict[str, Any]
     alert_id: int | None
     attempts: int
+    broadcast_id: int | None = None
 
 
 # Rows of users who blocked the bot are failed by mark_user_blocked; the join keeps stragglers out too.
-_CLAIM = text("""
-WITH due AS (
+# Broadcast rows come after every other notice and at most :bulk_limit of them at a time, so an alert queued
+# during a broadcast of thousands is claimed at once and waits behind a handful of sends, not the broadcast.
+_DUE = """
     SELECT o.id FROM notification_outbox o
     WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= :now AND o.attempts < :max_attempts
+      AND o.broadcast_id IS {bulk}
     ORDER BY o.next_attempt_at, o.id
-    LIMIT :limit
+"""
+_CLAIM = text(f"""
+WITH notices AS ({_DUE.format(bulk="NULL")} LIMIT :limit FOR UPDATE SKIP LOCKED),
+bulk AS (
+    {_DUE.format(bulk="NOT NULL")}
+    LIMIT GREATEST(0, LEAST(:bulk_limit, :limit - (SELECT count(*) FROM notices)))
     FOR UPDATE SKIP LOCKED
-)
+),
+due AS (SELECT id FROM notices UNION ALL SELECT id FROM bulk)
 UPDATE notification_outbox AS o
 SET status = 'sending', next_attempt_at = CAST(:now AS timestamptz) + :lease * interval '1 second',
     attempts = o.attempts + 1
 FROM due, users u
 WHERE o.id = due.id AND u.id = o.user_id
-RETURNING o.id, o.user_id, u.telegram_id, u.language, u.timezone, o.kind, o.payload, o.alert_id, o.attempts
+RETURNING o.id, o.user_id, u.telegram_id, u.language, u.timezone, o.kind, o.payload, o.alert_id, o.attempts,
+    o.broadcast_id
 """).columns(payload=JSONB)
 
 
@@ -68,15 +78,24 @@ WHERE status = 'sending' AND next_attempt_at <= :now AND attempts >= :max_attemp
 """)
 
 
-async def claim_due(session: AsyncSession, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
+async def claim_due(
+    session: AsyncSession, limit: int, now: datetime, lease: timedelta, bulk_limit: int | None = None
+) -> list[Claimed]:
     """Lease up to `limit` due rows: pending ones whose time has come and `sending` ones whose lease
-    expired (their worker crashed). Concurrent claimers never receive the same row. Oldest first.
+    expired (their worker crashed). Concurrent claimers never receive the same row. Oldest first, broadcast
+    rows only after every other due notice and at most `bulk_limit` of them (default: `limit`).
     A row leased MAX_ATTEMPTS times without an outcome is failed instead of handed out again.
     """
     await session.execute(
         _GIVE_UP, {"now": now, "max_attempts": MAX_ATTEMPTS, "error": "lease expired on every attempt"}
     )
-    params = {"now": now, "limit": limit, "lease": lease.total_seconds(), "max_attempts": MAX_ATTEMPTS}
+    params = {
+        "now": now,
+        "limit": limit,
+        "bulk_limit": limit if bulk_limit is None else bulk_limit,
+        "lease": lease.total_seconds(),
+        "max_attempts": MAX_ATTEMPTS,
+    }
     rows = await session.execute(_CLAIM, params)
     claimed = [Claimed(**row._mapping) for row in rows]
     return sorted(claimed, key=lambda item: item.id)

@@ -1,14 +1,16 @@
-"""Fixtures for the operators' tests: a Bot API double, an operator, and the real bot knowing them."""
+"""Fixtures for the operators' tests: a Bot API double, an operator, and the real bot knowing them.
+
+The bot delivers the outbox (broadcasts are outbox rows) and may be killed by a test; `tg` starts it again.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.support.bot_process import start_bot, stop_bot
+from tests.delivery.conftest import DeliveringBot
 from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
 
 
@@ -29,16 +31,17 @@ def operator(admin_double: BotApiDouble) -> TelegramUser:
 @pytest.fixture(scope="package")
 async def admin_bot(
     admin_double: BotApiDouble, operator: TelegramUser, database_url: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    process = await start_bot(admin_double, database_url, ADMIN_USER_IDS=str(operator.id))
-    yield process
-    await stop_bot(process)
+) -> AsyncIterator[DeliveringBot]:
+    bot = DeliveringBot(admin_double, database_url, ADMIN_USER_IDS=str(operator.id))
+    await bot.start()
+    yield bot
+    if bot.alive:
+        await bot.stop()
 
 
 @pytest.fixture
-def tg(
-    admin_double: BotApiDouble, admin_bot: asyncio.subprocess.Process, operator: TelegramUser
-) -> BotApiDouble:
-    assert admin_bot.returncode is None, "the bot died"
+async def tg(admin_double: BotApiDouble, admin_bot: DeliveringBot, operator: TelegramUser) -> BotApiDouble:
+    if not admin_bot.alive:
+        await admin_bot.start()
     operator.drain()
     return admin_double

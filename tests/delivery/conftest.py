@@ -26,15 +26,16 @@ DELIVERY_ENV = {
 class DeliveringBot:
     """The bot process, which a test may kill and start again."""
 
-    def __init__(self, double: BotApiDouble, database_url: str) -> None:
+    def __init__(self, double: BotApiDouble, database_url: str, **extra: str) -> None:
         self.double, self.database_url = double, database_url
+        self.extra = extra  # more environment, e.g. ADMIN_USER_IDS
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         """Start `python -m bot` and wait until it polls. Importing aiogram alone takes ~20 s on a busy
         2-core machine, hence the generous wait."""
         after = len(self.double.calls)
-        environment = bot_environment(self.double, self.database_url, **DELIVERY_ENV)
+        environment = bot_environment(self.double, self.database_url, **(DELIVERY_ENV | self.extra))
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=ROOT, env=environment
         )
