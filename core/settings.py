@@ -153,6 +153,8 @@ class SandboxSettings(BaseSettings):
     model_config = _COMMON
 
     sandbox_port: int = Field(default=8080, alias="SANDBOX_PORT", ge=0, le=65535)
+    # The people of the web chat (name, language, Telegram id), kept across restarts.
+    sandbox_people_file: str = Field(default="var/sandbox/people.json", alias="SANDBOX_PEOPLE_FILE")
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from aiohttp import web
 
@@ -18,18 +19,21 @@ from sandbox import settings
 from sandbox.botapi import BotApiServer
 from sandbox.chat import WebChat
 from sandbox.devices import DevicePanel
+from sandbox.people import PeopleBook
 
 log = logging.getLogger("sandbox")
 
 
-def build(port: int) -> tuple[web.Application, BotApiServer]:
-    """The sandbox's one application: Bot API, web chat and device panel (tests build it the same way)."""
+def build(port: int, people: Path) -> tuple[web.Application, BotApiServer]:
+    """The sandbox's one application: Bot API, web chat and device panel."""
     server = BotApiServer(settings.TOKEN, settings.USERNAME, port=port, record=False)
+    book = PeopleBook(people)
+    book.restore(server)
     panel = DevicePanel(server)
     app = new_app()
     server.add_routes(app)
     panel.add_routes(app)
-    WebChat(server, panel).add_routes(app)
+    WebChat(server, panel, book).add_routes(app)
     return app, server
 
 
@@ -38,7 +42,7 @@ async def run(config: SandboxSettings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    app, server = build(config.sandbox_port)
+    app, server = build(config.sandbox_port, Path(config.sandbox_people_file))
     # Loopback only: anyone who can reach the page can act as any person and read every chat.
     async with serving(app, config.sandbox_port, host="127.0.0.1") as port:
         server.port = port

@@ -158,15 +158,27 @@ class BotApiServer:
     # ---- people and chats ------------------------------------------------------------------------------
 
     def user(
-        self, first_name: str = "Alice", language_code: str = "en", username: str | None = None
+        self,
+        first_name: str = "Alice",
+        language_code: str = "en",
+        username: str | None = None,
+        *,
+        user_id: int | None = None,
     ) -> TelegramUser:
-        """A new Telegram user with a fresh id."""
-        person = TelegramUser(
-            self, next(self._user_ids), first_name, language_code, username, keeps_inbox=self.record
-        )
+        """A new Telegram user with a fresh id (or a known one: a person the bot met before a restart)."""
+        if user_id is None:
+            user_id = next(self._user_ids)
+        elif user_id >= self._next_user_id():
+            self._user_ids = itertools.count(user_id + 1)
+        person = TelegramUser(self, user_id, first_name, language_code, username, keeps_inbox=self.record)
         self._users[person.id] = person
         self.publish({"kind": "person", "person": person.as_person()})
         return person
+
+    def _next_user_id(self) -> int:
+        upcoming = next(self._user_ids)
+        self._user_ids = itertools.count(upcoming)
+        return upcoming
 
     def people(self) -> list[TelegramUser]:
         return list(self._users.values())

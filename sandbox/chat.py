@@ -19,7 +19,7 @@ from aiohttp import web
 from sandbox.botapi import BotApiServer
 from sandbox.devices import DevicePanel
 from sandbox.limits import MESSAGE_LENGTH
-from sandbox.people import TelegramUser
+from sandbox.people import PeopleBook, TelegramUser
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,10 @@ SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 
 
 class WebChat:
-    def __init__(self, server: BotApiServer, panel: DevicePanel) -> None:
+    def __init__(self, server: BotApiServer, panel: DevicePanel, book: PeopleBook | None = None) -> None:
         self._server = server
         self._panel = panel
+        self._book = book
         self._closing = asyncio.Event()
 
     def add_routes(self, app: web.Application) -> None:
@@ -70,7 +71,10 @@ class WebChat:
         language = str(body.get("language", "en"))
         if not 1 <= len(name) <= NAME_LENGTH or language not in LANGUAGES:
             raise _bad(f"a person needs a name (1-{NAME_LENGTH} characters) and a language: en or ru")
-        return web.json_response(self._server.user(name, language).as_person())
+        person = self._server.user(name, language)
+        if self._book is not None:
+            self._book.save(self._server)
+        return web.json_response(person.as_person())
 
     async def _chat(self, request: web.Request) -> web.Response:
         person = self._person(request)

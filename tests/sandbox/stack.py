@@ -35,7 +35,8 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, devices: int = 2) -> None:
-        self._spawn("sandbox", [], SANDBOX_PORT=str(self.port))
+        people = str(self.workdir / "people.json")
+        self._spawn("sandbox", [], SANDBOX_PORT=str(self.port), SANDBOX_PEOPLE_FILE=people)
         await self._wait_healthy()
         self.processor = ProcessorProcess(
             self.database_url, self.broker, new_uid("proc"), self.workdir / "processor.log"

@@ -112,6 +112,23 @@ async def switch_the_chart_to_co2(page: Page) -> None:
     assert await replaced.locator("img").evaluate("image => image.naturalWidth") > 300
 
 
+async def export_a_csv(page: Page) -> None:
+    """/export for 24 h sends a CSV document; its card opens the file."""
+    await say(page, "/export")
+    await bot_says(page, "for which period?")
+    await (
+        page.locator(".msg.in", has_text="for which period?").last.locator("button", has_text="24 h").click()
+    )
+    document = page.locator(".msg.in .file").last
+    await expect(document).to_be_visible(timeout=WAIT_MS)
+    await expect(document.locator(".file-name")).to_have_text(re.compile(r"\.csv$"))
+    response = await page.request.get(await document.evaluate("link => link.href"))
+    assert response.ok
+    lines = (await response.text()).splitlines()
+    assert len(lines) > 100  # the backfilled day, one reading a minute
+    assert "co2" in lines[0]
+
+
 async def invite_a_new_person(page: Page, name: str, language: str) -> None:
     await say(page, "/share")
     await bot_says(page, "Which device do you want to share?")
@@ -148,6 +165,7 @@ async def test_a_person_pairs_a_device_charts_it_and_shares_it(stack: Stack, bro
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOT))
 
+    await export_a_csv(page)
     await invite_a_new_person(page, "Boris", "ru")
     await bot_says(page, "Теперь у вас есть доступ")
     # Alice hears that Boris accepted: an unread message in her chat.
