@@ -33,10 +33,22 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
 }
 _RANGES = tuple((name, low, high) for name, (low, high) in METRIC_RANGES.items())
 
-_FIRMWARE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$")
-_IP = re.compile(r"^[0-9A-Fa-f:.]{2,64}$")
-_DEVICE_TYPE = re.compile(r"^[a-z0-9_-]{1,32}$")
+# Matched with fullmatch (never match with ^…$: `$` also matches before a trailing newline) and sized to the
+# columns they are stored in: devices.firmware_version varchar(32), last_ip varchar(64), device_type (32).
+_FIRMWARE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}")
+_IP = re.compile(r"[0-9A-Fa-f:.]{2,64}")
+_DEVICE_TYPE = re.compile(r"[a-z0-9_-]{1,32}")
 _STATUSES = frozenset({"online", "offline"})
+# A device secret (SPEC section 3, broker security): the device's password on the broker.
+SECRET = re.compile(r"[A-Za-z0-9_-]{22,128}")
+# Command ids are uuid4 strings (device_commands.id varchar(36)); config versions fit an `integer` column.
+_COMMAND_ID = re.compile(r"[A-Za-z0-9-]{1,36}")
+MAX_CONFIG_VERSION = 2**31 - 1
+# Event details are stored as JSONB: bounded in depth so walking them stays cheap.
+_MAX_EVENT_DEPTH = 16
+
+CONFIG_APPLIED = "config_applied"
+COMMAND_RESULT = "command_result"
 
 # Drop reasons: the names of the per-reason counters.
 OVERSIZE = "oversize"
@@ -49,6 +61,8 @@ NO_METRICS = "no_metrics"
 FUTURE_TIMESTAMP = "future_timestamp"
 TOO_OLD = "too_old"
 UID_MISMATCH = "uid_mismatch"
+# Valid JSON that PostgreSQL cannot store: a NUL character, a number beyond the column, nesting too deep.
+UNSTORABLE = "unstorable"
 
 
 class Rejected(Exception):
@@ -93,11 +107,14 @@ class Status:
 class ProvisionRequest:
     device_type: str | None
     firmware_version: str | None
+    # None from devices older than broker authentication: they get no broker account (and cannot log in).
+    secret: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A device event; only `type` is checked here, the consumer of each type checks the rest."""
+    """A device event. `config_applied` and `command_result` are checked here in full (they are stored);
+    other types only for being storable as JSON."""
 
     type: str
     body: dict[str, Any]
@@ -125,10 +142,10 @@ def parse_telemetry(payload: bytes, uid: str, now: float) -> TelemetryBatch:
 
 def parse_status(payload: bytes, uid: str) -> Status:
     """A status message, including the retained Last Will `{"status": "offline"}`."""
-    document = _object(_load(payload))
+    document = _object(_load_finite(payload))
     _check_uid(document, uid)
     status = document.get("status")
-    if status not in _STATUSES:
+    if status.__class__ is not str or status not in _STATUSES:
         raise Rejected(WRONG_TYPE)
     return Status(
         online=status == "online",
@@ -138,20 +155,32 @@ def parse_status(payload: bytes, uid: str) -> Status:
 
 
 def parse_provision_request(payload: bytes, uid: str) -> ProvisionRequest:
-    document = _object(_load(payload))
+    document = _object(_load_finite(payload))
     _check_uid(document, uid)
     return ProvisionRequest(
         device_type=_optional_text(document, "device_type", _DEVICE_TYPE),
         firmware_version=_optional_text(document, "firmware_version", _FIRMWARE),
+        secret=_optional_text(document, "secret", SECRET),
     )
 
 
 def parse_event(payload: bytes, uid: str) -> Event:
-    document = _object(_load(payload))
+    document = _object(_load_finite(payload))
     _check_uid(document, uid)
     kind = document.get("type")
-    if not isinstance(kind, str) or not kind:
+    if kind.__class__ is not str or not kind:
         raise Rejected(WRONG_TYPE)
+    if kind == CONFIG_APPLIED:
+        version = document.get("version")
+        if version.__class__ is not int:
+            raise Rejected(WRONG_TYPE)
+        if not 0 < version <= MAX_CONFIG_VERSION:
+            raise Rejected(OUT_OF_RANGE)
+    elif kind == COMMAND_RESULT:
+        if document.get("ok").__class__ is not bool:
+            raise Rejected(WRONG_TYPE)
+        _text(document.get("id"), _COMMAND_ID)
+    _check_storable(document, 0)
     return Event(type=kind, body=document)
 
 
@@ -165,6 +194,35 @@ def _load(payload: bytes) -> Any:
         return orjson.loads(payload)
     except orjson.JSONDecodeError:
         return _load_non_finite(payload)
+
+
+def _load_finite(payload: bytes) -> Any:
+    """For documents stored or used whole (status, events, provisioning): NaN/Infinity anywhere rejects it."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise Rejected(OVERSIZE)
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        _load_non_finite(payload)  # raises MALFORMED_JSON unless a non-finite number was the only trouble
+        raise Rejected(NON_FINITE) from None
+
+
+def _check_storable(value: Any, depth: int) -> None:
+    """JSONB refuses the NUL character; orjson (what parsed `value`) already refused lone surrogates and
+    integers beyond 64 bits."""
+    if depth > _MAX_EVENT_DEPTH:
+        raise Rejected(UNSTORABLE)
+    cls = value.__class__
+    if cls is str:
+        if "\x00" in value:
+            raise Rejected(UNSTORABLE)
+    elif cls is dict:
+        for key, item in value.items():
+            _check_storable(key, depth)
+            _check_storable(item, depth + 1)
+    elif cls is list:
+        for item in value:
+            _check_storable(item, depth + 1)
 
 
 def _load_non_finite(payload: bytes) -> Any:
@@ -264,7 +322,7 @@ def _number(value: Any) -> float:
 
 
 def _text(value: Any, shape: re.Pattern[str]) -> str:
-    if value.__class__ is not str or not shape.match(value):
+    if value.__class__ is not str or not shape.fullmatch(value):
         raise Rejected(WRONG_TYPE)
     return str(value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-UID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
+UID_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,64}")
 
 # device → server
 TELEMETRY = "telemetry"
@@ -41,7 +41,7 @@ def server_subscriptions(shared_group: str = "") -> list[str]:
 def parse(topic: str) -> tuple[str, str] | None:
     """(uid, kind) for a device→server topic, kind being telemetry/status/events/provision; else None."""
     parts = topic.split("/")
-    if len(parts) != 3 or not UID_PATTERN.match(parts[1]):
+    if len(parts) != 3 or not UID_PATTERN.fullmatch(parts[1]):
         return None
     root, uid, leaf = parts
     if root == "devices" and leaf in DEVICE_INBOUND:

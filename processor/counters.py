@@ -24,6 +24,7 @@ class Counters:
     def __init__(self) -> None:
         self.values: Counter[str] = Counter()
         self._last_logged: dict[tuple[str, str], float] = {}
+        self._last_traceback: dict[str, float] = {}
 
     def add(self, name: str, amount: int = 1) -> None:
         self.values[name] += amount
@@ -39,6 +40,19 @@ class Counters:
             self._last_logged.clear()
         self._last_logged[key] = now
         log.warning(
+            "dropped uid=%s reason=%s topic=%s payload=%r", uid, reason, topic, payload[:_PAYLOAD_PREVIEW]
+        )
+
+    def failed(self, reason: str, uid: str, topic: str, payload: bytes) -> None:
+        """A message that broke our code (call from an `except` block): dropped, counted, and its traceback
+        logged at most once a minute per reason, whatever the device."""
+        self.values["dropped"] += 1
+        self.values["dropped_" + reason] += 1
+        now = time.monotonic()
+        if now - self._last_traceback.get(reason, -DROP_LOG_INTERVAL) < DROP_LOG_INTERVAL:
+            return
+        self._last_traceback[reason] = now
+        log.exception(
             "dropped uid=%s reason=%s topic=%s payload=%r", uid, reason, topic, payload[:_PAYLOAD_PREVIEW]
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import notify
+from core import notify, payloads
 from core.retry import DATABASE_ERRORS, is_transient, run_rounds
 from core.services import commands, desired_config
 from processor.counters import Counters
@@ -22,8 +22,8 @@ from processor.sinks import CommittedBatch, ReceivedEvent
 
 log = logging.getLogger(__name__)
 
-CONFIG_APPLIED = "config_applied"
-COMMAND_RESULT = "command_result"
+CONFIG_APPLIED = payloads.CONFIG_APPLIED
+COMMAND_RESULT = payloads.COMMAND_RESULT
 MAX_PENDING = 10_000
 
 
@@ -51,14 +51,18 @@ class DeviceEvents:
         except DATABASE_ERRORS as error:
             if is_transient(error):
                 self._pending[:0] = events  # for the next try, with whatever arrived meanwhile
-            raise
+                raise
+            # Each event is isolated in its own savepoint: what fails here is not one event's fault, and
+            # retrying would fail again. These events are lost; ingest goes on.
+            log.exception("device events not recorded count=%s", len(events))
+            self._counters.add("device_events_failed", len(events))
 
     async def _record(self, events: list[ReceivedEvent]) -> None:
         now = datetime.now(UTC)
         async with self._sessionmaker() as session:
             touched: set[int] = set()
             for item in events:
-                if await _record_one(session, item, now):
+                if await self._record_isolated(session, item, now):
                     touched.add(item.device_id)
                 else:
                     self._counters.add("device_events_ignored")
@@ -67,19 +71,33 @@ class DeviceEvents:
             await session.commit()
         self._counters.add("device_events", len(events))
 
+    async def _record_isolated(self, session: AsyncSession, item: ReceivedEvent, now: datetime) -> bool:
+        """One event in a savepoint: an event PostgreSQL refuses is counted and skipped, not retried forever
+        (payloads.parse_event validates against the columns, so this is the last line of defence)."""
+        try:
+            async with session.begin_nested():
+                return await _record_one(session, item, now)
+        except DATABASE_ERRORS as error:
+            if is_transient(error):
+                raise
+            self._counters.add("device_events_rejected")
+            log.warning(
+                "device event refused by the database uid=%s type=%s error=%r",
+                item.uid,
+                item.event.type,
+                error,
+            )
+            return False
+
 
 async def _record_one(session: AsyncSession, item: ReceivedEvent, now: datetime) -> bool:
+    # payloads.parse_event checked both types in full: version an int32, id a short string, ok a bool.
     body: dict[str, Any] = item.event.body
     if item.event.type == CONFIG_APPLIED:
-        version = body.get("version")
-        if type(version) is not int:
-            return False
-        return await desired_config.record_applied(session, item.device_id, version)
-    command_id, ok = body.get("id"), body.get("ok")
-    if not isinstance(command_id, str) or not isinstance(ok, bool):
-        return False
+        return await desired_config.record_applied(session, item.device_id, body["version"])
+    command_id, ok = body["id"], body["ok"]
     details = {key: value for key, value in body.items() if key not in ("type", "id", "ok")}
-    recorded = await commands.record_result(session, item.device_id, command_id[:36], ok, details, now=now)
+    recorded = await commands.record_result(session, item.device_id, command_id, ok, details, now=now)
     if recorded:
         log.info("command answered uid=%s id=%s ok=%s", item.uid, command_id, ok)
     return recorded

@@ -18,6 +18,8 @@ from processor.writer import BatchWriter
 
 UNKNOWN_DEVICE = "unknown_device"
 BAD_TOPIC = "bad_topic"
+# A message that raised something no parser expected: a bug of ours, triggered by what a device sent.
+INTERNAL = "internal"
 
 
 class Ingest:
@@ -36,12 +38,22 @@ class Ingest:
         self._counters = counters
 
     async def handle(self, message: aiomqtt.Message) -> None:
+        """Never raises for anything a message holds: whatever goes wrong drops and counts this message only,
+        and it is acknowledged (a message that broke us once would break us again on every redelivery)."""
         ticket = self._ledger.track(message.mid, message.qos)
         self._counters.add("messages")
         topic = message.topic.value
         payload = message.payload
         if not isinstance(payload, bytes):  # aiomqtt types it loosely; from the wire it is always bytes
             payload = str(payload).encode()
+        try:
+            await self._handle(topic, payload, ticket, retained=message.retain)
+        except Exception:  # isolation: see the docstring; the traceback is logged (throttled)
+            if not ticket.done:
+                self._counters.failed(INTERNAL, "-", topic, payload)
+                self._done(ticket)
+
+    async def _handle(self, topic: str, payload: bytes, ticket: Ticket, *, retained: bool) -> None:
         route = topics.parse(topic)
         if route is None:
             self._drop(ticket, BAD_TOPIC, "-", topic, payload)
@@ -57,7 +69,7 @@ class Ingest:
             self._drop(ticket, UNKNOWN_DEVICE, uid, topic, payload)
             return
         try:
-            self._route(kind, device_id, uid, payload, ticket, retained=message.retain)
+            self._route(kind, device_id, uid, payload, ticket, retained=retained)
         except payloads.Rejected as bad:
             self._drop(ticket, bad.reason, uid, topic, payload)
             return

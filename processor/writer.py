@@ -18,6 +18,7 @@ import asyncpg
 
 from core import telemetry_store
 from core.retry import DATABASE_ERRORS, Backoff, is_transient
+from core.telemetry_store import Presence, Row
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger
@@ -28,8 +29,20 @@ log = logging.getLogger(__name__)
 
 # An error that waiting will not cure (a schema missing, a bug) is tried a few times, then stops the
 # processor: nothing of the batch is acked, so the broker keeps it for the fixed processor. Dropping the
-# batch instead would lose acknowledged data; validation makes a single poisonous reading implausible.
+# batch instead would lose acknowledged data.
 _ATTEMPTS_ON_HARD_ERROR = 3
+# What PostgreSQL says about the data itself (SQLSTATE 22xxx: too long, out of range, NUL in text; 23xxx:
+# a constraint), or asyncpg refusing to encode a value (a float beyond `real`): the batch is split to find
+# the rows at fault. payloads.py validates against the columns, so this is the last line of defence.
+_INVALID_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError, ValueError, OverflowError)
+REFUSED_BY_DATABASE = "refused_by_database"
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    inserted: int
+    new_keys: list[tuple[int, datetime]] | None
+    refused: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,47 +138,70 @@ class BatchWriter:
 
     async def _commit(self, batch: Batch) -> None:
         presence = self._presence.needed(batch.presence())
-        result = await self._write(batch, presence)
+        result = await self._write(batch.rows, presence)
         self._presence.committed(presence)
         for ticket in batch.tickets:
             ticket.done = True
         self._ledger.release()
         self._counters.add("batches")
         self._counters.add("stored", result.inserted)
-        self._counters.add("duplicates", len(batch.rows) - result.inserted)
+        self._counters.add("duplicates", len(batch.rows) - result.inserted - result.refused)
         if self._sinks:
             await feed(self._sinks, CommittedBatch(_fresh(batch, result.new_keys or []), batch.events))
 
-    async def _write(
-        self, batch: Batch, presence: list[telemetry_store.Presence]
-    ) -> telemetry_store.WriteResult:
+    async def _write(self, rows: Sequence[Row], presence: Sequence[Presence]) -> _Written:
+        """Write rows and presence, waiting out PostgreSQL outages; what PostgreSQL refuses as invalid data
+        is isolated by bisection and dropped (counted), so one bad row never holds the others back."""
         backoff = Backoff()
         hard_errors = 0
         while True:
             try:
                 connection = await self._connection_ready()
-                return await telemetry_store.write_batch(
+                result = await telemetry_store.write_batch(
                     connection,
-                    batch.rows,
+                    rows,
                     presence,
                     self._partitions,
                     want_new_keys=bool(self._sinks),
                 )
+                return _Written(result.inserted, result.new_keys, 0)
+            except _INVALID_DATA as error:
+                await self._discard_connection()
+                return await self._bisect(rows, presence, error)
             except DATABASE_ERRORS as error:
                 await self._discard_connection()
                 if not is_transient(error):
                     hard_errors += 1
                     if hard_errors >= _ATTEMPTS_ON_HARD_ERROR:
-                        log.exception(
-                            "batch cannot be written rows=%s messages=%s", len(batch.rows), len(batch)
-                        )
+                        log.exception("batch cannot be written rows=%s", len(rows))
                         raise
                 delay = backoff.next_delay()
                 self._counters.add("flush_retries")
                 log.warning(
-                    "batch not written, retrying rows=%s delay=%.1f error=%r", len(batch.rows), delay, error
+                    "batch not written, retrying rows=%s delay=%.1f error=%r", len(rows), delay, error
                 )
                 await asyncio.sleep(delay)
+
+    async def _bisect(self, rows: Sequence[Row], presence: Sequence[Presence], error: Exception) -> _Written:
+        if len(rows) + len(presence) <= 1:
+            device_id = rows[0][0] if rows else presence[0].device_id
+            self._counters.drop(REFUSED_BY_DATABASE, f"device_id:{device_id}", "-", repr(error).encode())
+            return _Written(0, [], len(rows))
+        halves: list[tuple[Sequence[Row], Sequence[Presence]]]
+        if len(rows) > 1:
+            middle = len(rows) // 2
+            halves = [(rows[:middle], ()), (rows[middle:], presence)]
+        elif rows:
+            halves = [(rows, ()), ((), presence)]
+        else:
+            middle = len(presence) // 2
+            halves = [((), presence[:middle]), ((), presence[middle:])]
+        written = [await self._write(part_rows, part_presence) for part_rows, part_presence in halves]
+        return _Written(
+            sum(part.inserted for part in written),
+            [key for part in written for key in part.new_keys or []],
+            sum(part.refused for part in written),
+        )
 
     async def _connection_ready(self) -> asyncpg.Connection:
         if self._connection is None or self._connection.is_closed():

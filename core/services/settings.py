@@ -197,21 +197,21 @@ async def set_timezone(session: AsyncSession, user: User, name: str) -> str:
 
 # ---- parsing what users type -----------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-_HOURS = re.compile(r"^(\d{1,2})(?::00)?\s*(?:-|–|—|\s)\s*(\d{1,2})(?::00)?$")
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+_HOURS = re.compile(r"(\d{1,2})(?::00)?\s*(?:-|–|—|\s)\s*(\d{1,2})(?::00)?")
 
 
 def parse_number(typed: str) -> float:
     """A number typed in a chat: "60", "27.5" or "27,5"."""
     cleaned = typed.strip().replace(" ", "")
-    if not _NUMBER.match(cleaned):
+    if not _NUMBER.fullmatch(cleaned):
         raise SettingRefused("not-a-number")
     return float(cleaned.replace(",", "."))
 
 
 def parse_hours(typed: str) -> tuple[int, int]:
     """Night hours typed as "22-7", "22 7" or "22:00-07:00"."""
-    match = _HOURS.match(typed.strip())
+    match = _HOURS.fullmatch(typed.strip())
     if match is None:
         raise SettingRefused("night-hours")
     return int(match.group(1)), int(match.group(2))

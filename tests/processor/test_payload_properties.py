@@ -1,0 +1,132 @@
+"""Generated payloads thrown at the parsing and storing path (hypothesis): whatever the bytes, parsing either
+refuses them with a reason, or yields values that PostgreSQL stores without complaint."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import payloads, telemetry_store
+from processor.device_events import _record_one
+from processor.sinks import ReceivedEvent
+from tests.processor.helpers import new_uid, pair_device
+
+UID = "dev-properties"
+NOW = time.time()
+FIELDS = (
+    "timestamp",
+    "co2",
+    "temperature",
+    "humidity",
+    "pm25",
+    "voc",
+    "uptime",
+    "firmware_version",
+    "ip",
+    "device_uid",
+    "status",
+    "type",
+    "version",
+    "id",
+    "ok",
+    "device_type",
+    "secret",
+)
+
+# Text that PostgreSQL and JSON make hard: NUL, lone surrogates, newlines, near-miss shapes.
+awkward_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.sampled_from(
+        ["2.0.1\n", "online\n", "\x00", "\ud800", "a\udfffb", "9" * 33, "1.2.3.4\n", UID, "s" * 22]
+    ),
+    st.from_regex(r"[A-Za-z0-9._+-]{1,40}", fullmatch=True),
+)
+awkward_number = st.one_of(
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.floats(min_value=-1e6, max_value=1e6),
+    st.sampled_from([NOW, NOW + 301, NOW - 31 * 86400, 2**31, 2**63, 10**400, 1e39]),
+)
+scalar = st.one_of(st.none(), st.booleans(), awkward_number, awkward_text)
+value = st.recursive(
+    scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(awkward_text, inner, max_size=5)),
+    max_leaves=20,
+)
+document = st.dictionaries(st.sampled_from(FIELDS), value, max_size=10)
+
+
+def _encode(item: object, ascii_only: bool) -> bytes:
+    return json.dumps(item, allow_nan=True, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
+raw_payloads = st.one_of(
+    st.builds(_encode, document, st.booleans()),
+    st.builds(_encode, st.lists(document, max_size=6), st.booleans()),
+    st.builds(
+        lambda raw, tail: raw + tail, st.builds(_encode, document, st.booleans()), st.binary(max_size=4)
+    ),
+    st.binary(max_size=200),
+)
+
+
+@pytest.fixture
+async def device(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    return await pair_device(sessionmaker, new_uid())
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(database_url)
+    await telemetry_store.prepare(connection)
+    yield connection
+    await connection.close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=raw_payloads)
+async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
+    raw: bytes,
+    device: int,
+    connection: asyncpg.Connection,
+    sessionmaker: async_sessionmaker[AsyncSession],
+):
+    rows: list[telemetry_store.Row] = []
+    presence: list[telemetry_store.Presence] = []
+    try:
+        for reading in payloads.parse_telemetry(raw, UID, NOW).readings:
+            rows.append((device, datetime.fromtimestamp(reading.ts, UTC), *reading[1:6]))
+            presence.append(_presence(device, reading.firmware_version, reading.ip))
+    except payloads.Rejected as refused:
+        assert refused.reason
+    for parse in (payloads.parse_status, payloads.parse_provision_request):
+        try:
+            parsed = parse(raw, UID)
+        except payloads.Rejected as refused:
+            assert refused.reason
+        else:
+            presence.append(_presence(device, parsed.firmware_version, getattr(parsed, "ip", None)))
+    await telemetry_store.write_batch(connection, rows, presence, telemetry_store.PartitionCache())
+
+    try:
+        event = payloads.parse_event(raw, UID)
+    except payloads.Rejected as refused:
+        assert refused.reason
+    else:
+        async with sessionmaker() as session:
+            await _record_one(session, ReceivedEvent(device, UID, event), datetime.now(UTC))
+            await session.commit()
+
+
+def _presence(device: int, firmware: str | None, ip: str | None) -> telemetry_store.Presence:
+    return telemetry_store.Presence(device, datetime.now(UTC), True, firmware, ip)
