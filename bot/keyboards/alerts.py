@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.alerts import AlertsPage, AlertsReadAll
 from bot.texts import Translator
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def alerts_pager(t: Translator, page: int, pages: int, unread: int) -> InlineKeyboardMarkup | None:
-    moves = []
+    keyboard = InlineKeyboardBuilder()
+    moves = 0
     if page > 0:
-        moves.append(_button(t("alerts-button-newer"), AlertsPage(page=page - 1)))
+        keyboard.button(text=t("alerts-button-newer"), callback_data=AlertsPage(page=page - 1))
+        moves += 1
     if page + 1 < pages:
-        moves.append(_button(t("alerts-button-older"), AlertsPage(page=page + 1)))
-    rows = [moves] if moves else []
+        keyboard.button(text=t("alerts-button-older"), callback_data=AlertsPage(page=page + 1))
+        moves += 1
     if unread:
-        rows.append([_button(t("alerts-button-read-all"), AlertsReadAll(page=page))])
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        keyboard.button(text=t("alerts-button-read-all"), callback_data=AlertsReadAll(page=page))
+    if not moves and not unread:
+        return None
+    keyboard.adjust(*([moves] if moves else []), 1)
+    return keyboard.as_markup()

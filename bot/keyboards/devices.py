@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.device_commands import DeviceCommandAction
 from bot.callback_data.devices import DeviceAction, DeviceOp
@@ -16,83 +16,61 @@ from core.services.commands import CommandName
 from core.services.devices import DeviceSummary
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def device_list(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(f"{ONLINE_DOT[d.is_online]} {d.name}", DeviceAction(op=DeviceOp.OPEN, device_id=d.id))]
-        for d in devices
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    keyboard = InlineKeyboardBuilder()
+    for d in devices:
+        text = f"{ONLINE_DOT[d.is_online]} {d.name}"
+        keyboard.button(text=text, callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=d.id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
 
 
 def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
     """Only the buttons the caller's role allows; the handlers check again anyway."""
-    rows: list[list[InlineKeyboardButton]] = []
+    keyboard = InlineKeyboardBuilder()
+    rows: list[int] = []
+
+    def action(key: str, op: DeviceOp) -> None:
+        keyboard.button(text=t(key), callback_data=DeviceAction(op=op, device_id=device.id))
+
     if can(device.role, Action.CONFIGURE):
-        rows.append(
-            [
-                _button(t("devices-button-rename"), DeviceAction(op=DeviceOp.RENAME, device_id=device.id)),
-                _button(
-                    t("devices-button-location"), DeviceAction(op=DeviceOp.LOCATION, device_id=device.id)
-                ),
-            ]
-        )
-        rows.append(
-            [
-                _button(
-                    t("device-command-button-restart"),
-                    DeviceCommandAction(command=CommandName.RESTART, device_id=device.id),
-                ),
-                _button(
-                    t("device-command-button-ping"),
-                    DeviceCommandAction(command=CommandName.PING, device_id=device.id),
-                ),
-            ]
-        )
-    rows.append([_notifications_button(t, device)])
-    rows.append([_button(t("report-button-open"), ReportMonths(device_id=device.id))])
-    if can(device.role, Action.SHARE):
-        rows.append(
-            [
-                _button(t("devices-button-share"), ShareDevice(device_id=device.id)),
-                _button(t("devices-button-members"), MemberList(device_id=device.id)),
-            ]
-        )
-    if can(device.role, Action.REMOVE):
-        rows.append(
-            [_button(t("devices-button-remove"), DeviceAction(op=DeviceOp.REMOVE, device_id=device.id))]
-        )
-    elif can(device.role, Action.LEAVE):
-        rows.append(
-            [_button(t("devices-button-leave"), DeviceAction(op=DeviceOp.LEAVE, device_id=device.id))]
-        )
-    rows.append([_button(t("devices-button-list"), DeviceAction(op=DeviceOp.LIST))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def _notifications_button(t: Translator, device: DeviceSummary) -> InlineKeyboardButton:
+        action("devices-button-rename", DeviceOp.RENAME)
+        action("devices-button-location", DeviceOp.LOCATION)
+        restart = DeviceCommandAction(command=CommandName.RESTART, device_id=device.id)
+        keyboard.button(text=t("device-command-button-restart"), callback_data=restart)
+        ping = DeviceCommandAction(command=CommandName.PING, device_id=device.id)
+        keyboard.button(text=t("device-command-button-ping"), callback_data=ping)
+        rows += [2, 2]
     if device.notifications:
-        return _button(
-            t("devices-button-notifications-off"), DeviceAction(op=DeviceOp.NOTIFY_OFF, device_id=device.id)
-        )
-    return _button(
-        t("devices-button-notifications-on"), DeviceAction(op=DeviceOp.NOTIFY_ON, device_id=device.id)
-    )
+        action("devices-button-notifications-off", DeviceOp.NOTIFY_OFF)
+    else:
+        action("devices-button-notifications-on", DeviceOp.NOTIFY_ON)
+    keyboard.button(text=t("report-button-open"), callback_data=ReportMonths(device_id=device.id))
+    rows += [1, 1]
+    if can(device.role, Action.SHARE):
+        keyboard.button(text=t("devices-button-share"), callback_data=ShareDevice(device_id=device.id))
+        keyboard.button(text=t("devices-button-members"), callback_data=MemberList(device_id=device.id))
+        rows.append(2)
+    if can(device.role, Action.REMOVE):
+        action("devices-button-remove", DeviceOp.REMOVE)
+    elif can(device.role, Action.LEAVE):
+        action("devices-button-leave", DeviceOp.LEAVE)
+    keyboard.button(text=t("devices-button-list"), callback_data=DeviceAction(op=DeviceOp.LIST))
+    keyboard.adjust(*rows, 1)
+    return keyboard.as_markup()
 
 
 def confirm(t: Translator, device_id: int, op: DeviceOp, label_key: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t(label_key), DeviceAction(op=op, device_id=device_id))],
-            [_button(t("button-cancel"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))],
-        ]
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t(label_key), callback_data=DeviceAction(op=op, device_id=device_id))
+    keyboard.button(
+        text=t("button-cancel"), callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=device_id)
     )
+    keyboard.adjust(1)
+    return keyboard.as_markup()
 
 
 def back_to_card(t: Translator, device_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(t("button-back"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))]]
-    )
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("button-back"), callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=device_id))
+    return keyboard.as_markup()

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.digest import DigestChoice
-from bot.keyboards import button
 from bot.texts import Translator
 
 
 def digest_settings(t: Translator, enabled: bool, hour: int) -> InlineKeyboardMarkup:
-    switch = (
-        button(t("digest-button-off"), DigestChoice(enabled=False, hour=hour))
-        if enabled
-        else button(t("digest-button-on"), DigestChoice(enabled=True, hour=hour))
+    keyboard = InlineKeyboardBuilder()
+    switch = "digest-button-off" if enabled else "digest-button-on"
+    keyboard.button(text=t(switch), callback_data=DigestChoice(enabled=not enabled, hour=hour))
+    earlier, later = (hour - 1) % 24, (hour + 1) % 24
+    keyboard.button(
+        text=t("digest-button-earlier"), callback_data=DigestChoice(enabled=enabled, hour=earlier)
     )
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [switch],
-            [
-                button(t("digest-button-earlier"), DigestChoice(enabled=enabled, hour=(hour - 1) % 24)),
-                button(t("digest-button-later"), DigestChoice(enabled=enabled, hour=(hour + 1) % 24)),
-            ],
-        ]
-    )
+    keyboard.button(text=t("digest-button-later"), callback_data=DigestChoice(enabled=enabled, hour=later))
+    keyboard.adjust(1, 2)
+    return keyboard.as_markup()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.export import ExportDevice, ExportPeriod
 from bot.texts import Translator
@@ -14,16 +15,18 @@ MONTHS = (Span.THIS_MONTH, Span.LAST_MONTH)
 
 
 def pick_device(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(text=d.name, callback_data=ExportDevice(device_id=d.id).pack())]
-        for d in devices
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    keyboard = InlineKeyboardBuilder()
+    for d in devices:
+        keyboard.button(text=d.name, callback_data=ExportDevice(device_id=d.id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
 
 
 def pick_period(t: Translator, device_id: int) -> InlineKeyboardMarkup:
-    def button(span: Span) -> InlineKeyboardButton:
-        data = ExportPeriod(device_id=device_id, span=span)
-        return InlineKeyboardButton(text=t(f"history-span-{span}"), callback_data=data.pack())
-
-    return InlineKeyboardMarkup(inline_keyboard=[[button(s) for s in RECENT], [button(s) for s in MONTHS]])
+    keyboard = InlineKeyboardBuilder()
+    for span in (*RECENT, *MONTHS):
+        keyboard.button(
+            text=t(f"history-span-{span}"), callback_data=ExportPeriod(device_id=device_id, span=span)
+        )
+    keyboard.adjust(len(RECENT), len(MONTHS))
+    return keyboard.as_markup()

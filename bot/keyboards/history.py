@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.history import ALL_METRICS, HistoryView
 from bot.texts import Translator
@@ -15,34 +16,29 @@ METRIC_BUTTONS = ("co2", "temperature", "humidity", "pm25")
 CHOSEN = "• "
 
 
-def _button(text: str, data: HistoryView) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def chart(
     t: Translator, device_id: int, span: Span, metric: str, sensors: tuple[str, ...]
 ) -> InlineKeyboardMarkup:
     """Periods on the first row, metrics on the second; the shown ones marked."""
-    periods = [
-        _button(
-            _mark(s == span) + t(f"history-span-{s}"), HistoryView(device_id=device_id, span=s, metric=metric)
-        )
-        for s in SPANS
-    ]
+    keyboard = InlineKeyboardBuilder()
+    for s in SPANS:
+        text = _mark(s == span) + t(f"history-span-{s}")
+        keyboard.button(text=text, callback_data=HistoryView(device_id=device_id, span=s, metric=metric))
     metrics = [ALL_METRICS, *(m for m in METRIC_BUTTONS if m in sensors)]
-    choices = [
-        _button(
-            _mark(m == metric) + t(f"history-metric-{m}"),
-            HistoryView(device_id=device_id, span=span, metric=m),
-        )
-        for m in metrics
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=[periods, choices] if len(metrics) > 2 else [periods])
+    if len(metrics) > 2:
+        for m in metrics:
+            text = _mark(m == metric) + t(f"history-metric-{m}")
+            keyboard.button(text=text, callback_data=HistoryView(device_id=device_id, span=span, metric=m))
+    keyboard.adjust(len(SPANS), len(metrics))
+    return keyboard.as_markup()
 
 
 def pick_device(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    rows = [[_button(d.name, HistoryView(device_id=d.id))] for d in devices]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    keyboard = InlineKeyboardBuilder()
+    for d in devices:
+        keyboard.button(text=d.name, callback_data=HistoryView(device_id=d.id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
 
 
 def _mark(chosen: bool) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.history import ALL_METRICS, HistoryView
 from bot.callback_data.notices import MuteDevice
-from bot.keyboards import button
 from bot.texts import Translator
 from core.models import METRICS
 from core.services.periods import Span
@@ -19,7 +19,8 @@ def notice_buttons(
     chart = HistoryView(
         device_id=device_id, span=Span.H6, metric=metric if metric in METRICS else ALL_METRICS
     )
-    row = [button(t("notice-button-history"), chart)]
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("notice-button-history"), callback_data=chart)
     if mute:
-        row.append(button(t("notice-button-mute"), MuteDevice(device_id=device_id)))
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+        keyboard.button(text=t("notice-button-mute"), callback_data=MuteDevice(device_id=device_id))
+    return keyboard.as_markup()

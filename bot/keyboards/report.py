@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.report import ReportMonth
@@ -16,14 +17,11 @@ def month_label(year: int, month: int) -> str:
 
 
 def pick_month(t: Translator, device_id: int, months: list[tuple[int, int]]) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
-            text=month_label(year, month),
-            callback_data=ReportMonth(device_id=device_id, year=year, month=month).pack(),
-        )
-        for year, month in months
-    ]
-    rows = [buttons[i : i + MONTHS_PER_ROW] for i in range(0, len(buttons), MONTHS_PER_ROW)]
+    keyboard = InlineKeyboardBuilder()
+    for year, month in months:
+        data = ReportMonth(device_id=device_id, year=year, month=month)
+        keyboard.button(text=month_label(year, month), callback_data=data)
+    keyboard.adjust(MONTHS_PER_ROW)
     back = DeviceAction(op=DeviceOp.OPEN, device_id=device_id)
-    rows.append([InlineKeyboardButton(text=t("button-back"), callback_data=back.pack())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    keyboard.row(InlineKeyboardButton(text=t("button-back"), callback_data=back.pack()))
+    return keyboard.as_markup()

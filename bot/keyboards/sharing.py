@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.sharing import MemberAction, MemberList, MemberOp, ShareDevice, ShareInvite
@@ -12,64 +13,70 @@ from core.services.devices import DeviceSummary
 from core.services.sharing import Member
 
 
-def _button(
-    text: str, data: ShareDevice | ShareInvite | MemberList | MemberAction | DeviceAction
-) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def owned_devices(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(d.name, ShareDevice(device_id=d.id))] for d in devices]
-    )
+    keyboard = InlineKeyboardBuilder()
+    for d in devices:
+        keyboard.button(text=d.name, callback_data=ShareDevice(device_id=d.id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
 
 
 def roles(t: Translator, device_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(t("share-button-admin"), ShareInvite(device_id=device_id, role=Role.ADMIN)),
-                _button(t("share-button-viewer"), ShareInvite(device_id=device_id, role=Role.VIEWER)),
-            ],
-            [_button(t("share-button-members"), MemberList(device_id=device_id))],
-            [_button(t("button-back"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))],
-        ]
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(
+        text=t("share-button-admin"), callback_data=ShareInvite(device_id=device_id, role=Role.ADMIN)
     )
+    keyboard.button(
+        text=t("share-button-viewer"), callback_data=ShareInvite(device_id=device_id, role=Role.VIEWER)
+    )
+    keyboard.button(text=t("share-button-members"), callback_data=MemberList(device_id=device_id))
+    _back_to_card(t, keyboard, device_id)
+    keyboard.adjust(2, 1)
+    return keyboard.as_markup()
 
 
 def invitation(t: Translator, link: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=t("share-button-open"), url=link)]]
-    )
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("share-button-open"), url=link)
+    return keyboard.as_markup()
 
 
 def members(t: Translator, device_id: int, people: list[Member]) -> InlineKeyboardMarkup:
-    rows = [_member_row(t, device_id, member) for member in people if member.role != Role.OWNER]
-    rows.append([_button(t("button-back"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    """A row per member but the owner: what the owner may do with them."""
+    keyboard = InlineKeyboardBuilder()
+    rows = []
+    for member in people:
+        if member.role == Role.OWNER:
+            continue
+        actions = _member_actions(member.role)
+        for op, key in actions:
+            data = MemberAction(op=op, device_id=device_id, user_id=member.user_id)
+            keyboard.button(text=t(key, member=member.name), callback_data=data)
+        rows.append(len(actions))
+    _back_to_card(t, keyboard, device_id)
+    keyboard.adjust(*rows, 1)
+    return keyboard.as_markup()
 
 
-def _member_row(t: Translator, device_id: int, member: Member) -> list[InlineKeyboardButton]:
-    def action(op: MemberOp, key: str) -> InlineKeyboardButton:
-        return _button(
-            t(key, member=member.name), MemberAction(op=op, device_id=device_id, user_id=member.user_id)
-        )
-
-    if member.role == Role.ADMIN:
-        row = [
-            action(MemberOp.MAKE_VIEWER, "share-button-make-viewer"),
-            action(MemberOp.TRANSFER, "share-button-transfer"),
+def _member_actions(role: Role) -> list[tuple[MemberOp, str]]:
+    if role == Role.ADMIN:
+        actions = [
+            (MemberOp.MAKE_VIEWER, "share-button-make-viewer"),
+            (MemberOp.TRANSFER, "share-button-transfer"),
         ]
     else:
-        row = [action(MemberOp.MAKE_ADMIN, "share-button-make-admin")]
-    return [*row, action(MemberOp.REVOKE, "share-button-revoke")]
+        actions = [(MemberOp.MAKE_ADMIN, "share-button-make-admin")]
+    return [*actions, (MemberOp.REVOKE, "share-button-revoke")]
 
 
 def confirm_transfer(t: Translator, device_id: int, user_id: int) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
     confirm = MemberAction(op=MemberOp.TRANSFER_CONFIRM, device_id=device_id, user_id=user_id)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t("share-button-confirm-transfer"), confirm)],
-            [_button(t("button-cancel"), MemberList(device_id=device_id))],
-        ]
-    )
+    keyboard.button(text=t("share-button-confirm-transfer"), callback_data=confirm)
+    keyboard.button(text=t("button-cancel"), callback_data=MemberList(device_id=device_id))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
+def _back_to_card(t: Translator, keyboard: InlineKeyboardBuilder, device_id: int) -> None:
+    keyboard.button(text=t("button-back"), callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=device_id))
