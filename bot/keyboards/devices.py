@@ -9,6 +9,7 @@ from bot.callback_data.device_commands import DeviceCommandAction
 from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.report import ReportMonths
 from bot.callback_data.sharing import MemberList, ShareDevice
+from bot.keyboards import column
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT
 from core.services.access import Action, can
@@ -17,12 +18,10 @@ from core.services.devices import DeviceSummary
 
 
 def device_list(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    for d in devices:
-        text = f"{ONLINE_DOT[d.is_online]} {d.name}"
-        keyboard.button(text=text, callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=d.id))
-    keyboard.adjust(1)
-    return keyboard.as_markup()
+    return column(
+        (f"{ONLINE_DOT[d.is_online]} {d.name}", DeviceAction(op=DeviceOp.OPEN, device_id=d.id))
+        for d in devices
+    )
 
 
 def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
@@ -61,16 +60,13 @@ def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
 
 
 def confirm(t: Translator, device_id: int, op: DeviceOp, label_key: str) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=t(label_key), callback_data=DeviceAction(op=op, device_id=device_id))
-    keyboard.button(
-        text=t("button-cancel"), callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=device_id)
+    return column(
+        [
+            (t(label_key), DeviceAction(op=op, device_id=device_id)),
+            (t("button-cancel"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id)),
+        ]
     )
-    keyboard.adjust(1)
-    return keyboard.as_markup()
 
 
 def back_to_card(t: Translator, device_id: int) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    keyboard.button(text=t("button-back"), callback_data=DeviceAction(op=DeviceOp.OPEN, device_id=device_id))
-    return keyboard.as_markup()
+    return column([(t("button-back"), DeviceAction(op=DeviceOp.OPEN, device_id=device_id))])

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.export import ExportDevice, ExportPeriod
+from bot.keyboards import column
 from bot.texts import Translator
 from core.services.devices import DeviceSummary
 from core.services.periods import Span
@@ -15,11 +16,7 @@ MONTHS = (Span.THIS_MONTH, Span.LAST_MONTH)
 
 
 def pick_device(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    for d in devices:
-        keyboard.button(text=d.name, callback_data=ExportDevice(device_id=d.id))
-    keyboard.adjust(1)
-    return keyboard.as_markup()
+    return column((d.name, ExportDevice(device_id=d.id)) for d in devices)
 
 
 def pick_period(t: Translator, device_id: int) -> InlineKeyboardMarkup:

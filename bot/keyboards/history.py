@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.history import ALL_METRICS, HistoryView
+from bot.keyboards import column
 from bot.texts import Translator
 from core.services.devices import DeviceSummary
 from core.services.periods import Span
@@ -34,11 +35,7 @@ def chart(
 
 
 def pick_device(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    for d in devices:
-        keyboard.button(text=d.name, callback_data=HistoryView(device_id=d.id))
-    keyboard.adjust(1)
-    return keyboard.as_markup()
+    return column((d.name, HistoryView(device_id=d.id)) for d in devices)
 
 
 def _mark(chosen: bool) -> str:

@@ -7,6 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.devices import DeviceAction, DeviceOp
 from bot.callback_data.sharing import MemberAction, MemberList, MemberOp, ShareDevice, ShareInvite
+from bot.keyboards import column
 from bot.texts import Translator
 from core.services.access import Role
 from core.services.devices import DeviceSummary
@@ -14,11 +15,7 @@ from core.services.sharing import Member
 
 
 def owned_devices(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
-    for d in devices:
-        keyboard.button(text=d.name, callback_data=ShareDevice(device_id=d.id))
-    keyboard.adjust(1)
-    return keyboard.as_markup()
+    return column((d.name, ShareDevice(device_id=d.id)) for d in devices)
 
 
 def roles(t: Translator, device_id: int) -> InlineKeyboardMarkup:
@@ -70,12 +67,10 @@ def _member_actions(role: Role) -> list[tuple[MemberOp, str]]:
 
 
 def confirm_transfer(t: Translator, device_id: int, user_id: int) -> InlineKeyboardMarkup:
-    keyboard = InlineKeyboardBuilder()
     confirm = MemberAction(op=MemberOp.TRANSFER_CONFIRM, device_id=device_id, user_id=user_id)
-    keyboard.button(text=t("share-button-confirm-transfer"), callback_data=confirm)
-    keyboard.button(text=t("button-cancel"), callback_data=MemberList(device_id=device_id))
-    keyboard.adjust(1)
-    return keyboard.as_markup()
+    return column(
+        [(t("share-button-confirm-transfer"), confirm), (t("button-cancel"), MemberList(device_id=device_id))]
+    )
 
 
 def _back_to_card(t: Translator, keyboard: InlineKeyboardBuilder, device_id: int) -> None:

@@ -25,9 +25,10 @@ class Translator:
         self._bundle = bundle
 
     def __call__(self, key: str, **args: FluentArg) -> str:
-        if not self._bundle.has_message(key):
+        message = self._bundle.get_message(key) if self._bundle.has_message(key) else None
+        # A message with attributes only has no value: as unusable here as a missing one.
+        if message is None or message.value is None:
             raise MissingText(f"{self.language}:{key}")
-        message = self._bundle.get_message(key)
         text, errors = self._bundle.format_pattern(message.value, args)
         if errors:
             raise MissingText(f"{self.language}:{key}: {errors[0]}")
@@ -69,5 +70,5 @@ def parse_locale(folder: Path) -> tuple[set[str], list[str]]:
             if isinstance(entry, ast.Message):
                 ids.add(entry.id.name)
             elif isinstance(entry, ast.Junk):
-                errors.append(f"{path.name}: {entry.content.strip()[:80]}")
+                errors.append(f"{path.name}: {(entry.content or '').strip()[:80]}")
     return ids, errors

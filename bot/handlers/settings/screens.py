@@ -38,28 +38,18 @@ async def open_settings(message: Message, *, session: AsyncSession, user: User, 
     except AccessDenied:
         await message.answer(t("settings-refused-role"))
         return
-    await message.answer(
-        views.overview(t, current, user.timezone), reply_markup=keyboards.overview(t, current)
-    )
+    text, markup = _overview_screen(t, current, user)
+    await message.answer(text, reply_markup=markup)
 
 
 # ---- screens ---------------------------------------------------------------------------------------------
 
 
-@router.callback_query(SettingsAction.filter(F.op == SettingsOp.MAIN))
-async def main_screen(
-    callback: CallbackQuery,
-    *,
-    callback_data: SettingsAction,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-) -> None:
-    await _show_overview(callback, session, user, t, callback_data.device_id)
-    await callback.answer()
-
-
 Screen = tuple[str, InlineKeyboardMarkup]
+
+
+def _overview_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
+    return views.overview(t, current, user.timezone), keyboards.overview(t, current)
 
 
 def _interval_screen(t: Translator, current: DeviceSettings, user: User) -> Screen:
@@ -81,6 +71,7 @@ def _timezone_screen(t: Translator, current: DeviceSettings, user: User) -> Scre
 
 
 SCREENS: dict[SettingsOp, Callable[[Translator, DeviceSettings, User], Screen]] = {
+    SettingsOp.MAIN: _overview_screen,
     SettingsOp.INTERVAL: _interval_screen,
     SettingsOp.NIGHT: _night_screen,
     SettingsOp.LEVELS: _levels_screen,
@@ -89,7 +80,7 @@ SCREENS: dict[SettingsOp, Callable[[Translator, DeviceSettings, User], Screen]] 
 
 
 @router.callback_query(SettingsAction.filter(F.op.in_(set(SCREENS))))
-async def sub_screen(
+async def open_screen(
     callback: CallbackQuery,
     *,
     callback_data: SettingsAction,
@@ -167,5 +158,5 @@ async def _show_overview(
     callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, device_id: int
 ) -> str:
     current = await settings.load(session, user.id, device_id)
-    await show(callback, views.overview(t, current, user.timezone), keyboards.overview(t, current))
+    await show(callback, *_overview_screen(t, current, user))
     return current.name
