@@ -18,11 +18,11 @@ from bot.handlers import setup_routers
 from bot.handlers.billing import notifications as billing_notifications
 from bot.handlers.billing.context import BillingContext
 from bot.jobs.billing import billing_jobs
+from bot.jobs.digest import scheduled_jobs
 from bot.jobs.retention import retention_job
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
-from bot.workers.digest import scheduled_jobs
 from bot.workers.rendering.pool import Renderer
 from core import web
 from core.billing import refunds, yookassa

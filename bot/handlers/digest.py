@@ -1,4 +1,4 @@
-"""/digest: the morning digest on or off, and its hour (the digests are queued by bot.workers.digest)."""
+"""/digest: the morning digest on or off, and its hour (the digests are queued by bot.jobs.digest)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from bot.jobs import billing
 from bot.jobs import retention as retention_job
-from bot.workers.digest import queue_digests
+from bot.jobs.digest import queue_digests
 from core.billing import yookassa
 from core.billing.months import Month
 from core.db import make_engine, make_sessionmaker

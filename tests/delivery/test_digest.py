@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.workers.digest import DIGEST_LOCK, queue_digests
+from bot.jobs.digest import DIGEST_LOCK, queue_digests
 from core.services import notices
 from sandbox.botapi import BotApiDouble
 from tests.bot.helpers import execute, fetch

@@ -1,4 +1,4 @@
-"""Scheduled jobs of the bot (APScheduler): queueing the morning digests.
+"""The digest job (APScheduler): queueing the morning digests; `python -m bot.jobs digests` runs it by hand.
 
 Every few minutes the job queues the digests of users whose local digest hour has come (core.services.digest
 keeps it to one per user and local day). Several bot replicas may run the job at the same moment; a
