@@ -7,15 +7,14 @@ processor.presence.)
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import METRICS
-from core.retry import is_transient, run_rounds
 from core.services.alerting import DeviceReading, evaluate_batch
+from processor.backlog import Backlog
 from processor.counters import Counters
 from processor.sinks import CommittedBatch, FreshReading
 
@@ -36,31 +35,13 @@ class AlertFeed:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], counters: Counters) -> None:
         self._sessionmaker = sessionmaker
         self._counters = counters
-        self._pending: list[DeviceReading] = []
-        self._ready = asyncio.Event()
+        self._readings: Backlog[DeviceReading] = Backlog("alert_readings", MAX_PENDING, counters)
 
     async def committed(self, batch: CommittedBatch) -> None:
-        if batch.readings:
-            self._pending.extend(_reading(item) for item in batch.readings)
-            overflow = len(self._pending) - MAX_PENDING
-            if overflow > 0:
-                del self._pending[:overflow]
-                self._counters.add("alert_readings_dropped", overflow)
-            self._ready.set()
+        self._readings.add(_reading(item) for item in batch.readings)
 
     async def run(self) -> None:
-        await run_rounds(self._ready, self._round, what="alert_evaluation", log=log)
-
-    async def _round(self) -> None:
-        readings, self._pending = self._pending, []
-        try:
-            await self._evaluate(readings)
-        except Exception as error:
-            if is_transient(error):
-                self._pending[:0] = readings  # for the next try, with whatever arrived meanwhile
-                raise
-            # A bug: its readings are given up, so one bad batch cannot stop alerting for everyone.
-            log.exception("alert evaluation failed readings=%s", len(readings))
+        await self._readings.run(self._evaluate)
 
     async def _evaluate(self, readings: list[DeviceReading]) -> None:
         async with self._sessionmaker() as session:

@@ -7,7 +7,6 @@ retained config again on every reconnect.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import notify, payloads
-from core.retry import DATABASE_ERRORS, is_transient, run_rounds
+from core.retry import DATABASE_ERRORS, is_transient
 from core.services import commands, desired_config
+from processor.backlog import Backlog
 from processor.counters import Counters
 from processor.sinks import CommittedBatch, ReceivedEvent
 
@@ -31,31 +31,15 @@ class DeviceEvents:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], counters: Counters) -> None:
         self._sessionmaker = sessionmaker
         self._counters = counters
-        self._pending: list[ReceivedEvent] = []
-        self._ready = asyncio.Event()
+        # Each event is isolated in its own savepoint (below): a round that still fails is not one event's
+        # fault, and retrying would fail again, so the backlog gives it up (counted device_events_failed).
+        self._events: Backlog[ReceivedEvent] = Backlog("device_events", MAX_PENDING, counters)
 
     async def committed(self, batch: CommittedBatch) -> None:
-        wanted = [item for item in batch.events if item.event.type in (CONFIG_APPLIED, COMMAND_RESULT)]
-        if wanted:
-            self._pending.extend(wanted)
-            del self._pending[:-MAX_PENDING]
-            self._ready.set()
+        self._events.add(item for item in batch.events if item.event.type in (CONFIG_APPLIED, COMMAND_RESULT))
 
     async def run(self) -> None:
-        await run_rounds(self._ready, self._round, what="device_events", log=log)
-
-    async def _round(self) -> None:
-        events, self._pending = self._pending, []
-        try:
-            await self._record(events)
-        except DATABASE_ERRORS as error:
-            if is_transient(error):
-                self._pending[:0] = events  # for the next try, with whatever arrived meanwhile
-                raise
-            # Each event is isolated in its own savepoint: what fails here is not one event's fault, and
-            # retrying would fail again. These events are lost; ingest goes on.
-            log.exception("device events not recorded count=%s", len(events))
-            self._counters.add("device_events_failed", len(events))
+        await self._events.run(self._record)
 
     async def _record(self, events: list[ReceivedEvent]) -> None:
         now = datetime.now(UTC)
