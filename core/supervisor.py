@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 from core.retry import Backoff
 
 log = logging.getLogger(__name__)
+
+# `restarts=ALWAYS`: for a task the program can do without for a while, never a reason to stop it.
+ALWAYS = sys.maxsize
 
 
 class TaskFailed(RuntimeError):

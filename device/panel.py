@@ -8,12 +8,13 @@ sandbox being down loses nothing but the panel: the codes are still printed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from types import TracebackType
 from typing import Any
 
 import aiohttp
+
+from core.supervisor import ALWAYS, Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -22,20 +23,18 @@ class SandboxPanel:
     def __init__(self, base_url: str) -> None:
         self._url = base_url.rstrip("/") + "/api/devices"
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        # The panel is a convenience: a bug in it is logged and the poster restarted, for as long as it runs.
+        self._tasks = Supervisor("sandbox panel")
         self._warned = False
 
     async def __aenter__(self) -> SandboxPanel:
-        self._task = asyncio.create_task(self._run(), name="sandbox-panel")
+        self._tasks.start("sandbox_panel", self._run, restarts=ALWAYS)
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._tasks.stop()
 
     def show(self, uid: str, body: Any) -> None:
         """Called with each provisioning answer a device receives on provision/{uid}/response."""

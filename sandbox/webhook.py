@@ -7,16 +7,19 @@ tried again after a pause (growing to 10 s); `X-Telegram-Bot-Api-Secret-Token` c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
 
 import aiohttp
 
+from core.retry import Backoff
+from core.supervisor import ALWAYS, Supervisor
+
 log = logging.getLogger(__name__)
 
-RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Telegram's own pauses are not published; these grow from 0.5 s to 10 s.
+RETRY_PAUSES = Backoff(first=0.5, ceiling=10.0)
 
 
 class WebhookSender:
@@ -26,7 +29,8 @@ class WebhookSender:
         self._pending: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._last_error: tuple[int, str] | None = None
-        self._task = asyncio.create_task(self._run(), name="sandbox-webhook")
+        self._tasks = Supervisor("sandbox webhook")
+        self._tasks.start("sandbox_webhook", self._run, restarts=ALWAYS)
 
     def push(self, update: dict[str, Any]) -> None:
         self._pending.append(update)
@@ -44,9 +48,7 @@ class WebhookSender:
 
     async def stop(self) -> list[dict[str, Any]]:
         """Stop delivering; returns the updates not yet taken."""
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await self._tasks.stop()
         return self._pending
 
     async def _run(self) -> None:
@@ -61,7 +63,7 @@ class WebhookSender:
                     self._pending.pop(0)
                     failures = 0
                 else:
-                    await asyncio.sleep(RETRY_PAUSES[min(failures, len(RETRY_PAUSES) - 1)])
+                    await asyncio.sleep(RETRY_PAUSES.delay(failures))
                     failures += 1
 
     async def _post(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:

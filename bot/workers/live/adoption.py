@@ -19,13 +19,11 @@ from bot.texts import Catalogue
 from bot.workers.live.refresh import LiveView, current_devices, start_view
 from core.models import User
 from core.services import live
-from core.supervisor import Supervisor
+from core.supervisor import ALWAYS, Supervisor
 
 log = logging.getLogger(__name__)
 
 ADOPT_EVERY = 10.0
-# Views left unadopted only delay a refresh: a failing adopter is retried for as long as the bot runs.
-RESTARTS = 1_000_000
 
 
 class Adopter:
@@ -36,7 +34,9 @@ class Adopter:
 
     def start(self, bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], catalogue: Catalogue) -> None:
         self._tasks.start(
-            "live_adoption", functools.partial(self._run, bot, sessionmaker, catalogue), restarts=RESTARTS
+            "live_adoption",
+            functools.partial(self._run, bot, sessionmaker, catalogue),
+            restarts=ALWAYS,  # views left unadopted only delay a refresh
         )
 
     async def stop(self) -> None:
