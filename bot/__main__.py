@@ -10,6 +10,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
 from bot.delivery.service import delivering
@@ -25,7 +26,7 @@ from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
 from bot.workers.rendering.pool import Renderer
 from core import web
-from core.billing import refunds, yookassa
+from core.billing import grace, refunds, yookassa
 from core.db import make_engine, make_sessionmaker
 from core.settings import (
     BillingSettings,
@@ -89,6 +90,8 @@ async def run(
             if billing.enabled:
                 yookassa.configure(billing)
                 billing_notifications.add_routes(web_app, sessionmaker)
+            else:
+                await _lift_pauses(sessionmaker)
             await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if delivery.enabled:
                 await background.enter_async_context(
@@ -124,6 +127,14 @@ async def _poll_while_healthy(dispatcher: Dispatcher, bot: Bot, tasks: Superviso
         failed.result()
     failed.cancel()
     polling.result()
+
+
+async def _lift_pauses(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """With billing off nothing is ever paused, also what was paused while it was on."""
+    async with sessionmaker() as session:
+        lifted = await grace.lift_all(session)
+    if lifted:
+        logging.getLogger(__name__).info("billing off: pauses lifted devices=%s", lifted)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.texts import Catalogue, Translator
+from core.billing.grace import DevicePaused
 from core.services import users
 from core.services.access import AccessDenied
 from core.services.devices import DeviceError
@@ -33,6 +34,7 @@ REFUSAL_PREFIXES: tuple[tuple[type[Exception], str], ...] = (
     (SharingError, "share-refused"),
     (DeviceError, "device-refused"),
     (AccessDenied, "access-refused"),
+    (DevicePaused, "billing-device"),
 )
 
 

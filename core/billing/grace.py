@@ -6,9 +6,11 @@ Paused devices keep storing telemetry; their alerts, live mode and history wait 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +18,12 @@ from core.billing import notices
 from core.billing.months import Month
 from core.billing.plan import paid_devices
 from core.models import BillingPause, Invoice, UserDevice
+
+
+class DevicePaused(Exception):
+    """The device is paused by an overdue invoice: no live mode or history until it is paid."""
+
+    reason = "paused"
 
 
 async def pause_overdue(session: AsyncSession, free_devices: int, now: datetime) -> list[int]:
@@ -60,6 +68,27 @@ async def pause_overdue(session: AsyncSession, free_devices: int, now: datetime)
     return paused
 
 
-async def is_paused(session: AsyncSession, device_id: int) -> bool:
-    """Whether an overdue invoice pauses the device's alerts, live mode and history."""
-    return bool(await session.scalar(select(exists().where(BillingPause.device_id == device_id))))
+async def paused_among(session: AsyncSession, device_ids: Sequence[int]) -> set[int]:
+    """Which of `device_ids` an overdue invoice pauses (alerts, live mode, history)."""
+    if not device_ids:
+        return set()
+    rows = await session.scalars(select(BillingPause.device_id).where(BillingPause.device_id.in_(device_ids)))
+    return set(rows)
+
+
+async def ensure_not_paused(session: AsyncSession, device_id: int) -> None:
+    """DevicePaused when the device is paused; the check history and live mode make before serving it."""
+    if await paused_among(session, [device_id]):
+        raise DevicePaused(device_id)
+
+
+def not_paused(device_id: Any) -> ColumnElement[bool]:
+    """A WHERE clause: the device (a column) is not paused. Alert fan-out leaves paused devices out."""
+    return ~exists().where(BillingPause.device_id == device_id)
+
+
+async def lift_all(session: AsyncSession) -> int:
+    """Lift every pause (billing was switched off: nothing is ever paused then). Commits; how many."""
+    result = await session.execute(delete(BillingPause))
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.billing import grace
 from core.models import METRICS, AlertRule, Device, DeviceConfig, DeviceType, Telemetry, TelemetryHourly
 
 MAX_RAW_READINGS = 4000
@@ -114,6 +115,7 @@ async def load(
     """
     if end - start > MAX_SPAN:
         raise PeriodTooLong
+    await grace.ensure_not_paused(session, device_id)
     wanted = [m for m in METRICS if m in metrics]
     if await expected_readings(session, device_id, start, end) <= MAX_RAW_READINGS:
         raw = await _raw(session, device_id, start, end, wanted)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.billing import grace
 from core.models import LiveWatcher
 from core.services import commands
 from core.services.access import Action
@@ -49,6 +50,12 @@ async def start(session: AsyncSession, user_id: int, device_ids: Iterable[int], 
     wanted = tuple(sorted(set(device_ids)))
     for device_id in wanted:
         await authorize(session, user_id, device_id, Action.VIEW)
+    # Devices paused by an overdue invoice are left out; with nothing left, the user is told why.
+    paused = await grace.paused_among(session, wanted)
+    if paused:
+        wanted = tuple(device_id for device_id in wanted if device_id not in paused)
+        if not wanted:
+            raise grace.DevicePaused(min(paused))
     previous = await _watched_by(session, user_id, now)
     await _lock(session, set(previous) | set(wanted))
     await session.execute(delete(LiveWatcher).where(LiveWatcher.user_id == user_id))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
 from core.alerts import in_night
+from core.billing import grace
 from core.models import Alert, Device, DeviceConfig, OutboxMessage, User, UserDevice
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ async def subscribers(
             UserDevice.notifications,
             or_(UserDevice.muted_until.is_(None), UserDevice.muted_until <= now),
             User.is_active,
+            # A device paused by an overdue invoice alerts nobody until it is paid.
+            grace.not_paused(UserDevice.device_id),
         )
         .order_by(UserDevice.device_id, UserDevice.user_id)
     )
