@@ -63,6 +63,7 @@ def account_text(t: Translator, view: Account, timezone: str) -> str:
 
 def _invoice_args(t: Translator, invoice: InvoiceView, timezone: str) -> dict[str, Any]:
     return {
+        "number": str(invoice.id),
         "month": month_name(t, invoice.month),
         "amount": money(t, invoice.amount),
         "devices": invoice.devices,

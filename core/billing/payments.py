@@ -105,6 +105,20 @@ async def charge_saved_card(
     return outcome
 
 
+async def cancel_invoice(session: AsyncSession, invoice_id: int) -> bool:
+    """Cancel an open invoice (an operator waives it) and lift its pauses; False if it was not open. Commits.
+
+    A payment for it that succeeds later is refunded (see `apply`).
+    """
+    invoice = await session.get(Invoice, invoice_id, with_for_update=True)
+    if invoice is None or invoice.status != "open":
+        return False
+    invoice.status = "cancelled"
+    await session.execute(delete(BillingPause).where(BillingPause.invoice_id == invoice.id))
+    await session.commit()
+    return True
+
+
 async def apply(session: AsyncSession, remote: RemotePayment) -> Outcome:
     """Apply a payment as the API reported it: exactly once, and only if the API says it succeeded.
 

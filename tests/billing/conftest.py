@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sandbox.botapi import BotApiDouble
+from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.ports import free_port
 from sandbox.yookassa import SECRET_KEY, SHOP_ID, YooKassaDouble
 from tests.billing.helpers import BillingBot
 from tests.support.bot_process import start_bot, stop_bot
 from tests.support.fixtures import *  # noqa: F403 - fixtures are found by name
-
-OPERATOR_ID = 777_000_001
 
 
 def billing_environment(yookassa_double: YooKassaDouble) -> dict[str, str]:
@@ -45,8 +43,13 @@ async def telegram_double() -> AsyncIterator[BotApiDouble]:
 
 
 @pytest.fixture(scope="package")
+def operator(telegram_double: BotApiDouble) -> TelegramUser:
+    return telegram_double.user("Olga")
+
+
+@pytest.fixture(scope="package")
 async def billing_bot(
-    telegram_double: BotApiDouble, yookassa_double: YooKassaDouble, database_url: str
+    telegram_double: BotApiDouble, yookassa_double: YooKassaDouble, operator: TelegramUser, database_url: str
 ) -> AsyncIterator[BillingBot]:
     port = free_port()
     process = await start_bot(
@@ -54,7 +57,7 @@ async def billing_bot(
         database_url,
         BOT_HTTP_PORT=str(port),
         DELIVERY_ENABLED="true",
-        ADMIN_USER_IDS=str(OPERATOR_ID),
+        ADMIN_USER_IDS=str(operator.id),
         **billing_environment(yookassa_double),
     )
     yield BillingBot(process, f"http://127.0.0.1:{port}", database_url, billing_environment(yookassa_double))

@@ -103,11 +103,11 @@ class BillingBot:
 
 
 async def own_during(engine: AsyncEngine, device: int, start: datetime, end: datetime) -> None:
-    """Rewrite the device's open ownership as one from `start` to `end`: the history billing reads."""
+    """Rewrite the device's latest ownership as one from `start` to `end`: the history billing reads."""
     await execute(
         engine,
         "UPDATE device_ownerships SET started_at = :start, ended_at = :end"
-        " WHERE device_id = :device AND ended_at IS NULL",
+        " WHERE id = (SELECT max(id) FROM device_ownerships WHERE device_id = :device)",
         start=start,
         end=end,
         device=device,

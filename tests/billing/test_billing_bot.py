@@ -7,6 +7,7 @@ users' zone), so one test's job runs neither invoice nor charge another test's u
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.billing.months import Month
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
 from sandbox.yookassa import YooKassaDouble, post_notification
-from tests.billing.helpers import BillingBot, fetch, own_during
+from tests.billing.helpers import BillingBot, execute, fetch, own_during
 from tests.bot.helpers import pair
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -75,7 +76,7 @@ async def test_the_month_cycle_from_invoice_to_automatic_charge(
     text = screen.text or ""
     assert "Plan: 199.00 ₽ per device per month, the first device free." in text
     assert "Devices you own: 3" in text
-    assert "Current invoice: September 2026 — 398.00 ₽ for 3 devices, unpaid, due" in text
+    assert ": September 2026 — 398.00 ₽ for 3 devices, unpaid, due" in text
     assert "No saved card yet" in text
 
     payment_id = await pay_from_billing(alice, yk)
@@ -101,8 +102,8 @@ async def test_the_month_cycle_from_invoice_to_automatic_charge(
         await bot.job("invoices", "--month", "2026-10") == "invoices 2026-10: issued 0, charged 0, failed 0"
     )
     screen = await billing_screen(alice)
-    assert "Current invoice: October 2026 — 398.00 ₽ for 3 devices, paid" in (screen.text or "")
-    assert "• September 2026 — 398.00 ₽ — paid" in (screen.text or "")
+    assert ": October 2026 — 398.00 ₽ for 3 devices, paid" in (screen.text or "")
+    assert " September 2026 — 398.00 ₽ — paid" in (screen.text or "")
 
 
 async def test_a_forged_notification_for_a_pending_payment_changes_nothing(
@@ -196,3 +197,25 @@ async def test_a_declined_charge_tells_the_owner_with_the_pay_button(
     yk.confirm(retry_id)
     await yk.notify(bot.notifications_url, "payment.succeeded", retry_id)
     assert "Payment received: 199.00 ₽ for April 2026" in ((await erin.next_message()).text or "")
+
+
+async def test_the_month_boundary_follows_the_users_time_zone_not_utc(
+    tg: BotApiDouble, bot: BillingBot, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    """A device paired at 21:30 UTC on 30 April is May's in Moscow (00:30 on 1 May) and April's in UTC.
+
+    The invoice follows the user's time zone: every date the bot shows a user is in their zone, so "April" on
+    their invoice must mean their April, and a day is charged as the day they lived through.
+    """
+    kate, liam = tg.user("Kate"), tg.user("Liam")
+    paired = datetime(2025, 4, 30, 21, 30, tzinfo=UTC)
+    for person in (kate, liam):
+        _, second = await owner_of(person, 2, "2025-04..05", sessionmaker, engine)
+        await own_during(engine, second, paired, Month(2025, 5).end(MOSCOW))
+    await execute(engine, "UPDATE users SET timezone = 'UTC' WHERE telegram_id = :tg", tg=liam.id)
+
+    await bot.job("invoices", "--month", "2025-04")
+    assert await invoice_states(engine, kate) == []
+    assert await invoice_states(engine, liam) == [("2025-04", 663, "open")]  # 199 ₽ × 1/30 day
+    assert "No invoices yet" in ((await billing_screen(kate)).text or "")
+    assert ": April 2025 — 6.63 ₽ for 2 devices, unpaid" in ((await billing_screen(liam)).text or "")

@@ -1,4 +1,4 @@
-"""Operators' billing: /revenue [YYYY-MM] (total and per user) and /refund PAYMENT [AMOUNT].
+"""Operators' billing: /revenue [YYYY-MM], /refund PAYMENT [AMOUNT] and /cancel_invoice INVOICE.
 
 Only ADMIN_USER_IDS pass (bot.filters.operator); anyone else falls through to the fallback, as for an
 unknown command. /admin's dashboard shows this month's revenue through core.billing.refunds.month_revenue.
@@ -18,7 +18,7 @@ from bot.filters.operator import operators_only
 from bot.handlers.billing.context import BillingContext
 from bot.texts import Translator
 from bot.views.billing import money, month_name
-from core.billing import refunds, yookassa
+from core.billing import payments, refunds, yookassa
 from core.billing.months import Month
 
 router = operators_only(Router(name=__name__))
@@ -52,7 +52,7 @@ async def revenue(
         t(
             "billing-revenue-user",
             name=user.name or "—",
-            telegram=user.telegram_id,
+            telegram=str(user.telegram_id),
             paid=money(t, user.paid),
             refunded=money(t, user.refunded),
             payments=", ".join(f"#{p}" for p in user.payments),
@@ -86,9 +86,23 @@ async def refund(
         t(
             "billing-refund-done",
             amount=money(t, done.amount),
-            payment=done.payment_id,
+            payment=str(done.payment_id),
             left=money(t, done.left),
         )
+    )
+
+
+@router.message(Command("cancel_invoice"))
+async def cancel_invoice(
+    message: Message, *, command: CommandObject, session: AsyncSession, t: Translator
+) -> None:
+    number = (command.args or "").strip().lstrip("#")
+    if not number.isdigit():
+        await message.answer(t("billing-cancel-usage"))
+        return
+    cancelled = await payments.cancel_invoice(session, int(number))
+    await message.answer(
+        t("billing-cancel-done" if cancelled else "billing-cancel-refused", invoice=str(int(number)))
     )
 
 

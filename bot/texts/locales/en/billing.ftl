@@ -12,12 +12,12 @@ billing-plan = Plan: { $price } per device per month, { $free ->
 }.
 billing-devices = Devices you own: { $count }
 billing-no-invoices = No invoices yet: invoices are issued on the 1st of each month for the month before.
-billing-current = Current invoice: { $month } — { $amount } for { $devices ->
+billing-current = Current invoice #{ $number }: { $month } — { $amount } for { $devices ->
     [one] one device
    *[other] { $devices } devices
 }, { $state }
 billing-past = Past invoices:
-billing-past-line = • { $month } — { $amount } — { $state }
+billing-past-line = • #{ $number } { $month } — { $amount } — { $state }
 billing-state-open = unpaid, due { $due }
 billing-state-overdue = overdue since { $due }
 billing-state-paid = paid
@@ -56,3 +56,6 @@ billing-revenue-usage = Usage: /revenue 2026-11 (without a month: the current on
 billing-refund-usage = Usage: /refund PAYMENT [AMOUNT] — the payment number from /revenue; without an amount, all that is left.
 billing-refund-done = ↩️ Refunded { $amount } of payment #{ $payment }; { $left } left to refund.
 billing-refund-refused = Cannot refund: { $reason }
+billing-cancel-usage = Usage: /cancel_invoice INVOICE — the invoice number (a payment for it that arrives later is refunded).
+billing-cancel-done = Invoice #{ $invoice } cancelled; its pauses are lifted.
+billing-cancel-refused = Invoice #{ $invoice } is not open: nothing changed.

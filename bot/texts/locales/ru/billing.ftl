@@ -12,13 +12,13 @@ billing-plan = Тариф: { $price } за устройство в месяц, {
 }.
 billing-devices = Ваших устройств: { $count }
 billing-no-invoices = Счетов пока нет: счёт выставляется 1-го числа за прошедший месяц.
-billing-current = Текущий счёт: { $month } — { $amount } за { $devices ->
+billing-current = Текущий счёт #{ $number }: { $month } — { $amount } за { $devices ->
     [one] { $devices } устройство
     [few] { $devices } устройства
    *[other] { $devices } устройств
 }, { $state }
 billing-past = Прошлые счета:
-billing-past-line = • { $month } — { $amount } — { $state }
+billing-past-line = • #{ $number } { $month } — { $amount } — { $state }
 billing-state-open = не оплачен, срок до { $due }
 billing-state-overdue = просрочен с { $due }
 billing-state-paid = оплачен
@@ -51,3 +51,6 @@ billing-revenue-usage = Формат: /revenue 2026-11 (без месяца — 
 billing-refund-usage = Формат: /refund ПЛАТЁЖ [СУММА] — номер платежа из /revenue; без суммы — всё, что осталось.
 billing-refund-done = ↩️ Возвращено { $amount } по платежу #{ $payment }; осталось { $left }.
 billing-refund-refused = Возврат невозможен: { $reason }
+billing-cancel-usage = Формат: /cancel_invoice СЧЁТ — номер счёта (оплата, пришедшая позже, будет возвращена).
+billing-cancel-done = Счёт #{ $invoice } отменён; приостановка снята.
+billing-cancel-refused = Счёт #{ $invoice } не открыт: ничего не изменилось.
