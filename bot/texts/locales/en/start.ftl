@@ -21,6 +21,7 @@ help-text =
     /alerts — alert history, mark read
     /digest — morning digest on/off and its hour
     /share — invite someone to a device you own, manage members
+    /billing — your plan, invoices and payment, autopay on/off
     /language — change the language
 
 command-start = Start and register
