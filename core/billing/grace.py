@@ -15,7 +15,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.billing import notices
-from core.billing.months import Month
 from core.billing.plan import paid_devices
 from core.models import BillingPause, Invoice, UserDevice
 
@@ -54,15 +53,8 @@ async def pause_overdue(session: AsyncSession, free_devices: int, now: datetime)
             .values([{"device_id": d, "user_id": invoice.user_id, "invoice_id": invoice.id} for d in devices])
             .on_conflict_do_nothing()
         )
-        await notices.queue(
-            session,
-            invoice.user_id,
-            "paused",
-            f"billing:paused:{invoice.id}",
-            invoice_id=invoice.id,
-            amount=invoice.amount,
-            month=str(Month.of(invoice.month)),
-            devices=len(devices),
+        await notices.queue_for_invoice(
+            session, invoice, "paused", f"billing:paused:{invoice.id}", devices=len(devices)
         )
         paused.append(invoice.user_id)
     return paused

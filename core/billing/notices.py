@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import OutboxMessage
+from core.billing.months import Month
+from core.models import Invoice, OutboxMessage
 
 BILLING_KIND = "billing"
 # What the bot says: paid (a payment was applied), charge_failed (autopay declined or YooKassa unreachable),
@@ -24,3 +25,20 @@ async def queue(session: AsyncSession, user_id: int, event: str, dedup: str, **p
         .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
     )
     await session.execute(statement)
+
+
+async def queue_for_invoice(
+    session: AsyncSession, invoice: Invoice, event: str, dedup: str, **payload: Any
+) -> None:
+    """A billing message about `invoice`: its number, amount and month come along for the text."""
+    month = str(Month.of(invoice.month))
+    await queue(
+        session,
+        invoice.user_id,
+        event,
+        dedup,
+        invoice_id=invoice.id,
+        amount=invoice.amount,
+        month=month,
+        **payload,
+    )

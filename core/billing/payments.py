@@ -87,15 +87,8 @@ async def charge_saved_card(
         )
     except yookassa.PaymentsUnavailable as error:
         log.warning("autopay charge failed invoice=%s user=%s error=%s", invoice.id, invoice.user_id, error)
-        await notices.queue(
-            session,
-            invoice.user_id,
-            "charge_failed",
-            f"billing:unavailable:{key}",
-            invoice_id=invoice.id,
-            amount=invoice.amount,
-            month=str(month),
-            reason="unavailable",
+        await notices.queue_for_invoice(
+            session, invoice, "charge_failed", f"billing:unavailable:{key}", reason="unavailable"
         )
         await session.commit()
         return Outcome.NOT_PAID
@@ -134,14 +127,11 @@ async def apply(session: AsyncSession, remote: RemotePayment) -> Outcome:
     assert invoice is not None  # the attempt's foreign key
     if not remote.succeeded:
         if remote.status == "canceled" and attempt.kind == "autopay":
-            await notices.queue(
+            await notices.queue_for_invoice(
                 session,
-                invoice.user_id,
+                invoice,
                 "charge_failed",
                 f"billing:declined:{remote.id}",
-                invoice_id=invoice.id,
-                amount=invoice.amount,
-                month=str(Month.of(invoice.month)),
                 reason=remote.cancellation_reason or "canceled",
             )
         return Outcome.NOT_PAID
@@ -162,15 +152,7 @@ async def apply(session: AsyncSession, remote: RemotePayment) -> Outcome:
         return Outcome.REFUND_DUE
     invoice.status, invoice.paid_at = "paid", func.now()
     await session.execute(delete(BillingPause).where(BillingPause.invoice_id == invoice.id))
-    await notices.queue(
-        session,
-        invoice.user_id,
-        "paid",
-        f"billing:paid:{remote.id}",
-        invoice_id=invoice.id,
-        amount=invoice.amount,
-        month=str(Month.of(invoice.month)),
-    )
+    await notices.queue_for_invoice(session, invoice, "paid", f"billing:paid:{remote.id}")
     return Outcome.APPLIED
 
 

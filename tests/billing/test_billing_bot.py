@@ -53,6 +53,14 @@ async def pay_from_billing(user: TelegramUser, yk: YooKassaDouble) -> str:
     return payment_id
 
 
+async def pay_and_confirm(user: TelegramUser, yk: YooKassaDouble, bot: BillingBot) -> str:
+    """Pay from /billing, confirm on the page (the card is saved), YooKassa notifies; the payment id."""
+    payment_id = await pay_from_billing(user, yk)
+    yk.confirm(payment_id)
+    assert await yk.notify(bot.notifications_url, "payment.succeeded", payment_id) == 200
+    return payment_id
+
+
 async def invoice_states(engine: AsyncEngine, user: TelegramUser) -> list[tuple[str, int, str]]:
     rows = await fetch(
         engine,
@@ -153,9 +161,7 @@ async def test_a_charge_that_fails_then_succeeds(
     dave = tg.user("Dave")
     await owner_of(dave, 2, "2026-05..06", sessionmaker, engine)
     await bot.job("invoices", "--month", "2026-05")
-    payment_id = await pay_from_billing(dave, yk)
-    yk.confirm(payment_id)
-    await yk.notify(bot.notifications_url, "payment.succeeded", payment_id)
+    await pay_and_confirm(dave, yk, bot)
     await dave.next_message()
 
     # June: YooKassa answers 500 then 429 before taking the charge; the client retries with the same key.
@@ -178,9 +184,7 @@ async def test_a_declined_charge_tells_the_owner_with_the_pay_button(
     erin = tg.user("Erin")
     await owner_of(erin, 2, "2026-03..04", sessionmaker, engine)
     await bot.job("invoices", "--month", "2026-03")
-    payment_id = await pay_from_billing(erin, yk)
-    yk.confirm(payment_id)
-    await yk.notify(bot.notifications_url, "payment.succeeded", payment_id)
+    await pay_and_confirm(erin, yk, bot)
     await erin.next_message()
 
     yk.decline_next_charge("insufficient_funds")

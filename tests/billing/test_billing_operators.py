@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.yookassa import YooKassaDouble
 from tests.billing.helpers import BillingBot, fetch
-from tests.billing.test_billing_bot import owner_of, pay_from_billing
+from tests.billing.test_billing_bot import owner_of, pay_and_confirm, pay_from_billing
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -30,9 +30,7 @@ async def paid_invoice(
     """`user` owns two devices through `months`, is invoiced and pays: (our payment number, YooKassa's id)."""
     await owner_of(user, 2, months, sessionmaker, engine)
     await bot.job("invoices", "--month", months)
-    payment_id = await pay_from_billing(user, yk)
-    yk.confirm(payment_id)
-    await yk.notify(bot.notifications_url, "payment.succeeded", payment_id)
+    payment_id = await pay_and_confirm(user, yk, bot)
     assert "Payment received" in ((await user.next_message()).text or "")
     rows = await fetch(engine, "SELECT id FROM payments WHERE yookassa_id = :id", id=payment_id)
     return int(rows[0][0]), payment_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, MagicData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,8 @@ from core.models import Invoice, User
 
 log = logging.getLogger(__name__)
 router = Router(name=__name__)
+# With billing off, buttons left from before are stale: they fall through to the fallback's answer.
+router.callback_query.filter(MagicData(F.billing.enabled))
 
 
 async def _render(
@@ -52,9 +54,6 @@ async def pay(
     t: Translator,
     billing: BillingContext,
 ) -> None:
-    if not billing.enabled:
-        await callback.answer(t("billing-off"), show_alert=True)
-        return
     try:
         url = await payments.start_checkout(session, user.id, callback_data.invoice_id, billing.return_url)
     except payments.NotPayable:
@@ -81,9 +80,6 @@ async def switch_autopay(
     t: Translator,
     billing: BillingContext,
 ) -> None:
-    if not billing.enabled:
-        await callback.answer(t("billing-off"), show_alert=True)
-        return
     if not await account.set_autopay(session, user.id, callback_data.op == BillingOp.AUTOPAY_ON):
         await callback.answer(t("billing-autopay-no-card"), show_alert=True)
         return
