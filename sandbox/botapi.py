@@ -64,6 +64,8 @@ _OUTGOING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "edi
 _OUTGOING |= {"editMessageMedia", "editMessageCaption", "deleteMessage"}
 _NEW_MESSAGES = {"sendMessage", "sendPhoto", "sendDocument"}  # what Telegram's ≈30 messages/s counts
 _FIRST_USER_ID = 100_001
+# Which keys of a message hold the part an edit method changes.
+_EDITABLE_PARTS = {"text": ("text",), "caption": ("photo", "document"), "media": ("photo", "document")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,30 +449,19 @@ class BotApiServer:
         return stored.as_telegram() | {"file_path": stored.file_path}
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        message = self._message_to_edit(params)
-        if "text" not in message:
-            raise bad_request("there is no text in the message to edit")
-        text = limits.check_text(params.get("text"))
-        changes = {"text": text, "reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
-        return self._edit("editMessageText", message, changes)
+        message = self._message_to_edit(params, "text")
+        return self._edit("editMessageText", message, params, {"text": limits.check_text(params.get("text"))})
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        message = self._message_to_edit(params)
-        changes = {"reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
-        return self._edit("editMessageReplyMarkup", message, changes)
+        return self._edit("editMessageReplyMarkup", self._message_to_edit(params), params, {})
 
     async def _api_editMessageCaption(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        message = self._message_to_edit(params)
-        if "photo" not in message and "document" not in message:
-            raise bad_request("there is no caption in the message to edit")
+        message = self._message_to_edit(params, "caption")
         caption = limits.check_caption(params.get("caption"))
-        changes = {"caption": caption, "reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
-        return self._edit("editMessageCaption", message, changes)
+        return self._edit("editMessageCaption", message, params, {"caption": caption})
 
     async def _api_editMessageMedia(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        message = self._message_to_edit(params)
-        if "text" in message:
-            raise bad_request("there is no media in the message to edit")
+        message = self._message_to_edit(params, "media")
         media = params["media"]
         kind = media.get("type", "photo")
         if kind not in ("photo", "document"):
@@ -483,8 +474,7 @@ class BotApiServer:
         else:
             changes["document"] = _document(stored)
         changes["caption"] = limits.check_caption(media.get("caption"))
-        changes["reply_markup"] = limits.check_reply_markup(params.get("reply_markup"))
-        return self._edit("editMessageMedia", message, changes, stored.content)
+        return self._edit("editMessageMedia", message, params, changes, stored.content)
 
     async def _api_deleteMessage(self, params: dict[str, Any]) -> Any:  # noqa: N802
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
@@ -540,18 +530,28 @@ class BotApiServer:
         self.publish({"kind": "message", "chat_id": chat_id, "message": message})
         return message
 
-    def _message_to_edit(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _message_to_edit(self, params: dict[str, Any], part: str | None = None) -> dict[str, Any]:
+        """The bot's own message the call edits; `part` (text, caption, media) must be one it has."""
         chat_id, message_id = _chat_id(params), int(params.get("message_id", 0))
         message = self.chat_messages(chat_id or 0).get(message_id)
         if message is None:
             raise bad_request("message to edit not found")
         if not message["from"].get("is_bot"):
             raise bad_request("message can't be edited")
+        if part is not None and not any(key in message for key in _EDITABLE_PARTS[part]):
+            raise bad_request(f"there is no {part} in the message to edit")
         return message
 
     def _edit(
-        self, method: str, message: dict[str, Any], changes: dict[str, Any], content: bytes | None = None
+        self,
+        method: str,
+        message: dict[str, Any],
+        params: dict[str, Any],
+        changes: dict[str, Any],
+        content: bytes | None = None,
     ) -> dict[str, Any]:
+        """Apply an edit; every edit method also sets (or, left out, removes) the inline keyboard."""
+        changes = changes | {"reply_markup": limits.check_reply_markup(params.get("reply_markup"))}
         if all(message.get(key) == value for key, value in changes.items()):
             raise bad_request(
                 "message is not modified: specified new message content and reply markup are exactly "

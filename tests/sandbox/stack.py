@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,16 +91,23 @@ class Stack:
         command = [sys.executable, "-m", module, *args]
         self.processes.append(subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log))
 
-    async def _wait_healthy(self, within: float = 30.0) -> None:
-        deadline = time.monotonic() + within
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the sandbox did not answer within {within} s\n{self.logs()}")
-                await asyncio.sleep(0.1)
+    async def _wait_healthy(self) -> None:
+        await wait_healthy(self.url, self.processes[0], self.logs)
+
+
+async def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], logs: Callable[[], str], within: float = 30.0
+) -> None:
+    """Until `url`/healthz answers 200; fails at once, with the logs, if the process exits first."""
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert process.poll() is None, f"{url} exited\n{logs()}"
+            assert time.monotonic() < deadline, f"{url} did not answer within {within} s\n{logs()}"
+            await asyncio.sleep(0.1)

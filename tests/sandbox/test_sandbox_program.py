@@ -21,7 +21,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from sandbox import settings
 from sandbox.ports import free_port
-from tests.sandbox.stack import ROOT
+from tests.sandbox.stack import ROOT, wait_healthy
 
 
 class Sandbox:
@@ -43,18 +43,7 @@ class Sandbox:
 
     async def start(self) -> None:
         self.process = self.spawn()
-        deadline = time.monotonic() + 30
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                assert self.process.poll() is None, self.log.read_text()
-                assert time.monotonic() < deadline, "the sandbox did not start"
-                await asyncio.sleep(0.1)
+        await wait_healthy(self.url, self.process, self.log.read_text)
 
     def stop(self) -> int:
         if self.process is None:
