@@ -235,6 +235,8 @@ async def test_a_database_error_waiting_cannot_cure_stops_the_processor_without_
         await admin.close()
     assert exit_code != 0
     assert "batch cannot be written" in processor.log_text()
+    # Stopped loudly by its supervisor, not a writer silently gone while the rest runs on.
+    assert "background task gave up, stopping supervisor=processor task=writer" in processor.log_text()
     assert await stored(database_url, device_id) == 0
 
     processor.start()  # the operator fixed the schema: what the broker kept is stored now
