@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.billing import BillingAction, BillingOp
 from bot.texts import Translator
 from core.billing.account import Account
 
 
-def _button(text: str, data: BillingAction) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def pay_button(t: Translator, invoice_id: int, amount: str) -> InlineKeyboardButton:
-    return _button(
-        t("billing-button-pay", amount=amount), BillingAction(op=BillingOp.PAY, invoice_id=invoice_id)
-    )
-
-
 def account_keyboard(t: Translator, view: Account, amount: str | None) -> InlineKeyboardMarkup | None:
-    rows = []
+    keyboard = InlineKeyboardBuilder()
     if view.unpaid is not None and amount is not None:
-        rows.append([pay_button(t, view.unpaid.id, amount)])
+        _pay(keyboard, t, view.unpaid.id, amount)
     if view.card is not None:
         op = BillingOp.AUTOPAY_OFF if view.autopay else BillingOp.AUTOPAY_ON
-        rows.append([_button(t(f"billing-button-autopay-{op.value}"), BillingAction(op=op))])
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        keyboard.button(text=t(f"billing-button-autopay-{op.value}"), callback_data=BillingAction(op=op))
+    keyboard.adjust(1)
+    return keyboard.as_markup() if keyboard.export() else None
 
 
 def payment_link(t: Translator, url: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=t("billing-button-open"), url=url)]]
-    )
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("billing-button-open"), url=url)
+    return keyboard.as_markup()
 
 
 def pay_keyboard(t: Translator, invoice_id: int, amount: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[pay_button(t, invoice_id, amount)]])
+    keyboard = InlineKeyboardBuilder()
+    _pay(keyboard, t, invoice_id, amount)
+    return keyboard.as_markup()
+
+
+def _pay(keyboard: InlineKeyboardBuilder, t: Translator, invoice_id: int, amount: str) -> None:
+    data = BillingAction(op=BillingOp.PAY, invoice_id=invoice_id)
+    keyboard.button(text=t("billing-button-pay", amount=amount), callback_data=data)
