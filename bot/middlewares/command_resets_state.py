@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 
+from bot.middlewares.base import Data, Next
+
 
 class CommandResetsState(BaseMiddleware):
     """Without this, text typed long after an abandoned prompt would be taken as its answer."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Next, event: TelegramObject, data: Data) -> Any:
         state: FSMContext | None = data.get("state")
         if isinstance(event, Message) and (event.text or "").startswith("/") and state is not None:
             await state.clear()

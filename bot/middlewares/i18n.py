@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.middlewares.base import Data, Next
 from bot.texts import Catalogue, Translator
 from core.models import User
 from core.services.users import language_for
@@ -28,11 +28,6 @@ class I18n(BaseMiddleware):
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Next, event: TelegramObject, data: Data) -> Any:
         data["t"] = translator_for(self._catalogue, data)
         return await handler(event, data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -10,6 +9,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.middlewares.base import Data, Next
 from core.services import users
 
 
@@ -19,12 +19,7 @@ class UserContext(BaseMiddleware):
     def __init__(self, default_timezone: str) -> None:
         self._default_timezone = default_timezone
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Next, event: TelegramObject, data: Data) -> Any:
         sender: TelegramUser | None = data.get("event_from_user")
         if sender is not None and not sender.is_bot:
             session: AsyncSession = data["session"]
