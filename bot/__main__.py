@@ -9,9 +9,10 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cluster import webhook
+from bot.cluster.storage import check_reachable, fsm_storage
 from bot.commands import set_commands
 from bot.delivery.service import delivering
 from bot.delivery.settings import DeliverySettings
@@ -34,6 +35,7 @@ from core.settings import (
     GeneralSettings,
     HttpSettings,
     OperatorSettings,
+    ReplicaSettings,
     RetentionSettings,
     TelegramSettings,
     load,
@@ -58,6 +60,7 @@ async def run(
     operators: OperatorSettings,
     billing: BillingSettings,
     retention: RetentionSettings,
+    replicas: ReplicaSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -65,8 +68,9 @@ async def run(
     # Charts and reports are drawn in worker processes, started now rather than on the first request.
     renderer = Renderer()
     billing_context = BillingContext(billing, http.public_url.rstrip("/") + "/billing/return")
+    storage = fsm_storage(replicas.redis_url)
     dispatcher = Dispatcher(
-        storage=MemoryStorage(),
+        storage=storage,
         catalogue=catalogue,
         sessionmaker=sessionmaker,
         renderer=renderer,
@@ -81,8 +85,10 @@ async def run(
     dispatcher.startup.register(set_commands)
     # The delivery worker reschedules a 429'd row itself instead of sleeping inside the request.
     sender = create_bot(telegram, wait_on_flood=False)
+    receiver = create_bot(telegram)
     tasks = Supervisor("bot")
     try:
+        await check_reachable(storage)
         async with contextlib.AsyncExitStack() as background:
             await background.enter_async_context(tasks)
             # Features add their routes (payment notifications, metrics, webhook) to this one application.
@@ -92,6 +98,8 @@ async def run(
                 billing_notifications.add_routes(web_app, sessionmaker)
             else:
                 await _lift_pauses(sessionmaker)
+            if replicas.bot_webhook_url:
+                webhook.add_routes(web_app, dispatcher, receiver)
             await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if delivery.enabled:
                 await background.enter_async_context(
@@ -102,12 +110,18 @@ async def run(
             if delivery.digest_job:
                 await background.enter_async_context(scheduled_jobs(sessionmaker))
             await background.enter_async_context(retention_job(sessionmaker, retention))
-            # handle_signals (the default) turns SIGTERM/SIGINT into a graceful stop of polling; leaving
-            # the block then stops the worker and the scheduler.
-            await _poll_while_healthy(dispatcher, create_bot(telegram), tasks)
+            # SIGTERM/SIGINT stop receiving updates gracefully; leaving the block then stops the worker
+            # and the scheduler.
+            if replicas.bot_webhook_url:
+                await webhook.receive_while_healthy(dispatcher, receiver, replicas.bot_webhook_url, tasks)
+            else:
+                await webhook.unregister(receiver)
+                await _poll_while_healthy(dispatcher, receiver, tasks)
     finally:
         renderer.close()
         await sender.session.close()
+        await receiver.session.close()
+        await storage.close()
         await engine.dispose()
 
 
@@ -146,8 +160,9 @@ def main() -> None:
         load(HttpSettings),
     )
     operators, billing, retention = load(OperatorSettings), load(BillingSettings), load(RetentionSettings)
+    replicas = load(ReplicaSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run(*settings, operators=operators, billing=billing, retention=retention))
+    asyncio.run(run(*settings, operators=operators, billing=billing, retention=retention, replicas=replicas))
 
 
 if __name__ == "__main__":

@@ -108,6 +108,30 @@ class HttpSettings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1", alias="PUBLIC_URL")
 
 
+class ReplicaSettings(BaseSettings):
+    """Several bot replicas: updates by webhook through one URL (empty = long polling), conversations in
+    Redis (empty = this process's memory)."""
+
+    model_config = _COMMON
+
+    bot_webhook_url: str = Field(default="", alias="BOT_WEBHOOK_URL")
+    redis_url: str = Field(default="", alias="REDIS_URL")
+
+    @field_validator("bot_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// URL Telegram posts updates to (ending in /telegram)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+
 class RetentionSettings(BaseSettings):
     """How long raw telemetry stays in PostgreSQL (whole daily partitions; hourly rollups stay)."""
 
