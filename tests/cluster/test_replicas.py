@@ -52,7 +52,7 @@ async def replicas(telegram: BotApiDouble, database_url: str) -> AsyncIterator[R
             processes.append(
                 await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=ROOT, env=env)
             )
-            await telegram.wait_for_call("setWebhook", timeout=60, after=after)
+            await telegram.wait_for_call("setWebhook", timeout=90, after=after)
         yield balancer
     finally:
         for process in processes:

@@ -63,7 +63,7 @@ async def test_bot_polls_telegram_with_the_token_it_loaded_from_infisical(
         sys.executable, "-m", "bot", cwd=ROOT, env={**env, **infisical.environment_for_programs()}
     )
     try:
-        await telegram.wait_for_call("getUpdates", timeout=30)
+        await telegram.wait_for_call("getUpdates", timeout=90)
     finally:
         assert await stop_bot(process) == 0
     assert infisical.requests[:2] == ["login", "list"]

@@ -36,7 +36,7 @@ async def start_bot(double: BotApiDouble, database_url: str, **extra: str) -> as
         sys.executable, "-m", "bot", cwd=ROOT, env=bot_environment(double, database_url, **extra)
     )
     try:
-        await double.wait_for_call("getUpdates", timeout=30, after=after)
+        await double.wait_for_call("getUpdates", timeout=90, after=after)
     except TimeoutError:
         await stop_bot(process)
         raise
