@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from aiohttp import web as aiohttp_web
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cluster import webhook
 from bot.cluster.storage import check_reachable, fsm_storage
 from bot.commands import set_commands
+from bot.delivery.metrics import bot_metrics
 from bot.delivery.service import delivering
 from bot.delivery.settings import DeliverySettings
 from bot.handlers import setup_routers
@@ -29,6 +33,7 @@ from bot.workers.rendering.pool import Renderer
 from core import web
 from core.billing import grace, refunds, yookassa
 from core.db import make_engine, make_sessionmaker
+from core.monitoring.watch import watch
 from core.settings import (
     BillingSettings,
     DatabaseSettings,
@@ -100,11 +105,21 @@ async def run(
                 await _lift_pauses(sessionmaker)
             if replicas.bot_webhook_url:
                 webhook.add_routes(web_app, dispatcher, receiver)
-            await background.enter_async_context(web.serving(web_app, http.bot_http_port))
+            outcomes: Counter[str] = Counter()
             if delivery.enabled:
-                await background.enter_async_context(
+                worker = await background.enter_async_context(
                     delivering(sender, sessionmaker, catalogue, database.database_url, delivery, tasks=tasks)
                 )
+                outcomes = worker.outcomes
+            _watch(
+                web_app,
+                tasks,
+                engine=engine,
+                sessionmaker=sessionmaker,
+                operators=operators.operators,
+                outcomes=outcomes,
+            )
+            await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if billing.enabled:
                 await background.enter_async_context(billing_jobs(sessionmaker, billing))
             if delivery.digest_job:
@@ -123,6 +138,30 @@ async def run(
         await receiver.session.close()
         await storage.close()
         await engine.dispose()
+
+
+def _watch(
+    web_app: aiohttp_web.Application,
+    tasks: Supervisor,
+    *,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    operators: frozenset[int],
+    outcomes: Counter[str],
+) -> None:
+    """Operators' view of the bot (core.monitoring): error notices, heartbeat, /metrics, /healthz."""
+    registry = CollectorRegistry()
+    refresh = bot_metrics(registry, sessionmaker, outcomes)
+    watch(
+        "bot",
+        web_app,
+        tasks=tasks,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        operators=operators,
+        registry=registry,
+        refresh=[refresh],
+    )
 
 
 async def _poll_while_healthy(dispatcher: Dispatcher, bot: Bot, tasks: Supervisor) -> None:

@@ -6,25 +6,50 @@ import asyncio
 import logging
 
 from core import web
-from core.settings import DatabaseSettings, HttpSettings, MqttSettings, load
+from core.monitoring.watch import watch
+from core.settings import DatabaseSettings, HttpSettings, MqttSettings, OperatorSettings, load
+from core.supervisor import Supervisor
 from processor.app import Processor
+from processor.metrics import processor_registry
 
 
-async def _main(database: DatabaseSettings, broker: MqttSettings, http: HttpSettings) -> None:
+async def _main(
+    database: DatabaseSettings, broker: MqttSettings, http: HttpSettings, operators: OperatorSettings
+) -> None:
     processor = Processor(database, broker)
     processor.install_signal_handlers()
-    async with web.serving(web.new_app(), http.processor_http_port):
-        await processor.run()
+    app = web.new_app()
+    registry = processor_registry(
+        processor.counters, lambda: processor.acks_pending, lambda: processor.connected
+    )
+
+    async def broker_connected() -> bool:
+        return processor.connected
+
+    web.add_health_check(app, "broker", broker_connected)
+    async with Supervisor("processor_monitoring") as tasks:
+        watch(
+            "processor",
+            app,
+            tasks=tasks,
+            engine=processor.engine,
+            sessionmaker=processor.sessionmaker,
+            operators=operators.operators,
+            registry=registry,
+        )
+        async with web.serving(app, http.processor_http_port):
+            await processor.run()
 
 
 def main() -> None:
     database, broker, http = load(DatabaseSettings), load(MqttSettings), load(HttpSettings)
+    operators = load(OperatorSettings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
     )
     # paho logs every packet at DEBUG and aiomqtt repeats connection errors we already report.
     logging.getLogger("mqtt").setLevel(logging.WARNING)
-    asyncio.run(_main(database, broker, http))
+    asyncio.run(_main(database, broker, http, operators))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import aiomqtt
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import notify
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
@@ -66,7 +67,7 @@ class Processor:
             pool_size=3,
             connect_args={"server_settings": {"application_name": APPLICATION_NAME}, "timeout": 10},
         )
-        sessionmaker = make_sessionmaker(self._engine)
+        sessionmaker = self.sessionmaker = make_sessionmaker(self._engine)
         self.counters = Counters()
         self.stopping = asyncio.Event()
         self.connected = False
@@ -129,6 +130,15 @@ class Processor:
             await self._writer.close()
             await self._engine.dispose()
             self.counters.log_line()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def acks_pending(self) -> int:
+        """Messages received and not yet acknowledged to the broker (their batch is not committed yet)."""
+        return self._ledger.waiting
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

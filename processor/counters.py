@@ -1,4 +1,5 @@
-"""What the processor has done, per reason: counted always, logged as one key=value line periodically.
+"""What the processor has done, per reason: counted always, logged as one key=value line periodically, and
+exported on /metrics (processor.metrics reads these; nothing is counted twice).
 
 Drops are also logged individually, but at most once a minute per (device, reason): a broken device sending
 garbage ten times a second must not drown the log.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+
+from prometheus_client import Histogram
 
 log = logging.getLogger("processor.counters")
 
@@ -25,6 +28,23 @@ class Counters:
         self.values: Counter[str] = Counter()
         self._last_logged: dict[tuple[str, str], float] = {}
         self._last_traceback: dict[str, float] = {}
+        # Not registered anywhere: processor.metrics yields them with the counters.
+        self.batch_rows = Histogram(
+            "smartair_processor_batch_rows",
+            "Readings per committed batch",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000),
+            registry=None,
+        )
+        self.commit_seconds = Histogram(
+            "smartair_processor_commit_seconds",
+            "Time to write and commit one batch, retries included",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=None,
+        )
+
+    def observe_batch(self, rows: int, seconds: float) -> None:
+        self.batch_rows.observe(rows)
+        self.commit_seconds.observe(seconds)
 
     def add(self, name: str, amount: int = 1) -> None:
         self.values[name] += amount

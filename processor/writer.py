@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,9 @@ class BatchWriter:
 
     async def _commit(self, batch: Batch) -> None:
         presence = self._presence.needed(batch.presence())
+        started = time.monotonic()
         result = await self._write(batch.rows, presence)
+        self._counters.observe_batch(len(batch.rows), time.monotonic() - started)
         self._presence.committed(presence)
         for ticket in batch.tickets:
             ticket.done = True

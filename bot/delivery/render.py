@@ -11,10 +11,12 @@ from bot.texts import Catalogue
 from bot.views.billing import billing_notice
 from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
+from bot.views.error_reports import error_notice
 from bot.views.notices import Rendered, UnreadableNotice, alert_notice
 from core.billing.notices import BILLING_KIND
 from core.services.broadcast import BROADCAST_KIND, Content
 from core.services.digest import DIGEST_KIND
+from core.services.error_reports import ERROR_KIND
 from core.services.notices import ALERT_KIND
 from core.services.outbox import Claimed
 
@@ -27,6 +29,8 @@ def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
         return Rendered(digest_text(t, row.payload, row.timezone, now))
     if row.kind == BILLING_KIND:
         return billing_notice(t, row.payload)
+    if row.kind == ERROR_KIND:
+        return error_notice(t, row.payload, row.timezone, now)
     if row.kind == BROADCAST_KIND:
         return broadcast_message(Content.from_payload(row.payload))
     raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")

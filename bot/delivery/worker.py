@@ -80,6 +80,8 @@ class DeliveryWorker:
         self._sending: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._bulk: set[int] = set()  # broadcast rows among those claimed
+        # Sends by result, exported on /metrics (bot.delivery.metrics).
+        self.outcomes: Counter[str] = Counter()
         self._queued: Counter[int] = Counter()  # rows waiting per chat, to stay inside the lease
         self._last_flood: tuple[int, float] = (0, 0.0)
         self._idle = asyncio.Event()  # clear while run() is under way
@@ -224,6 +226,7 @@ class DeliveryWorker:
                 self._bot, row.telegram_id, rendered, request_timeout=int(self._settings.request_timeout)
             )
         except TelegramRetryAfter as error:
+            self.outcomes["retry_after"] += 1
             self._flood(row.telegram_id, error.retry_after)
             logger.warning(
                 "telegram flood control outbox_id=%s user_id=%s retry_after=%s",
@@ -236,17 +239,21 @@ class DeliveryWorker:
                 row.id, lambda s: outbox.mark_retry(s, row.id, "429", wait, now_utc(), counts=False)
             )
         except TelegramForbiddenError:
+            self.outcomes["blocked"] += 1
             logger.info("user blocked the bot user_id=%s outbox_id=%s", row.user_id, row.id)
             await self._settle(row.id, lambda s: outbox.mark_user_blocked(s, row.user_id))
         except (TelegramBadRequest, TelegramNotFound) as error:
+            self.outcomes["refused"] += 1
             reason = error.message
             logger.error("telegram refused the notice outbox_id=%s error=%s", row.id, reason)
             await self._settle(row.id, lambda s: outbox.mark_failed(s, row.id, reason))
         except (TelegramNetworkError, TelegramServerError, TimeoutError) as error:
+            self.outcomes["retry"] += 1
             logger.warning("notice send failed outbox_id=%s attempt=%s error=%s", row.id, row.attempts, error)
             reason, wait = str(error), backoff(row.attempts)
             await self._settle(row.id, lambda s: outbox.mark_retry(s, row.id, reason, wait, now_utc()))
         else:
+            self.outcomes["sent"] += 1
             logger.info("notice sent outbox_id=%s user_id=%s kind=%s", row.id, row.user_id, row.kind)
             await self._settle(
                 row.id, lambda s: outbox.mark_sent(s, row.id, message.message_id, now_utc()), persist=True

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sandbox.botapi import BotApiDouble, TelegramUser
+from sandbox.ports import free_port
 from tests.delivery.conftest import DeliveringBot
 from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
 
@@ -29,10 +30,18 @@ def operator(admin_double: BotApiDouble) -> TelegramUser:
 
 
 @pytest.fixture(scope="package")
+def admin_http_port() -> int:
+    """The bot's HTTP side (/metrics, /healthz)."""
+    return free_port()
+
+
+@pytest.fixture(scope="package")
 async def admin_bot(
-    admin_double: BotApiDouble, operator: TelegramUser, database_url: str
+    admin_double: BotApiDouble, operator: TelegramUser, database_url: str, admin_http_port: int
 ) -> AsyncIterator[DeliveringBot]:
-    bot = DeliveringBot(admin_double, database_url, ADMIN_USER_IDS=str(operator.id))
+    bot = DeliveringBot(
+        admin_double, database_url, ADMIN_USER_IDS=str(operator.id), BOT_HTTP_PORT=str(admin_http_port)
+    )
     await bot.start()
     yield bot
     if bot.alive:

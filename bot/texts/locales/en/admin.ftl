@@ -47,3 +47,6 @@ admin-device-details = type { $type } · firmware { $firmware } · { $state }, {
 admin-device-owner = Owner: { $owner }
 admin-device-members = Members: { $count }
 admin-device-reading = Last reading: { $reading }
+
+error-report = 🚨 { $program } · { $at } · { $kind }
+error-report-repeats = It happened { $count } more times since the last notice of this kind (at most one per 10 minutes).

@@ -47,3 +47,6 @@ admin-device-details = тип { $type } · прошивка { $firmware } · { $
 admin-device-owner = Владелец: { $owner }
 admin-device-members = Участники: { $count }
 admin-device-reading = Последнее показание: { $reading }
+
+error-report = 🚨 { $program } · { $at } · { $kind }
+error-report-repeats = Повторилась ещё { $count } раз с прошлого уведомления об этой ошибке (не чаще одного раза в 10 минут).
