@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.filters.operator import operators_only
-from bot.handlers.admin import dashboard, devices, search, users
+from bot.handlers.admin import dashboard, devices, lists, search, users
 
 router = operators_only(Router(name=__name__))
-router.include_routers(dashboard.router, users.router, devices.router, search.router)
+router.include_routers(dashboard.router, lists.router, users.router, devices.router, search.router)

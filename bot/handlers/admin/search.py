@@ -9,8 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data.admin import AdminSearch, AdminView
-from bot.handlers.admin.devices import device_list
-from bot.handlers.admin.users import user_list
+from bot.handlers.admin.lists import listing
 from bot.texts import Translator
 
 router = Router(name=__name__)
@@ -36,7 +35,7 @@ async def ask_for_words(
 @router.message(AdminSearching.users, F.text)
 async def search_users(message: Message, *, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     await state.clear()
-    text, markup = await user_list(session, t, message.text, 0)
+    text, markup = await listing(AdminView.USERS, session, t, message.text, 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -45,5 +44,5 @@ async def search_devices(
     message: Message, *, state: FSMContext, session: AsyncSession, t: Translator
 ) -> None:
     await state.clear()
-    text, markup = await device_list(session, t, message.text, 0)
+    text, markup = await listing(AdminView.DEVICES, session, t, message.text, 0)
     await message.answer(text, reply_markup=markup)
