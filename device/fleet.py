@@ -53,7 +53,7 @@ class VirtualDevice:
     live_until: float = 0.0  # time.monotonic() until which a `live` command asked for fast reports
     started: float = field(default_factory=time.time)
     seed: str = ""  # the room's seed: the same room can be replayed over the past (backfill)
-    backfilled: bool = False
+    pairing: str = ""  # the last provisioning status it heard (pending, paired, ...)
 
     def current_interval(self, now: float) -> float:
         return min(LIVE_INTERVAL, self.interval) if now < self.live_until else self.interval
@@ -281,15 +281,18 @@ class Connection:
                 continue
             if kind == "response":
                 self.on_provisioning(uid, body)
-                if isinstance(body, dict) and body.get("status") == "paired":
+                status = str(body.get("status", "")) if isinstance(body, dict) else ""
+                # Each time it becomes paired: a retained "paired" from an earlier run is followed by a new
+                # pairing when the server has forgotten the device; re-sent minutes are stored only once.
+                if status == "paired" and device.pairing != "paired":
                     await self._backfill(client, device)
+                device.pairing = status
             else:
                 await fleet_control.obey(client, device, kind, body, schedule)
 
     async def _backfill(self, client: aiomqtt.Client, device: VirtualDevice) -> None:
-        if self.options.backfill_hours <= 0 or device.backfilled:
+        if self.options.backfill_hours <= 0:
             return
-        device.backfilled = True
         topic = topics.device_topic(device.uid, topics.TELEMETRY)
         for message in device.history(self.options.backfill_hours, time.time()):
             await client.publish(topic, message, qos=1)

@@ -157,3 +157,32 @@ async def test_simulated_device_applies_its_retained_config_and_answers_a_ping(
         answer = await server.wait_for(lambda m: m.kind == "events" and m.body.get("id") == "p-9")
         assert answer.body == {"type": "command_result", "id": "p-9", "ok": True}
         await server.client.publish(f"devices/{uid}/config", b"", qos=1, retain=True)
+
+
+async def test_a_newly_paired_device_sends_its_past_hour_at_each_pairing(
+    broker: Broker, spawn: Spawn
+) -> None:
+    response = "provision/simt-0210/response"
+    args = _args(
+        broker, "--devices", "1", "--provision", "--backfill", "1", "--first", "210", "--interval", "60"
+    )
+    backlogs = lambda message: message.kind == "telemetry" and isinstance(message.body, list)  # noqa: E731
+    async with probe(broker, "provision/+/request", "devices/simt-0210/telemetry") as server:
+        simulator = spawn("device.simulate", args)
+        await server.wait_for(_is("request", "simt-0210"))
+        await server.publish(response, {"status": "paired"}, retain=True)
+        await simulator.wait_output("simt-0210 paired")
+        backlog = await server.wait_for(backlogs)
+        stamps = [reading["timestamp"] for reading in backlog.body]
+        # A reading a minute over the past hour, on whole minutes: sent again, the same rows come back.
+        assert 55 <= len(stamps) <= 60
+        assert all(stamp % 60 == 0 for stamp in stamps)
+        assert stamps == sorted(stamps)
+        assert time.time() - 3700 < stamps[0] < time.time() - 3500
+        assert time.time() - 180 < stamps[-1]
+        assert all(350 <= reading["co2"] <= 5000 for reading in backlog.body)
+        # Removed and paired again (the server may have forgotten it): the history goes again.
+        await server.publish(response, {"status": "unpaired"}, retain=True)
+        await server.publish(response, {"status": "paired"}, retain=True)
+        await server.wait_for(lambda _: len(server.matching(backlogs)) == 2)
+        await server.client.publish(response, b"", qos=1, retain=True)
