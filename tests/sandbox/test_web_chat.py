@@ -32,6 +32,8 @@ async def stack(database_url: str, broker: Broker, tmp_path: Path) -> AsyncItera
         yield running
     finally:
         running.stop()
+        # pytest shows this only when the test failed: what each program said.
+        print(running.logs())  # noqa: T201
 
 
 @pytest.fixture
