@@ -12,11 +12,9 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.billing import payments, refunds, yookassa
-from core.models import Payment
+from core.billing import payments, yookassa
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +62,7 @@ async def handle(sessionmaker: async_sessionmaker[AsyncSession], body: Any) -> V
     except yookassa.PaymentsUnavailable:
         return Verdict.RETRY
     async with sessionmaker() as session:
-        outcome = await payments.apply(session, remote)
-        await session.commit()
-        if outcome is payments.Outcome.REFUND_DUE:
-            await _refund_late(session, remote.id)
+        outcome = await payments.settle(session, remote)
     level = logging.INFO if outcome is payments.Outcome.APPLIED else logging.WARNING
     log.log(
         level,
@@ -78,13 +73,3 @@ async def handle(sessionmaker: async_sessionmaker[AsyncSession], body: Any) -> V
         outcome.value,
     )
     return Verdict.APPLIED if outcome is payments.Outcome.APPLIED else Verdict.IGNORED
-
-
-async def _refund_late(session: AsyncSession, yookassa_id: str) -> None:
-    payment_id = await session.scalar(select(Payment.id).where(Payment.yookassa_id == yookassa_id))
-    assert payment_id is not None  # apply() just inserted it
-    try:
-        await refunds.refund(session, payment_id, None, "invoice no longer payable")
-    except yookassa.PaymentsUnavailable:
-        # Recorded as applied but not refunded: the operators see it in /revenue and refund by hand.
-        log.error("refund of a late payment failed payment=%s", yookassa_id)

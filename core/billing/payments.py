@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.billing import notices, yookassa
+from core.billing import notices, refunds, yookassa
 from core.billing.months import Month
 from core.billing.yookassa import RemotePayment
 from core.models import BillingPause, Invoice, Payment, PaymentAttempt, PaymentMethod
@@ -41,21 +41,17 @@ def description(month: Month) -> str:
 
 
 async def start_checkout(session: AsyncSession, user_id: int, invoice_id: int, return_url: str) -> str:
-    """The confirmation URL for paying the user's open invoice; a pending checkout is offered again.
+    """The confirmation URL for paying the user's open invoice; a checkout still pending is offered again.
 
     Commits the attempt it records.
     """
     invoice = await session.get(Invoice, invoice_id)
-    if invoice is None or invoice.user_id != user_id or invoice.status != "open":
+    if invoice is None or invoice.user_id != user_id:
         raise NotPayable(str(invoice_id))
-    pending = await session.scalar(
-        select(PaymentAttempt).where(
-            PaymentAttempt.invoice_id == invoice_id,
-            PaymentAttempt.kind == "checkout",
-            PaymentAttempt.status == "pending",
-        )
-    )
-    if pending is not None and pending.confirmation_url:
+    pending = await _settle_pending(session, invoice)
+    if invoice.status != "open":
+        raise NotPayable(str(invoice_id))
+    if pending is not None and pending.kind == "checkout" and pending.confirmation_url:
         return pending.confirmation_url
     tried = await session.scalar(select(func.count()).where(PaymentAttempt.invoice_id == invoice_id))
     key = f"checkout-{invoice_id}-{int(tried or 0) + 1}"
@@ -82,6 +78,10 @@ async def charge_saved_card(
         return None
     month = Month.of(invoice.month)
     try:
+        # A payment still in flight (a charge YooKassa has not decided, a checkout page left open) may yet
+        # pay the invoice: never charge beside it.
+        if await _settle_pending(session, invoice) is not None or invoice.status != "open":
+            return None
         remote = await yookassa.charge_saved(
             invoice.amount, method.yookassa_id, description(month), _metadata(invoice), key
         )
@@ -93,9 +93,46 @@ async def charge_saved_card(
         await session.commit()
         return Outcome.NOT_PAID
     await _record_attempt(session, invoice.id, remote, key, "autopay")
+    return await settle(session, remote)
+
+
+async def settle(session: AsyncSession, remote: RemotePayment) -> Outcome:
+    """Apply `remote` and commit; a payment for an invoice no longer payable is then refunded in full."""
     outcome = await apply(session, remote)
     await session.commit()
+    if outcome is Outcome.REFUND_DUE:
+        payment_id = await session.scalar(select(Payment.id).where(Payment.yookassa_id == remote.id))
+        assert payment_id is not None  # apply() just inserted it
+        try:
+            await refunds.refund(session, payment_id, None, "invoice no longer payable")
+        except yookassa.PaymentsUnavailable:
+            # Applied but not refunded: it shows in /revenue, and an operator refunds it with /refund.
+            log.error("refund of a late payment failed payment=%s", remote.id)
     return outcome
+
+
+async def _settle_pending(session: AsyncSession, invoice: Invoice) -> PaymentAttempt | None:
+    """Ask the API about the invoice's pending payments and settle them; the one still pending, if any."""
+    attempts = await session.scalars(
+        select(PaymentAttempt).where(
+            PaymentAttempt.invoice_id == invoice.id,
+            PaymentAttempt.status.in_(("pending", "waiting_for_capture")),
+        )
+    )
+    still = None
+    for attempt in list(attempts):
+        try:
+            remote = await yookassa.get_payment(attempt.yookassa_id)
+        except yookassa.UnknownPayment:
+            log.error("a payment we made is unknown to the API payment=%s", attempt.yookassa_id)
+            attempt.status = "unknown"
+            continue
+        if remote.status in ("pending", "waiting_for_capture"):
+            still = attempt
+            continue
+        await settle(session, remote)
+    await session.refresh(invoice)
+    return still
 
 
 async def cancel_invoice(session: AsyncSession, invoice_id: int) -> bool:

@@ -7,6 +7,7 @@ users' zone), so one test's job runs neither invoice nor charge another test's u
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -144,10 +145,16 @@ async def test_a_duplicated_notification_is_applied_once(
     await bot.job("invoices", "--month", "2026-07")
     payment_id = await pay_from_billing(carol, yk)
     yk.confirm(payment_id)
-    statuses = [await yk.notify(bot.notifications_url, "payment.succeeded", payment_id) for _ in range(3)]
+    # Three at once (YooKassa retrying while the first is still being handled), then once more.
+    statuses = list(
+        await asyncio.gather(
+            *(yk.notify(bot.notifications_url, "payment.succeeded", payment_id) for _ in range(3))
+        )
+    )
+    statuses.append(await yk.notify(bot.notifications_url, "payment.succeeded", payment_id))
     # Out of order: a stale "canceled" after the success is re-read as succeeded and changes nothing.
     statuses.append(await yk.notify(bot.notifications_url, "payment.canceled", payment_id))
-    assert statuses == [200, 200, 200, 200]
+    assert statuses == [200, 200, 200, 200, 200]
     assert "Payment received" in ((await carol.next_message()).text or "")
     rows = await fetch(engine, "SELECT count(*) FROM payments WHERE yookassa_id = :id", id=payment_id)
     assert rows == [(1,)]
@@ -223,3 +230,20 @@ async def test_the_month_boundary_follows_the_users_time_zone_not_utc(
     assert await invoice_states(engine, liam) == [("2025-04", 663, "open")]  # 199 ₽ × 1/30 day
     assert "No invoices yet" in ((await billing_screen(kate)).text or "")
     assert ": April 2025 — 6.63 ₽ for 2 devices, unpaid" in ((await billing_screen(liam)).text or "")
+
+
+async def test_an_open_payment_page_is_offered_again_and_an_abandoned_one_replaced(
+    tg: BotApiDouble, yk: YooKassaDouble, bot: BillingBot, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    nina = tg.user("Nina")
+    await owner_of(nina, 2, "2025-08", sessionmaker, engine)
+    await bot.job("invoices", "--month", "2025-08")
+    first = await pay_from_billing(nina, yk)
+    assert await pay_from_billing(nina, yk) == first
+    # Nina closed the page; YooKassa cancelled the payment without telling anyone.
+    yk.cancel(first)
+    second = await pay_from_billing(nina, yk)
+    assert second != first
+    # The first one is settled from the API, not just forgotten.
+    rows = await fetch(engine, "SELECT status FROM payment_attempts WHERE yookassa_id = :id", id=first)
+    assert rows == [("canceled",)]
