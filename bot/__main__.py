@@ -34,6 +34,7 @@ from core import web
 from core.billing import grace, refunds, yookassa
 from core.db import make_engine, make_sessionmaker
 from core.monitoring.watch import watch
+from core.services import archive
 from core.settings import (
     BillingSettings,
     DatabaseSettings,
@@ -74,6 +75,7 @@ async def run(
     renderer = Renderer()
     billing_context = BillingContext(billing, http.public_url.rstrip("/") + "/billing/return")
     storage = fsm_storage(replicas.redis_url)
+    archive.configure(general.clickhouse_url, retention.telemetry_retention_days)
     dispatcher = Dispatcher(
         storage=storage,
         catalogue=catalogue,

@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from core import web
 from core.monitoring.watch import watch
-from core.settings import DatabaseSettings, HttpSettings, MqttSettings, OperatorSettings, load
+from core.settings import (
+    DatabaseSettings,
+    GeneralSettings,
+    HttpSettings,
+    MqttSettings,
+    OperatorSettings,
+    load,
+)
 from core.supervisor import Supervisor
 from processor.app import Processor
+from processor.clickhouse_export import exporting
 from processor.metrics import processor_registry
+from processor.sinks import AfterCommit
 
 
 async def _main(
-    database: DatabaseSettings, broker: MqttSettings, http: HttpSettings, operators: OperatorSettings
+    database: DatabaseSettings,
+    broker: MqttSettings,
+    http: HttpSettings,
+    operators: OperatorSettings,
+    general: GeneralSettings,
 ) -> None:
-    processor = Processor(database, broker)
+    async with contextlib.AsyncExitStack() as stack:
+        sinks: list[AfterCommit] = []
+        if general.clickhouse_url:
+            sinks.append(await stack.enter_async_context(exporting(general.clickhouse_url)))
+        await _serve(Processor(database, broker, sinks=sinks), http, operators)
+
+
+async def _serve(processor: Processor, http: HttpSettings, operators: OperatorSettings) -> None:
     processor.install_signal_handlers()
     app = web.new_app()
     registry = processor_registry(
@@ -43,13 +64,13 @@ async def _main(
 
 def main() -> None:
     database, broker, http = load(DatabaseSettings), load(MqttSettings), load(HttpSettings)
-    operators = load(OperatorSettings)
+    operators, general = load(OperatorSettings), load(GeneralSettings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
     )
     # paho logs every packet at DEBUG and aiomqtt repeats connection errors we already report.
     logging.getLogger("mqtt").setLevel(logging.WARNING)
-    asyncio.run(_main(database, broker, http, operators))
+    asyncio.run(_main(database, broker, http, operators, general))
 
 
 if __name__ == "__main__":

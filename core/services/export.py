@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import METRICS, Device, DeviceType, Telemetry, TelemetryHourly
+from core.services import archive
 from core.services.history import hour_start
 from core.services.periods import Window
 
@@ -57,13 +58,19 @@ async def write_csv(session: AsyncSession, device_id: int, window: Window, tz_na
     out.write(BOM)
     writer.writerow([TIME_COLUMN, *metrics])
     zone = ZoneInfo(tz_name)
+    older = await archive.older_readings(device_id, start, end, metrics)
+    writer.writerows(csv_rows(older, zone))
     query = (
         select(Telemetry.ts, *(getattr(Telemetry, m) for m in metrics))
-        .where(Telemetry.device_id == device_id, Telemetry.ts >= start, Telemetry.ts < end)
+        .where(
+            Telemetry.device_id == device_id,
+            Telemetry.ts >= max(start, archive.cutoff() or start),
+            Telemetry.ts < end,
+        )
         .order_by(Telemetry.ts)
         .execution_options(yield_per=CHUNK_ROWS)
     )
-    written = 0
+    written = len(older)
     # A server-side cursor: PostgreSQL hands the rows over a chunk at a time.
     result = await session.stream(query)
     async for chunk in result.partitions(CHUNK_ROWS):

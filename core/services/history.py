@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.billing import grace
 from core.models import METRICS, AlertRule, Device, DeviceConfig, DeviceType, Telemetry, TelemetryHourly
+from core.services import archive
 
 MAX_RAW_READINGS = 4000
 MAX_SPAN = timedelta(days=62)
@@ -149,14 +150,23 @@ async def _raw(
 ) -> DeviceHistory | None:
     """Every reading, or None when there are more than MAX_RAW_READINGS (the rollup lagged)."""
     columns = [getattr(Telemetry, m) for m in metrics]
-    rows = (
-        await session.execute(
-            select(Telemetry.ts, *columns)
-            .where(Telemetry.device_id == device_id, Telemetry.ts >= start, Telemetry.ts < end)
-            .order_by(Telemetry.ts)
-            .limit(MAX_RAW_READINGS + 1)
-        )
-    ).all()
+    older = await archive.older_readings(device_id, start, end, metrics)
+    if len(older) > MAX_RAW_READINGS:
+        return None
+    rows = older + list(
+        (
+            await session.execute(
+                select(Telemetry.ts, *columns)
+                .where(
+                    Telemetry.device_id == device_id,
+                    Telemetry.ts >= max(start, archive.cutoff() or start),
+                    Telemetry.ts < end,
+                )
+                .order_by(Telemetry.ts)
+                .limit(MAX_RAW_READINGS + 1 - len(older))
+            )
+        ).all()
+    )
     if len(rows) > MAX_RAW_READINGS:
         return None
     series: dict[str, list[Sample]] = {}

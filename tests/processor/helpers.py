@@ -99,13 +99,16 @@ async def telemetry_rows(url: str, device_id: int) -> list[asyncpg.Record]:
 class ProcessorProcess:
     """`python -m processor` as a real process, the way an operator runs it; stderr goes to a log file."""
 
-    def __init__(self, database_url: str, broker: Broker, client_id: str, log_path: Path) -> None:
+    def __init__(
+        self, database_url: str, broker: Broker, client_id: str, log_path: Path, **extra: str
+    ) -> None:
         self._env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "MQTT_HOST": broker.host,
             "MQTT_PORT": str(broker.port),
             "MQTT_CLIENT_ID": client_id,
+            **extra,
         }
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None

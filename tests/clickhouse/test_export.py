@@ -1,0 +1,173 @@
+"""The processor writes every stored reading to ClickHouse, never waiting for it, and catches up after an
+outage (SPEC 10). ClickHouse here is the real engine embedded by chdb behind its HTTP interface."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import topics
+from core.clickhouse import ClickHouseUnavailable, Store
+from processor.clickhouse_export import ClickHouseExport, ExportOptions, exporting
+from tests.processor.helpers import (
+    ProcessorProcess,
+    Publisher,
+    eventually,
+    new_uid,
+    pair_device,
+    telemetry_rows,
+)
+from tests.support.broker import Broker
+from tests.support.clickhouse_http import ClickHouseServer
+
+FAST = ExportOptions(flush_interval=0.2, log_interval=1.0, final_flush_seconds=5.0)
+
+
+def _readings_in_clickhouse(clickhouse: ClickHouseServer, device_id: int) -> Callable[[], Any]:
+    store = Store(clickhouse.url)
+    far = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+    async def read() -> list[tuple[Any, ...]]:
+        try:
+            return await asyncio.to_thread(store.readings, device_id, *far, ["co2", "temperature"])
+        except ClickHouseUnavailable:
+            return []
+
+    return read
+
+
+@pytest.fixture
+async def export(clickhouse: ClickHouseServer) -> AsyncIterator[ClickHouseExport]:
+    if clickhouse.process is None:
+        clickhouse.start()
+    async with exporting(clickhouse.url, FAST) as sink:
+        yield sink
+
+
+async def _publish(broker: Broker, uid: str, start: int, count: int) -> None:
+    async with Publisher(broker) as device:
+        for i in range(count):
+            await device.send(topics.device_topic(uid, "telemetry"), {"timestamp": start + i, "co2": 500 + i})
+
+
+async def test_every_stored_reading_reaches_clickhouse_once(
+    *,
+    start_processor: Callable[..., Any],
+    export: ClickHouseExport,
+    clickhouse: ClickHouseServer,
+    broker: Broker,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    await start_processor(sinks=[export])
+    start = int(time.time()) - 600
+    await _publish(broker, uid, start, 40)
+    await _publish(broker, uid, start, 40)  # the same readings again: stored once, exported once
+
+    read = _readings_in_clickhouse(clickhouse, device_id)
+    rows = await eventually(lambda: _when(read, lambda r: len(r) >= 40), within=60)
+    assert [(row[0], row[1]) for row in rows] == [
+        (datetime.fromtimestamp(start + i, UTC), 500.0 + i) for i in range(40)
+    ]
+    assert len(await telemetry_rows(database_url, device_id)) == 40
+    assert await eventually(lambda: _value(export.lag_rows == 0))
+
+
+async def test_an_outage_is_spooled_without_holding_up_postgresql_then_caught_up(
+    *,
+    start_processor: Callable[..., Any],
+    export: ClickHouseExport,
+    clickhouse: ClickHouseServer,
+    broker: Broker,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    await start_processor(sinks=[export])
+    clickhouse.stop()
+    start = int(time.time()) - 300
+    await _publish(broker, uid, start, 30)
+
+    # PostgreSQL gets everything while ClickHouse is down; the export only falls behind.
+    await eventually(lambda: _when(lambda: telemetry_rows(database_url, device_id), lambda r: len(r) == 30))
+    await eventually(lambda: _value(export.lag_rows >= 30))
+    written_before = export.written
+
+    clickhouse.start()
+    read = _readings_in_clickhouse(clickhouse, device_id)
+    rows = await eventually(lambda: _when(read, lambda r: len(r) == 30), within=90)
+    assert [row[1] for row in rows] == [500.0 + i for i in range(30)]
+    await eventually(lambda: _value(export.lag_rows == 0))
+    assert export.written >= written_before + 30
+    assert export.dropped == 0
+
+
+async def test_a_full_spool_drops_and_counts_what_does_not_fit(
+    start_processor: Callable[..., Any],
+    clickhouse: ClickHouseServer,
+    broker: Broker,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    clickhouse.stop()
+    try:
+        async with exporting(clickhouse.url, ExportOptions(spool_rows=10, final_flush_seconds=0.5)) as small:
+            await start_processor(sinks=[small])
+            await _publish(broker, uid, int(time.time()) - 200, 15)
+            await eventually(
+                lambda: _when(lambda: telemetry_rows(database_url, device_id), lambda r: len(r) == 15)
+            )
+            await eventually(lambda: _value(small.lag_rows + small.dropped == 15))
+            assert small.lag_rows == 10
+            assert small.dropped == 5
+    finally:
+        clickhouse.start()
+
+
+async def _when(read: Callable[[], Any], ok: Callable[[Any], bool]) -> Any:
+    result = await read()
+    return result if ok(result) else None
+
+
+async def _value(condition: bool) -> bool:
+    return condition
+
+
+async def test_python_m_processor_exports_when_clickhouse_url_is_set(
+    *,
+    clickhouse: ClickHouseServer,
+    broker: Broker,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    if clickhouse.process is None:
+        clickhouse.start()
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    client_id = new_uid("proc")
+    process = ProcessorProcess(
+        database_url, broker, client_id, tmp_path / "processor.log", CLICKHOUSE_URL=clickhouse.url
+    )
+    process.start()
+    try:
+        await process.wait_connected(within=60)
+        await _publish(broker, uid, int(time.time()) - 100, 5)
+        read = _readings_in_clickhouse(clickhouse, device_id)
+        rows = await eventually(lambda: _when(read, lambda r: len(r) == 5), within=60)
+        assert [row[1] for row in rows] == [500.0 + i for i in range(5)]
+    finally:
+        assert process.terminate() == 0
+    assert "clickhouse export written=5 dropped=0 lag_rows=0" in process.log_text()
