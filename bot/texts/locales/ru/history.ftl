@@ -17,4 +17,3 @@ history-metric-co2 = CO₂
 history-metric-temperature = 🌡 Темп.
 history-metric-humidity = 💧 Влажность
 history-metric-pm25 = PM2.5
-history-metric-voc = ЛОС
