@@ -67,7 +67,7 @@ async def _until_stopped_or_failed(tasks: Supervisor) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    stopped = asyncio.create_task(stop.wait(), name="webhook-stop")
+    stopped = asyncio.create_task(stop.wait(), name="webhook_stop")
     failed = asyncio.create_task(tasks.failed(), name="failed")
     done, _ = await asyncio.wait({stopped, failed}, return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()
