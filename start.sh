@@ -77,9 +77,14 @@ ensure_chromium() {
     apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 }
 
-wait_for_port() {
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.2; done
-    log "nothing listens on port $1"; exit 1
+# Until the sandbox (pid $1) logged that it serves; it stops the script if the sandbox exits (port taken).
+wait_for_sandbox() {
+    for _ in $(seq 1 150); do
+        grep -q "sandbox ready" var/log/sandbox.log && return
+        kill -0 "$1" 2>/dev/null || { tail -n 3 var/log/sandbox.log >&2; exit 1; }
+        sleep 0.2
+    done
+    log "the sandbox did not start: see var/log/sandbox.log"; exit 1
 }
 
 case "${1:-}" in
@@ -98,6 +103,8 @@ case "${1:-}" in
         setup; ensure_mosquitto
         export BOT_TOKEN=${BOT_TOKEN:-}
         pids=()
+        # Whatever way this ends (Ctrl-C, SIGTERM, a program that could not start), the others stop too.
+        trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
         # --provision: each simulated device asks for a pairing code and prints it; `/add CODE` in the bot pairs it.
         fleet=(--devices "${SIM_DEVICES:-5}" --interval "${SIM_INTERVAL:-10}" --provision)
         if [ -n "$BOT_TOKEN" ] || [ -n "${INFISICAL_CLIENT_ID:-}" ]; then
@@ -105,19 +112,19 @@ case "${1:-}" in
             with_secrets "$PY" -m bot & pids+=($!)
             "$PY" -m device.simulate "${fleet[@]}" & pids+=($!)
         else
-            # No Telegram: the sandbox stands in for it, the page shows the devices' codes; logs go to var/log.
+            # No Telegram (nor Infisical): the sandbox stands in for it, the page shows the devices' codes.
+            # Each program is started directly, so that its pid is the one stopped; logs go to var/log.
             port=${SANDBOX_PORT:-8080}
             mkdir -p var/log
-            with_secrets "$PY" -m processor >>var/log/processor.log 2>&1 & pids+=($!)
-            "$PY" -m sandbox >>var/log/sandbox.log 2>&1 & pids+=($!)
-            wait_for_port "$port"
+            "$PY" -m processor >>var/log/processor.log 2>&1 & pids+=($!)
+            "$PY" -m sandbox >var/log/sandbox.log 2>&1 & pids+=($!)
+            wait_for_sandbox "$!"
             BOT_TOKEN=$("$PY" -c 'from sandbox.settings import TOKEN; print(TOKEN)') \
                 TELEGRAM_API_URL="http://127.0.0.1:$port" "$PY" -m bot >>var/log/bot.log 2>&1 & pids+=($!)
             "$PY" -m device.simulate "${fleet[@]}" --backfill 24 --sandbox "http://127.0.0.1:$port" \
                 >>var/log/devices.log 2>&1 & pids+=($!)
             echo "SmartAir is running without Telegram: open http://127.0.0.1:$port to chat with the bot (logs in var/log, Ctrl-C stops)"
         fi
-        trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM
         wait
         ;;
     *)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -44,10 +45,18 @@ async def run(config: SandboxSettings) -> None:
         loop.add_signal_handler(signum, stop.set)
     app, server = build(config.sandbox_port, Path(config.sandbox_people_file))
     # Loopback only: anyone who can reach the page can act as any person and read every chat.
-    async with serving(app, config.sandbox_port, host="127.0.0.1") as port:
-        server.port = port
-        log.info("sandbox ready chat=http://127.0.0.1:%s bot_api=http://127.0.0.1:%s", port, port)
-        await stop.wait()
+    try:
+        async with serving(app, config.sandbox_port, host="127.0.0.1") as port:
+            server.port = port
+            log.info("sandbox ready chat=http://127.0.0.1:%s bot_api=http://127.0.0.1:%s", port, port)
+            await stop.wait()
+    except OSError as error:  # only binding can raise it here: the body just waits
+        print(  # noqa: T201 - the operator's console is the audience
+            f"sandbox: cannot listen on 127.0.0.1:{config.sandbox_port} ({error.strerror}); "
+            "set SANDBOX_PORT to a free port",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
 
 
 def main() -> None:
