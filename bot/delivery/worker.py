@@ -253,11 +253,12 @@ class DeliveryWorker:
             reason, wait = str(error), backoff(row.attempts)
             await self._settle(row.id, lambda s: outbox.mark_retry(s, row.id, reason, wait, now_utc()))
         else:
-            self.outcomes["sent"] += 1
-            logger.info("notice sent outbox_id=%s user_id=%s kind=%s", row.id, row.user_id, row.kind)
+            # Nothing before the commit: until `sent` is recorded, a crash means sending this row again.
             await self._settle(
                 row.id, lambda s: outbox.mark_sent(s, row.id, message.message_id, now_utc()), persist=True
             )
+            self.outcomes["sent"] += 1
+            logger.info("notice sent outbox_id=%s user_id=%s kind=%s", row.id, row.user_id, row.kind)
 
     def _flood(self, chat: int, retry_after: float) -> None:
         self._limiter.pause_chat(chat, retry_after)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Device, User, UserDevice
-from core.services.admin.search import PAGE_SIZE, Page, as_number, clamp_page, clean_query, like_pattern
+from core.services.admin.search import Page, as_number, like_pattern, page_of
 from core.services.readings import Reading, latest_reading
 
 
@@ -71,16 +71,7 @@ def _line(device: Device) -> DeviceLine:
 
 async def find_devices(session: AsyncSession, query: str | None, page: int) -> Page[DeviceLine]:
     """Devices whose name or uid contains `query`, or linked to the Telegram id it is; newest first."""
-    words = clean_query(query)
-    where = _matching(words) if words else None
-    count = select(func.count()).select_from(Device)
-    total = int(await session.scalar(count.where(where) if where is not None else count) or 0)
-    number, pages = clamp_page(page, total)
-    listing = select(Device).order_by(Device.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
-    if where is not None:
-        listing = listing.where(where)
-    items = tuple(_line(device) for device in await session.scalars(listing))
-    return Page(items, number, pages, total)
+    return await page_of(session, select(Device), _matching, query, page, item=lambda row: _line(row.Device))
 
 
 async def device_card(session: AsyncSession, device_id: int) -> DeviceCard | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -44,3 +48,27 @@ def clamp_page(number: int, total: int) -> tuple[int, int]:
     """(page number within range, page count); a page from stale callback data lands on the last one."""
     pages = max(1, -(-total // PAGE_SIZE))
     return min(max(number, 0), pages - 1), pages
+
+
+async def page_of(
+    session: AsyncSession,
+    listing: Select[Any],
+    matching: Callable[[str], ColumnElement[bool]],
+    query: str | None,
+    page: int,
+    *,
+    item: Callable[[Row[Any]], T],
+) -> Page[T]:
+    """Page `page` (clamped) of `listing`'s rows that match the query (all without one), newest first.
+
+    `listing` selects from one table first (the one counted and ordered by its id); `item` turns a row into
+    what the page holds.
+    """
+    table = listing.columns_clause_froms[0]
+    words = clean_query(query)
+    where = matching(words) if words else true()
+    total = int(await session.scalar(select(func.count()).select_from(table).where(where)) or 0)
+    number, pages = clamp_page(page, total)
+    ordered = listing.where(where).order_by(table.c.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
+    rows = await session.execute(ordered)
+    return Page(tuple(item(row) for row in rows), number, pages, total)

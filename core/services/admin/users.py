@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Device, User, UserDevice
-from core.services.admin.search import PAGE_SIZE, Page, as_number, clamp_page, clean_query, like_pattern
+from core.services.admin.search import Page, as_number, like_pattern, page_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +64,11 @@ def _line(user: User, devices: int) -> UserLine:
 
 async def find_users(session: AsyncSession, query: str | None, page: int) -> Page[UserLine]:
     """Users whose name contains `query` or whose Telegram id is it (all users without one), newest first."""
-    words = clean_query(query)
-    where = _matching(words) if words else None
-    count = select(func.count()).select_from(User)
-    total = int(await session.scalar(count.where(where) if where is not None else count) or 0)
-    number, pages = clamp_page(page, total)
     devices = select(func.count()).where(UserDevice.user_id == User.id).correlate(User).scalar_subquery()
-    listing = select(User, devices).order_by(User.id.desc()).offset(number * PAGE_SIZE).limit(PAGE_SIZE)
-    if where is not None:
-        listing = listing.where(where)
-    rows = await session.execute(listing)
-    items = tuple(_line(user, int(count)) for user, count in rows)
-    return Page(items, number, pages, total)
+    listing = select(User, devices.label("devices"))
+    return await page_of(
+        session, listing, _matching, query, page, item=lambda row: _line(row.User, int(row.devices))
+    )
 
 
 async def user_card(session: AsyncSession, user_id: int) -> UserCard | None:
