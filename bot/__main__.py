@@ -31,7 +31,7 @@ from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
 from bot.workers.rendering.pool import Renderer
 from core import web
-from core.billing import grace, refunds, yookassa
+from core.billing import grace, revenue, yookassa
 from core.db import make_engine, make_sessionmaker
 from core.monitoring.watch import watch
 from core.services import archive
@@ -84,7 +84,7 @@ async def run(
         operators=operators.operators,
         billing=billing_context,
         # /admin's dashboard shows this month's revenue while billing is on.
-        **({"revenue": refunds.month_revenue} if billing.enabled else {}),
+        **({"revenue": revenue.month_revenue} if billing.enabled else {}),
     )
     dispatcher.startup.register(renderer.start)
     setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)

@@ -34,10 +34,6 @@ INVOICES_LOCK = 0x5A_B111_0001
 GRACE_LOCK = 0x5A_B111_0002
 
 
-def plan(settings: BillingSettings) -> Plan:
-    return Plan(price=settings.price_kopecks, free_devices=settings.billing_free_devices)
-
-
 async def invoices(
     sessionmaker: async_sessionmaker[AsyncSession], settings: BillingSettings, month: Month, now: datetime
 ) -> Summary | None:
@@ -45,7 +41,7 @@ async def invoices(
     return await _locked(
         sessionmaker,
         INVOICES_LOCK,
-        lambda: cycle.run_month(sessionmaker, month, plan(settings), settings.billing_grace_days, now),
+        lambda: cycle.run_month(sessionmaker, month, Plan.of(settings), settings.billing_grace_days, now),
     )
 
 

@@ -8,12 +8,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.billing.months import Month
+from core.settings import BillingSettings
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     price: int  # kopecks per device per whole month
     free_devices: int
+
+    @classmethod
+    def of(cls, settings: BillingSettings) -> Plan:
+        """The plan `BILLING_PRICE` and `BILLING_FREE_DEVICES` describe."""
+        return cls(price=settings.price_kopecks, free_devices=settings.billing_free_devices)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ class BillingContext:
 
     @property
     def plan(self) -> Plan:
-        return Plan(price=self.settings.price_kopecks, free_devices=self.settings.billing_free_devices)
+        return Plan.of(self.settings)
 
     @staticmethod
     def now() -> datetime:

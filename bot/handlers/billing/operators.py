@@ -1,7 +1,7 @@
 """Operators' billing: /revenue [YYYY-MM], /refund PAYMENT [AMOUNT] and /cancel_invoice INVOICE.
 
 Only ADMIN_USER_IDS pass (bot.filters.operator); anyone else falls through to the fallback, as for an
-unknown command. /admin's dashboard shows this month's revenue through core.billing.refunds.month_revenue.
+unknown command. /admin's dashboard shows this month's revenue through core.billing.revenue.month_revenue.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.filters.operator import operators_only
 from bot.handlers.billing.context import BillingContext
 from bot.texts import Translator
 from bot.views.billing import money, month_name
-from core.billing import payments, refunds, yookassa
+from core.billing import payments, refunds, revenue, yookassa
 from core.billing.months import Month
 
 router = operators_only(Router(name=__name__))
@@ -26,7 +26,7 @@ _AMOUNT = re.compile(r"\d{1,9}([.,]\d{1,2})?")
 
 
 @router.message(Command("revenue"))
-async def revenue(
+async def show_revenue(
     message: Message, *, command: CommandObject, session: AsyncSession, t: Translator, billing: BillingContext
 ) -> None:
     try:
@@ -34,7 +34,7 @@ async def revenue(
     except ValueError:
         await message.answer(t("billing-revenue-usage"))
         return
-    figures = await refunds.revenue(session, month)
+    figures = await revenue.revenue(session, month)
     name = month_name(t, month)
     if not figures.users:
         await message.answer(t("billing-revenue-none", month=name))
