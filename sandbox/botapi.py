@@ -64,6 +64,8 @@ _OUTGOING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "edi
 _OUTGOING |= {"editMessageMedia", "editMessageCaption", "deleteMessage"}
 _NEW_MESSAGES = {"sendMessage", "sendPhoto", "sendDocument"}  # what Telegram's ≈30 messages/s counts
 _FIRST_USER_ID = 100_001
+WATCH_BACKLOG = 1000  # events a watcher may have unread before it is dropped
+LAGGED: dict[str, Any] = {"kind": "lagged"}  # the last event a dropped watcher gets
 # Which keys of a message hold the part an edit method changes.
 _EDITABLE_PARTS = {"text": ("text",), "caption": ("photo", "document"), "media": ("photo", "document")}
 
@@ -256,7 +258,7 @@ class BotApiServer:
     @contextlib.contextmanager
     def watch(self) -> Iterator[asyncio.Queue[dict[str, Any]]]:
         """Every change to any chat, as events: message, edit, delete, answer, action, person, menu."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=WATCH_BACKLOG)
         self._watchers.add(queue)
         try:
             yield queue
@@ -265,10 +267,12 @@ class BotApiServer:
 
     def publish(self, event: dict[str, Any]) -> None:
         for queue in list(self._watchers):
-            if queue.full():  # a page that stopped reading; it reloads the chat when it reconnects
-                self._watchers.discard(queue)
-            else:
+            if queue.qsize() < WATCH_BACKLOG - 1:
                 queue.put_nowait(event)
+            elif not queue.full():
+                # A watcher too far behind is told to start again (a page reconnects and reloads its chat).
+                queue.put_nowait(LAGGED)
+                self._watchers.discard(queue)
 
     # ---- HTTP ----------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.botapi import BotApiServer
+from sandbox.botapi import LAGGED, BotApiServer
 from sandbox.devices import DevicePanel
 from sandbox.limits import MESSAGE_LENGTH
 from sandbox.people import PeopleBook, TelegramUser
@@ -121,6 +121,8 @@ class WebChat:
                 await response.write(b"event: hello\ndata: {}\n\n")
                 while not self._closing.is_set():
                     event = await _next(events, self._closing)
+                    if event is LAGGED:
+                        break  # the page reconnects at once and reloads what it missed
                     line = b": keepalive\n\n" if event is None else _sse(event)
                     await response.write(line)
             except (ConnectionResetError, asyncio.CancelledError):

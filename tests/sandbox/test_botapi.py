@@ -22,7 +22,7 @@ from aiohttp import web
 from PIL import Image
 
 from core.web import serving
-from sandbox.botapi import BotApiDouble
+from sandbox.botapi import LAGGED, WATCH_BACKLOG, BotApiDouble
 
 
 def png(width: int = 40, height: int = 30, colour: str = "teal") -> bytes:
@@ -233,3 +233,17 @@ async def test_a_webhook_receives_updates_and_blocks_long_polling(double: BotApi
     ivy.send("/help")
     updates = await bot.get_updates(timeout=5)
     assert [update.message.text for update in updates if update.message] == ["/help"]
+
+
+async def test_a_watcher_that_stops_reading_is_told_it_lagged_and_dropped(double: BotApiDouble) -> None:
+    seen = []
+    with double.watch() as slow, double.watch() as reader:
+        for number in range(WATCH_BACKLOG + 10):
+            double.publish({"kind": "test", "number": number})
+            while not reader.empty():
+                seen.append(reader.get_nowait()["number"])
+        events = [slow.get_nowait() for _ in range(slow.qsize())]
+        # The page that kept up saw everything; the one that did not gets "lagged" last and nothing after.
+        assert seen == list(range(WATCH_BACKLOG + 10))
+        assert events[-1] is LAGGED
+        assert [event["number"] for event in events[:-1]] == list(range(WATCH_BACKLOG - 1))
