@@ -111,7 +111,9 @@ def _week(device: int, start: datetime, end: datetime) -> Iterator[telemetry_sto
     while moment < end:
         # A daily CO2 wave with some jitter: a realistic amount of ink per pixel column.
         co2 = 700 + 350 * ((n % 2880) / 2880) + (n * 37 % 50)
-        yield (device, moment, co2, 21 + (n % 100) / 50, 40 + (n % 60) / 6, None, None)
+        yield telemetry_store.row(
+            device, moment, {"co2": co2, "temperature": 21 + (n % 100) / 50, "humidity": 40 + (n % 60) / 6}
+        )
         moment += timedelta(seconds=STEP_S)
         n += 1
 

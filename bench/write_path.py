@@ -23,6 +23,7 @@ from core import telemetry_store
 from core.telemetry_store import Presence, Row
 from tests.support.database import drop_database
 
+AIR = {"co2": 800.0, "temperature": 22.5, "humidity": 41.0}
 STEPS = ("copy", "insert+rollup", "lock devices", "update devices", "commit")
 # The baseline: the INSERT with the rollup in the batch's own transaction, as it was before the rollup was
 # deferred (core.telemetry_store only defers now).
@@ -41,7 +42,7 @@ def _batch(device_ids: list[int], rows: int, round_number: int) -> tuple[list[Ro
     batch: list[Row] = []
     for index in range(rows):
         ts = datetime.fromtimestamp(now + round_number * 0.001 + index * 1e-6, UTC)
-        batch.append((device_ids[index % len(device_ids)], ts, 800.0, 22.5, 41.0, None, None))
+        batch.append(telemetry_store.row(device_ids[index % len(device_ids)], ts, AIR))
     seen = datetime.fromtimestamp(now, UTC)
     presence = [
         Presence(device_id, seen, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}

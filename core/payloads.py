@@ -8,6 +8,7 @@ A rejected payload or reading carries a short `reason`, the key of the processor
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -16,22 +17,27 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from core import catalogue
+
 MAX_PAYLOAD_BYTES = 64 * 1024
 # A clock running fast by more than this is a broken clock, not a reading from the future.
 MAX_FUTURE_SECONDS = 5 * 60
 # Older readings would each create a partition far in the past; no backlog buffer on a device is that deep.
 MAX_AGE_SECONDS = 30 * 24 * 3600
 
-# Plausible ranges (inclusive) of SPEC section 3; the order is the column order of `telemetry`
-# (core.models.METRICS).
-METRIC_RANGES: dict[str, tuple[float, float]] = {
-    "co2": (0.0, 40000.0),
-    "temperature": (-40.0, 85.0),
-    "humidity": (0.0, 100.0),
-    "pm25": (0.0, 1000.0),
-    "voc": (0.0, 500.0),
-}
-_RANGES = tuple((name, low, high) for name, (low, high) in METRIC_RANGES.items())
+# Plausible ranges (inclusive) of the catalogue (SPEC 3 and 3a); the order is the column order of `telemetry`.
+METRIC_RANGES: dict[str, tuple[float, float]] = {m.name: (m.low, m.high) for m in catalogue.METRICS.values()}
+Ranges = tuple[tuple[str, float, float], ...]
+_RANGES: Ranges = tuple((name, low, high) for name, (low, high) in METRIC_RANGES.items())
+
+
+@functools.cache
+def type_ranges(device_type: str) -> Ranges:
+    """The ranges readings of `device_type` are held to, where the type is known (HTTP ingest): the
+    metric's own, or the type's where the catalogue says it differs. Same order as METRIC_RANGES."""
+    own = catalogue.device_type(device_type).ranges
+    return tuple((name, *own.get(name, (low, high))) for name, low, high in _RANGES)
+
 
 # Matched with fullmatch (never match with ^…$: `$` also matches before a trailing newline) and sized to the
 # columns they are stored in: devices.firmware_version varchar(32), last_ip varchar(64), device_type (32).
@@ -74,19 +80,40 @@ class Rejected(Exception):
 
 
 class Reading(NamedTuple):
-    """One valid telemetry reading; `ts` is unix seconds, metrics absent from the payload are None.
+    """One valid telemetry reading; `ts` is unix seconds; `values` follow catalogue.METRIC_NAMES, a metric
+    absent from the payload is None.
 
     A NamedTuple rather than a frozen dataclass: as immutable, and four times cheaper to build.
     """
 
     ts: float
-    co2: float | None
-    temperature: float | None
-    humidity: float | None
-    pm25: float | None
-    voc: float | None
+    values: tuple[float | None, ...]
     firmware_version: str | None
     ip: str | None
+
+    def value(self, metric: str) -> float | None:
+        return self.values[_INDEX[metric]]
+
+    def metrics(self) -> dict[str, float]:
+        """The metrics this reading carries."""
+        return {
+            name: value
+            for name, value in zip(catalogue.METRIC_NAMES, self.values, strict=True)
+            if value is not None
+        }
+
+
+_INDEX = {name: index for index, name in enumerate(catalogue.METRIC_NAMES)}
+
+
+def reading(
+    ts: float, metrics: dict[str, float], firmware_version: str | None = None, ip: str | None = None
+) -> Reading:
+    """A Reading from already valid metrics (unknown names are a bug of the caller: KeyError)."""
+    values: list[float | None] = [None] * len(_INDEX)
+    for name, value in metrics.items():
+        values[_INDEX[name]] = value
+    return Reading(ts, tuple(values), firmware_version, ip)
 
 
 class TelemetryBatch(NamedTuple):
@@ -120,7 +147,7 @@ class Event:
     body: dict[str, Any]
 
 
-def parse_telemetry(payload: bytes, uid: str, now: float) -> TelemetryBatch:
+def parse_telemetry(payload: bytes, uid: str, now: float, ranges: Ranges = _RANGES) -> TelemetryBatch:
     """Readings of one telemetry message: a single object, or an array of them (a backlog).
 
     Raises Rejected when nothing in the payload can be used as a whole (size, JSON, shape); otherwise bad
@@ -134,7 +161,7 @@ def parse_telemetry(payload: bytes, uid: str, now: float) -> TelemetryBatch:
     rejected: list[str] = []
     for item in items:
         try:
-            readings.append(_reading(item, uid, now))
+            readings.append(_reading(item, uid, now, ranges))
         except Rejected as bad:
             rejected.append(bad.reason)
     return TelemetryBatch(readings, rejected)
@@ -260,7 +287,7 @@ def _check_uid(document: dict[str, Any], uid: str) -> None:
         raise Rejected(UID_MISMATCH)
 
 
-def _reading(item: Any, uid: str, now: float) -> Reading:
+def _reading(item: Any, uid: str, now: float, ranges: Ranges) -> Reading:
     # Written flat on purpose: this runs once per reading at ingest rate (see the module docstring).
     if item.__class__ is not dict:
         raise Rejected(NOT_AN_OBJECT)
@@ -271,7 +298,7 @@ def _reading(item: Any, uid: str, now: float) -> Reading:
     ts = _timestamp(get("timestamp"), now)
     values: list[float | None] = []
     present = False
-    for name, low, high in _RANGES:
+    for name, low, high in ranges:
         value = get(name)
         # null is "this sensor has nothing now", the same as leaving the key out.
         if value is not None:
@@ -291,8 +318,7 @@ def _reading(item: Any, uid: str, now: float) -> Reading:
     ip = get("ip")
     if ip is not None:
         ip = _text(ip, _IP)
-    co2, temperature, humidity, pm25, voc = values
-    return Reading(ts, co2, temperature, humidity, pm25, voc, firmware, ip)
+    return Reading(ts, tuple(values), firmware, ip)
 
 
 def _timestamp(value: Any, now: float) -> float:

@@ -10,22 +10,35 @@ asyncpg connection: COPY is not something SQLAlchemy offers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
-COLUMNS = ("device_id", "ts", "co2", "temperature", "humidity", "pm25", "voc")
-# (device_id, ts, co2, temperature, humidity, pm25, voc) in the order of COLUMNS.
-Row = tuple[int, datetime, float | None, float | None, float | None, float | None, float | None]
+from core.catalogue import METRIC_NAMES, METRICS
+
+COLUMNS = ("device_id", "ts", *METRIC_NAMES)
+# (device_id, ts, *the catalogue's metric values) in the order of COLUMNS.
+Row = tuple[Any, ...]
+
+
+def row(device_id: int, ts: datetime, metrics: Mapping[str, float | None]) -> Row:
+    """A Row from named metrics (benches, tests, tools); ingest builds rows from readings directly."""
+    return (device_id, ts, *(metrics.get(name) for name in METRIC_NAMES))
+
+
+_METRIC_LIST = ", ".join(METRIC_NAMES)
+_ALL = f"device_id, ts, {_METRIC_LIST}"
+_METRIC_DDL = ", ".join(f"{m.name} {'float8' if m.is_counter else 'real'}" for m in METRICS.values())
 
 STAGING_TABLE = "telemetry_staging"
 _STAGING_DDL = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
     device_id integer NOT NULL,
     ts timestamptz NOT NULL,
-    co2 real, temperature real, humidity real, pm25 real, voc real
+    {_METRIC_DDL}
 ) ON COMMIT DELETE ROWS
 """
 
@@ -33,26 +46,29 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
 # rows that were really new, which is what makes the rollup immune to duplicates.
 _INSERT = f"""
 WITH ins AS (
-    INSERT INTO telemetry (device_id, ts, co2, temperature, humidity, pm25, voc)
-    SELECT device_id, ts, co2, temperature, humidity, pm25, voc FROM {STAGING_TABLE}
+    INSERT INTO telemetry ({_ALL})
+    SELECT {_ALL} FROM {STAGING_TABLE}
     ORDER BY device_id, ts
     ON CONFLICT (device_id, ts) DO NOTHING
-    RETURNING device_id, ts, co2, temperature, humidity, pm25, voc
+    RETURNING {_ALL}
 )"""
+
+_METRIC_VALUES = ",\n        ".join(f"('{name}', r.{name}::float8)" for name in METRIC_NAMES)
 
 
 def _roll_up(source: str) -> str:
-    """Add the readings of CTE `source` to telemetry_hourly: one upsert per device, hour and metric."""
+    """Add the readings of CTE `source` to telemetry_hourly: one upsert per device, hour and metric.
+
+    A counter is rolled up like a gauge here (min/max of its register per hour); its consumption is the
+    reset-aware increase between consecutive readings, which needs the reading before the hour as well and
+    is computed by core.services.consumption.
+    """
     return f"""
     INSERT INTO telemetry_hourly AS h (device_id, bucket, metric, min, max, sum, count)
     SELECT r.device_id, date_trunc('hour', r.ts, 'UTC'), m.metric,
            min(m.value), max(m.value), sum(m.value), count(*)
     FROM {source} AS r CROSS JOIN LATERAL (VALUES
-        ('co2', r.co2::float8),
-        ('temperature', r.temperature::float8),
-        ('humidity', r.humidity::float8),
-        ('pm25', r.pm25::float8),
-        ('voc', r.voc::float8)
+        {_METRIC_VALUES}
     ) AS m(metric, value)
     WHERE m.value IS NOT NULL
     GROUP BY 1, 2, 3
@@ -68,9 +84,7 @@ def _roll_up(source: str) -> str:
 # cost of storing it, bench/write_path.py). New rows are appended to the unindexed pending table instead,
 # and `fold_hourly` rolls them up later, once per device-hour-metric for everything appended meanwhile.
 _INSERT_AND_DEFER = (
-    _INSERT
-    + ", pending AS (INSERT INTO telemetry_hourly_pending SELECT device_id, ts, co2, temperature, humidity,"
-    " pm25, voc FROM ins)\n"
+    _INSERT + f", pending AS (INSERT INTO telemetry_hourly_pending ({_ALL}) SELECT {_ALL} FROM ins)\n"
 )
 _COUNT_NEW = "SELECT count(*) FROM ins"
 _KEYS_OF_NEW = "SELECT device_id, ts FROM ins"
@@ -78,10 +92,10 @@ _KEYS_OF_NEW = "SELECT device_id, ts FROM ins"
 # Deleting and rolling up in one statement: a reading leaves the pending table exactly when it is counted.
 # Two processors folding at once each take the rows the other did not (a deleted row is skipped).
 _FOLD = (
-    """
+    f"""
 WITH moved AS (
     DELETE FROM telemetry_hourly_pending
-    RETURNING device_id, ts, co2, temperature, humidity, pm25, voc
+    RETURNING {_ALL}
 ), hourly AS ("""
     + _roll_up("moved")
     + """

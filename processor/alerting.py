@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import METRICS
 from core.services.alerting import DeviceReading, evaluate_batch
 from processor.backlog import Backlog
 from processor.counters import Counters
@@ -25,8 +24,7 @@ MAX_PENDING = 200_000
 
 
 def _reading(item: FreshReading) -> DeviceReading:
-    values = {metric: getattr(item.reading, metric) for metric in METRICS}
-    return DeviceReading(item.device_id, datetime.fromtimestamp(item.reading.ts, UTC), values)
+    return DeviceReading(item.device_id, datetime.fromtimestamp(item.reading.ts, UTC), item.reading.metrics())
 
 
 class AlertFeed:

@@ -41,9 +41,7 @@ class Batch:
     ) -> None:
         for reading in readings:
             ts = datetime.fromtimestamp(reading.ts, UTC)
-            self.rows.append(
-                (device_id, ts, reading.co2, reading.temperature, reading.humidity, reading.pm25, reading.voc)
-            )
+            self.rows.append((device_id, ts, *reading.values))
             self.readings.append(FreshReading(device_id, uid, reading))
         news = self._news(device_id)
         news.last_seen = received_at

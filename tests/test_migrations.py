@@ -35,6 +35,7 @@ EXPECTED_TABLES = {
     "broadcasts",
     "node_health",
     "error_reports",
+    "agent_tokens",
 }
 
 

@@ -7,7 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.settings import SettingsAction, SettingsOp
 from bot.texts import Translator
-from bot.views.settings import METRIC_NAMES, interval_text, number
+from bot.views.settings import METRIC_MARKS, interval_text, number
 from core.services.settings import COMMON_TIMEZONES, INTERVAL_PRESETS, NIGHT_PRESETS, DeviceSettings
 
 TIMEZONES_PER_ROW = 2
@@ -69,7 +69,7 @@ def levels(t: Translator, settings: DeviceSettings) -> InlineKeyboardMarkup:
     """A row per alert rule: its threshold, then its clear level."""
     screen = _Screen(settings.device_id)
     for rule in settings.rules:
-        name = METRIC_NAMES.get(rule.metric, rule.metric)
+        name = METRIC_MARKS.get(rule.metric) or t(f"metric-{rule.metric}")
         arrow = "▲" if rule.direction == "above" else "▼"
         threshold = f"{name} {arrow} {number(rule.threshold)}"
         screen.add(threshold, SettingsOp.LEVEL_TYPE, rule_id=rule.id, level="threshold")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.texts import Translator
+from core import catalogue
 from core.services.settings import DeviceSettings, RuleSetting, SettingRefused
 
-UNITS = {"co2": " ppm", "temperature": " °C", "humidity": " %", "pm25": " µg/m³", "voc": ""}
-METRIC_NAMES = {"co2": "CO2", "temperature": "🌡", "humidity": "💧", "pm25": "PM2.5", "voc": "VOC"}
+UNITS = {metric.name: f" {metric.unit}" if metric.unit else "" for metric in catalogue.METRICS.values()}
+# The air metrics' short marks; the catalogue's others are named by their `metric-…` text.
+METRIC_MARKS = {"co2": "CO2", "temperature": "🌡", "humidity": "💧", "pm25": "PM2.5", "voc": "VOC"}
 
 
 def number(value: float) -> str:
@@ -31,7 +33,7 @@ def rule_text(t: Translator, rule: RuleSetting) -> str:
     unit = UNITS.get(rule.metric, "")
     return t(
         key,
-        metric=METRIC_NAMES.get(rule.metric, rule.metric),
+        metric=METRIC_MARKS.get(rule.metric) or t(f"metric-{rule.metric}"),
         threshold=number(rule.threshold) + unit,
         clear=number(rule.clear_level) + unit,
     )

@@ -1,5 +1,6 @@
 """All tables of SmartAir; importing this package registers them on `Base.metadata`."""
 
+from core.models.agent import AgentToken
 from core.models.alert import Alert, AlertRule, AlertState
 from core.models.base import Base
 from core.models.billing import (
@@ -23,6 +24,7 @@ from core.models.user import User
 __all__ = [
     "METRICS",
     "ROLES",
+    "AgentToken",
     "Alert",
     "AlertRule",
     "AlertState",

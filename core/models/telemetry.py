@@ -18,9 +18,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.catalogue import METRIC_NAMES
+from core.catalogue import METRICS as CATALOGUE
 from core.models.base import Base
 
-METRICS = ("co2", "temperature", "humidity", "pm25", "voc")
+METRICS = METRIC_NAMES
+
+
+def _metric_type(name: str) -> type[REAL] | type[Double]:
+    """REAL (4 bytes) suits a sensor's precision; a counter's register needs double (kWh to the Wh)."""
+    return Double if CATALOGUE[name].is_counter else REAL
 
 
 class Telemetry(Base):
@@ -42,6 +49,8 @@ class Telemetry(Base):
     # devices are never hard-deleted while their history is kept.
     device_id: Mapped[int] = mapped_column(Integer)
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # One nullable column per catalogue metric; the air ones are spelled out for typed access, the loop
+    # below adds the others. A NULL costs one bit of the row's null bitmap.
     co2: Mapped[float | None] = mapped_column(REAL)
     temperature: Mapped[float | None] = mapped_column(REAL)
     humidity: Mapped[float | None] = mapped_column(REAL)
@@ -76,9 +85,9 @@ telemetry_hourly_pending = Table(
     Base.metadata,
     Column("device_id", Integer, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
-    Column("co2", REAL),
-    Column("temperature", REAL),
-    Column("humidity", REAL),
-    Column("pm25", REAL),
-    Column("voc", REAL),
+    *(Column(name, _metric_type(name)) for name in METRICS),
 )
+
+for _name in METRICS:
+    if _name not in Telemetry.__table__.c:
+        setattr(Telemetry, _name, mapped_column(_metric_type(_name)))

@@ -14,8 +14,9 @@ from sqlalchemy import Row, Select, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import METRICS, Device, Invitation, Telemetry, User, UserDevice
+from core.services import agents
 from core.services.access import Action, Role, ensure
-from core.services.readings import Reading
+from core.services.readings import Reading, reading_of
 
 NAME_MAX_LENGTH = 64
 
@@ -88,7 +89,7 @@ def _summaries_query(user_id: int) -> Select[Any]:
 def _summary(row: Row[Any]) -> DeviceSummary:
     device: Device = row.Device
     metrics = {name: row._mapping[name] for name in METRICS}
-    reading = Reading(ts=row.ts, **metrics) if row.ts is not None else None
+    reading = reading_of(row.ts, metrics) if row.ts is not None else None
     return DeviceSummary(
         id=device.id,
         uid=device.device_uid,
@@ -167,6 +168,7 @@ async def remove(session: AsyncSession, user_id: int, device_id: int) -> list[Us
     members = await _members_except(session, device_id, user_id)
     await _unlink(session, device_id, None)
     await session.execute(delete(Invitation).where(Invitation.device_id == device_id))
+    await agents.revoke(session, device_id)
     # A new owner starts afresh: the name and place were the previous owner's.
     await session.execute(
         update(Device).where(Device.id == device_id).values(paired_at=None, name=None, location=None)

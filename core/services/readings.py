@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.catalogue import METRIC_NAMES
 from core.models import Telemetry
 
 
@@ -31,6 +33,9 @@ def co2_level(ppm: float) -> Co2Level:
     return Co2Level.CRITICAL
 
 
+_AIR = ("co2", "temperature", "humidity", "pm25", "voc")
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     ts: datetime
@@ -39,6 +44,22 @@ class Reading:
     humidity: float | None = None
     pm25: float | None = None
     voc: float | None = None
+    # The catalogue's other metrics this reading carries (a meter's power, a host's CPU…).
+    more: Mapping[str, float] = field(default_factory=dict)
+
+    def value(self, metric: str) -> float | None:
+        return getattr(self, metric) if metric in _AIR else self.more.get(metric)
+
+
+def reading_of(ts: datetime, values: Mapping[str, float | None]) -> Reading:
+    """A Reading from any mapping of catalogue metric names (a telemetry row, a query's columns)."""
+    more = {
+        name: float(value)
+        for name in METRIC_NAMES
+        if name not in _AIR and (value := values.get(name)) is not None
+    }
+    co2, temperature, humidity, pm25, voc = (values.get(name) for name in _AIR)
+    return Reading(ts, co2, temperature, humidity, pm25, voc, more)
 
 
 async def latest_reading(session: AsyncSession, device_id: int) -> Reading | None:
@@ -48,4 +69,4 @@ async def latest_reading(session: AsyncSession, device_id: int) -> Reading | Non
     )
     if row is None:
         return None
-    return Reading(row.ts, row.co2, row.temperature, row.humidity, row.pm25, row.voc)
+    return reading_of(row.ts, {name: getattr(row, name) for name in METRIC_NAMES})

@@ -33,7 +33,9 @@ def readings(
     moment = start.astimezone(UTC)
     while moment < end:
         co2, temperature, humidity = metrics(moment)
-        yield (device_id, moment, co2, temperature, humidity, None, None)
+        yield telemetry_store.row(
+            device_id, moment, {"co2": co2, "temperature": temperature, "humidity": humidity}
+        )
         moment += timedelta(seconds=step_s)
 
 

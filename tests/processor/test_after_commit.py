@@ -52,7 +52,7 @@ async def test_sinks_get_each_new_reading_once_after_commit_and_a_broken_sink_st
 
     await eventually(told)
     readings = [item for batch in recorder.batches for item in batch.readings]
-    assert [(item.uid, item.reading.co2) for item in readings] == [(uid, 1500.0), (uid, 1600.0)]
+    assert [(item.uid, item.reading.value("co2")) for item in readings] == [(uid, 1500.0), (uid, 1600.0)]
     assert all(count >= 1 for count in recorder.stored_when_told)
     events = [item for batch in recorder.batches for item in batch.events]
     assert [(item.device_id, item.event.type) for item in events] == [(device_id, "config_applied")]

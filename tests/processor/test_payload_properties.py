@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import payloads, telemetry_store
+from core import catalogue, payloads, telemetry_store
 from processor.device_events import _record_one
 from processor.sinks import ReceivedEvent
 from tests.processor.helpers import new_uid, pair_device
@@ -23,11 +23,7 @@ UID = "dev-properties"
 NOW = time.time()
 FIELDS = (
     "timestamp",
-    "co2",
-    "temperature",
-    "humidity",
-    "pm25",
-    "voc",
+    *catalogue.METRIC_NAMES,
     "uptime",
     "firmware_version",
     "ip",
@@ -105,7 +101,7 @@ async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
     presence: list[telemetry_store.Presence] = []
     try:
         for reading in payloads.parse_telemetry(raw, UID, NOW).readings:
-            rows.append((device, datetime.fromtimestamp(reading.ts, UTC), *reading[1:6]))
+            rows.append((device, datetime.fromtimestamp(reading.ts, UTC), *reading.values))
             presence.append(_presence(device, reading.firmware_version, reading.ip))
     except payloads.Rejected as refused:
         assert refused.reason

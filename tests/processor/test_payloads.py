@@ -22,12 +22,13 @@ def test_full_reading_keeps_every_field():
         b' "firmware_version": "2.0.1", "ip": "192.168.1.50", "uptime": 3600, "device_uid": "dev-1"}'
     )
     (reading,) = payloads.parse_telemetry(raw, "dev-1", NOW).readings
-    assert reading == payloads.Reading(NOW, 920.0, 25.1, 29.0, 4.2, 110.0, "2.0.1", "192.168.1.50")
+    metrics = {"co2": 920.0, "temperature": 25.1, "humidity": 29.0, "pm25": 4.2, "voc": 110.0}
+    assert reading == payloads.reading(NOW, metrics, "2.0.1", "192.168.1.50")
 
 
 def test_null_metric_counts_as_absent_and_bounds_are_inclusive():
     parsed = payloads.parse_telemetry(b'{"co2": null, "humidity": 100, "temperature": -40}', "dev-1", NOW)
-    assert parsed.readings[0][1:4] == (None, -40.0, 100.0)
+    assert parsed.readings[0].metrics() == {"temperature": -40.0, "humidity": 100.0}
     assert parsed.readings[0].ts == NOW
 
 

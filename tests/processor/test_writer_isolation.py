@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.payloads import Reading, Status
+from core.payloads import Status, reading
 from processor.acks import Acknowledger
 from processor.counters import Counters
 from processor.ledger import Ledger
@@ -29,9 +29,9 @@ async def test_rows_the_database_refuses_are_dropped_and_counted_and_the_rest_st
     writer = BatchWriter(lambda: asyncpg.connect(database_url), ledger, counters)
     now = time.time() - 100
     tickets = [ledger.track(mid, 1) for mid in range(1, 5)]
-    good = [Reading(now + i, 500.0 + i, None, None, None, None, None, None) for i in range(20)]
+    good = [reading(now + i, {"co2": 500.0 + i}) for i in range(20)]
     writer.pending.add_readings(device_id, "a", good[:10], now, tickets[0])
-    overflow = Reading(now + 50, 1e39, None, None, None, None, None, None)  # beyond float4
+    overflow = reading(now + 50, {"co2": 1e39})  # beyond float4
     writer.pending.add_readings(device_id, "a", [overflow], now, tickets[1])
     writer.pending.add_readings(device_id, "a", good[10:], now, tickets[2])
     writer.pending.add_status(other_id, Status(True, "9" * 40, None), now, tickets[3])  # varchar(32)

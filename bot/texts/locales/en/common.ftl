@@ -23,6 +23,14 @@ reading-temperature = 🌡 { NUMBER($value, maximumFractionDigits: 1) } °C
 reading-humidity = 💧 { NUMBER($value, maximumFractionDigits: 0) } %
 reading-pm25 = PM2.5 { NUMBER($value, maximumFractionDigits: 1) } µg/m³
 reading-voc = VOC { NUMBER($value, maximumFractionDigits: 0) }
+reading-energy_kwh = 🔢 { NUMBER($value, maximumFractionDigits: 3) } kWh
+reading-power_w = ⚡ { NUMBER($value, maximumFractionDigits: 0) } W
+reading-voltage_v = 〰 { NUMBER($value, maximumFractionDigits: 1) } V
+reading-current_a = 🔌 { NUMBER($value, maximumFractionDigits: 2) } A
+reading-cpu_percent = 🖥 CPU { NUMBER($value, maximumFractionDigits: 1) } %
+reading-mem_percent = 🧠 memory { NUMBER($value, maximumFractionDigits: 1) } %
+reading-disk_percent = 💽 disk { NUMBER($value, maximumFractionDigits: 1) } %
+reading-load1 = 📈 load { NUMBER($value, maximumFractionDigits: 2) }
 reading-none = no readings yet
 
 access-refused-denied = ⛔ You have no rights for this on that device.

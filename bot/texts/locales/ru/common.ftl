@@ -27,6 +27,14 @@ reading-temperature = 🌡 { NUMBER($value, maximumFractionDigits: 1) } °C
 reading-humidity = 💧 { NUMBER($value, maximumFractionDigits: 0) } %
 reading-pm25 = PM2.5 { NUMBER($value, maximumFractionDigits: 1) } мкг/м³
 reading-voc = VOC { NUMBER($value, maximumFractionDigits: 0) }
+reading-energy_kwh = 🔢 { NUMBER($value, maximumFractionDigits: 3) } кВт·ч
+reading-power_w = ⚡ { NUMBER($value, maximumFractionDigits: 0) } Вт
+reading-voltage_v = 〰 { NUMBER($value, maximumFractionDigits: 1) } В
+reading-current_a = 🔌 { NUMBER($value, maximumFractionDigits: 2) } А
+reading-cpu_percent = 🖥 ЦП { NUMBER($value, maximumFractionDigits: 1) } %
+reading-mem_percent = 🧠 память { NUMBER($value, maximumFractionDigits: 1) } %
+reading-disk_percent = 💽 диск { NUMBER($value, maximumFractionDigits: 1) } %
+reading-load1 = 📈 нагрузка { NUMBER($value, maximumFractionDigits: 2) }
 reading-none = показаний пока нет
 
 access-refused-denied = ⛔ У вас нет прав на это действие с этим устройством.
