@@ -15,19 +15,28 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
+from core import catalogue
 from core.models import METRICS
 
 TABLE = "telemetry"
 COLUMNS = ("device_id", "ts", *METRICS)
+# A counter's register needs double precision (as in PostgreSQL: the `catalogue` migration says why).
+_TYPES = {
+    m.name: "Nullable(Float64)" if m.is_counter else "Nullable(Float32)" for m in catalogue.METRICS.values()
+}
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     device_id UInt32,
     ts DateTime64(3, 'UTC'),
-    {", ".join(f"{metric} Nullable(Float32)" for metric in METRICS)}
+    {", ".join(f"{metric} {_TYPES[metric]}" for metric in METRICS)}
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(ts)
 ORDER BY (device_id, ts)
 """
+# A table made before a metric joined the catalogue gets its column (a metadata-only change in ClickHouse).
+_ADD_COLUMNS = [
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {metric} {_TYPES[metric]}" for metric in METRICS
+]
 
 # A row as written: (device_id, ts, *metrics in METRICS order).
 Row = tuple[Any, ...]
@@ -73,6 +82,8 @@ class Store:
                 # Uncompressed: readings are small, ClickHouse is near, and the processor's CPU is for ingest.
                 client = clickhouse_connect.get_client(dsn=self._url, compress=False)
                 client.command(_DDL)
+                for statement in _ADD_COLUMNS:
+                    client.command(statement)
                 self._client = client
             return work(self._client)
         except (ClickHouseError, OSError) as error:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.clickhouse import ClickHouseUnavailable, Row, Store
-from core.models import METRICS
 from core.retry import Backoff
 from core.supervisor import Supervisor
 from processor.sinks import CommittedBatch
@@ -69,7 +68,7 @@ class ClickHouseExport:
         for fresh in readings:
             reading = fresh.reading
             ts = datetime.fromtimestamp(reading.ts, UTC)
-            self._spool.append((now, (fresh.device_id, ts, *(getattr(reading, m) for m in METRICS))))
+            self._spool.append((now, (fresh.device_id, ts, *reading.values)))
         if len(self._spool) >= self._options.batch_rows:
             self._arrived.set()
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clickhouse import Store
 from core.services import archive, export, history
 from core.services.periods import Window
+from core.telemetry_store import row
 from sandbox.ports import free_port
 from tests.processor.helpers import new_uid, pair_device
 from tests.support.clickhouse_http import ClickHouseServer
@@ -50,11 +51,9 @@ async def _device_with_history(sessionmaker: Sessions, clickhouse: ClickHouseSer
     old = NOW - timedelta(days=500)
     past_cutoff = NOW - timedelta(days=RETENTION_DAYS + 2)
     yesterday = NOW - timedelta(days=1)
-    rows = [(device_id, old + timedelta(minutes=i), 400.0 + i, None, None, None, None) for i in range(3)]
-    rows += [(device_id, past_cutoff, 450.0, None, None, None, None)]
-    rows += [
-        (device_id, yesterday + timedelta(minutes=i), 600.0 + i, None, None, None, None) for i in range(2)
-    ]
+    rows = [row(device_id, old + timedelta(minutes=i), {"co2": 400.0 + i}) for i in range(3)]
+    rows += [row(device_id, past_cutoff, {"co2": 450.0})]
+    rows += [row(device_id, yesterday + timedelta(minutes=i), {"co2": 600.0 + i}) for i in range(2)]
     await asyncio.to_thread(Store(clickhouse.url).insert, rows)
     await _in_postgres(sessionmaker, device_id, past_cutoff, 450.0)
     for i in range(2):
