@@ -57,18 +57,27 @@ async def _publish(broker: Broker, uid: str, start: int, count: int) -> None:
             await device.send(topics.device_topic(uid, "telemetry"), {"timestamp": start + i, "co2": 500 + i})
 
 
-async def test_every_stored_reading_reaches_clickhouse_once(
-    *,
+@pytest.fixture
+async def exported_device(
     start_processor: Callable[..., Any],
+    export: ClickHouseExport,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> tuple[str, int]:
+    """A paired device's uid and id, and a processor running with the ClickHouse export as a sink."""
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    await start_processor(sinks=[export])
+    return uid, device_id
+
+
+async def test_every_stored_reading_reaches_clickhouse_once(
+    exported_device: tuple[str, int],
     export: ClickHouseExport,
     clickhouse: ClickHouseServer,
     broker: Broker,
     database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    await start_processor(sinks=[export])
+    uid, device_id = exported_device
     start = int(time.time()) - 600
     await _publish(broker, uid, start, 40)
     await _publish(broker, uid, start, 40)  # the same readings again: stored once, exported once
@@ -83,17 +92,13 @@ async def test_every_stored_reading_reaches_clickhouse_once(
 
 
 async def test_an_outage_is_spooled_without_holding_up_postgresql_then_caught_up(
-    *,
-    start_processor: Callable[..., Any],
+    exported_device: tuple[str, int],
     export: ClickHouseExport,
     clickhouse: ClickHouseServer,
     broker: Broker,
     database_url: str,
-    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    await start_processor(sinks=[export])
+    uid, device_id = exported_device
     clickhouse.stop()
     start = int(time.time()) - 300
     await _publish(broker, uid, start, 30)

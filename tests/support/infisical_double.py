@@ -9,11 +9,13 @@ process serving this double: tests run the programs as child processes, as an op
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from core.web import serving
 from sandbox.ports import free_port
 
 
@@ -29,7 +31,7 @@ class InfisicalDouble:
     port: int = field(default_factory=free_port)
     requests: list[str] = field(default_factory=list)
     _tokens: set[str] = field(default_factory=set)
-    _runner: web.AppRunner | None = None
+    _serving: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @property
     def url(self) -> str:
@@ -50,14 +52,10 @@ class InfisicalDouble:
         app = web.Application()
         app.router.add_post("/api/v1/auth/universal-auth/login", self._login)
         app.router.add_get("/api/v3/secrets/raw", self._list)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await self._serving.enter_async_context(serving(app, self.port, host="127.0.0.1"))
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._serving.aclose()
 
     async def _login(self, request: web.Request) -> web.Response:
         self.requests.append("login")

@@ -3,6 +3,7 @@ the next replica in turn, headers and body unchanged; which replica got which us
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from core.web import serving
 from sandbox.ports import free_port
 
 
@@ -20,7 +22,7 @@ class RoundRobin:
     # message_id of a message update -> the port of the replica that was given it
     routed: dict[int, int] = field(default_factory=dict)
     _turns: itertools.cycle[int] | None = None
-    _runner: web.AppRunner | None = None
+    _serving: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     _client: aiohttp.ClientSession | None = None
 
     @property
@@ -32,13 +34,10 @@ class RoundRobin:
         self._client = aiohttp.ClientSession()
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await self._serving.enter_async_context(serving(app, self.port, host="127.0.0.1"))
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._serving.aclose()
         if self._client is not None:
             await self._client.close()
 
