@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 
+from prometheus_client.registry import Collector
+
 from core import web
 from core.monitoring.watch import watch
 from core.settings import (
@@ -18,7 +20,7 @@ from core.settings import (
 )
 from core.supervisor import Supervisor
 from processor.app import Processor
-from processor.clickhouse_export import exporting
+from processor.clickhouse_export import ExportCollector, exporting
 from processor.metrics import processor_registry
 from processor.sinks import AfterCommit
 
@@ -32,17 +34,24 @@ async def _main(
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
         sinks: list[AfterCommit] = []
+        metrics: list[Collector] = []
         if general.clickhouse_url:
-            sinks.append(await stack.enter_async_context(exporting(general.clickhouse_url)))
-        await _serve(Processor(database, broker, sinks=sinks), http, operators)
+            export = await stack.enter_async_context(exporting(general.clickhouse_url))
+            sinks.append(export)
+            metrics.append(ExportCollector(export))
+        await _serve(Processor(database, broker, sinks=sinks), http, operators, metrics)
 
 
-async def _serve(processor: Processor, http: HttpSettings, operators: OperatorSettings) -> None:
+async def _serve(
+    processor: Processor, http: HttpSettings, operators: OperatorSettings, metrics: list[Collector]
+) -> None:
     processor.install_signal_handlers()
     app = web.new_app()
     registry = processor_registry(
         processor.counters, lambda: processor.acks_pending, lambda: processor.connected
     )
+    for collector in metrics:
+        registry.register(collector)
 
     async def broker_connected() -> bool:
         return processor.connected

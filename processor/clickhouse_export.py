@@ -4,8 +4,8 @@
 spool in batches, oldest first, and takes rows off it only after ClickHouse accepted them (at least once; the
 table's engine makes a repeat harmless). While ClickHouse is down the spool grows up to `spool_rows`; readings
 committed beyond that are not exported, only counted (they stay in PostgreSQL until retention). When
-ClickHouse is back, the task catches up. `lag_rows` and `lag_seconds` in the `clickhouse export` log line
-say how far behind it is.
+ClickHouse is back, the task catches up. `lag_rows` and `lag_seconds` (in the `clickhouse export` log line
+and on /metrics) say how far behind it is.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from core.clickhouse import ClickHouseUnavailable, Row, Store
 from core.retry import Backoff
@@ -126,6 +129,28 @@ class ClickHouseExport:
         for _ in range(count):
             self._spool.popleft()
         self.written += count
+
+
+class ExportCollector(Collector):
+    """The export's figures on the processor's /metrics, read at scrape time."""
+
+    def __init__(self, export: ClickHouseExport) -> None:
+        self._export = export
+
+    def collect(self) -> Iterator[Metric]:
+        export = self._export
+        yield CounterMetricFamily(
+            "smartair_clickhouse_readings_written", "Readings written to ClickHouse", value=export.written
+        )
+        yield CounterMetricFamily(
+            "smartair_clickhouse_readings_dropped", "Readings not exported: spool full", value=export.dropped
+        )
+        yield GaugeMetricFamily(
+            "smartair_clickhouse_lag_rows", "Readings stored, not yet in ClickHouse", value=export.lag_rows
+        )
+        yield GaugeMetricFamily(
+            "smartair_clickhouse_lag_seconds", "Age of the oldest reading waiting", value=export.lag_seconds
+        )
 
 
 @contextlib.asynccontextmanager

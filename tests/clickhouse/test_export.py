@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
 from core.clickhouse import ClickHouseUnavailable, Store
 from processor.clickhouse_export import ClickHouseExport, ExportOptions, exporting
+from sandbox.ports import free_port
 from tests.processor.helpers import (
     ProcessorProcess,
     Publisher,
@@ -141,6 +143,12 @@ async def test_a_full_spool_drops_and_counts_what_does_not_fit(
         clickhouse.start()
 
 
+async def _metrics_when_caught_up(port: int) -> str | None:
+    async with aiohttp.ClientSession() as client, client.get(f"http://127.0.0.1:{port}/metrics") as response:
+        text = await response.text()
+    return text if "smartair_clickhouse_lag_rows 0.0" in text else None
+
+
 async def _when(read: Callable[[], Any], ok: Callable[[Any], bool]) -> Any:
     result = await read()
     return result if ok(result) else None
@@ -163,8 +171,14 @@ async def test_python_m_processor_exports_when_clickhouse_url_is_set(
     uid = new_uid()
     device_id = await pair_device(sessionmaker, uid)
     client_id = new_uid("proc")
+    http_port = free_port()
     process = ProcessorProcess(
-        database_url, broker, client_id, tmp_path / "processor.log", CLICKHOUSE_URL=clickhouse.url
+        database_url,
+        broker,
+        client_id,
+        tmp_path / "processor.log",
+        CLICKHOUSE_URL=clickhouse.url,
+        PROCESSOR_HTTP_PORT=str(http_port),
     )
     process.start()
     try:
@@ -173,6 +187,8 @@ async def test_python_m_processor_exports_when_clickhouse_url_is_set(
         read = _readings_in_clickhouse(clickhouse, device_id)
         rows = await eventually(lambda: _when(read, lambda r: len(r) == 5), within=60)
         assert [row[1] for row in rows] == [500.0 + i for i in range(5)]
+        metrics = await eventually(lambda: _metrics_when_caught_up(http_port))
+        assert "smartair_clickhouse_readings_written_total 5.0" in metrics
     finally:
         assert process.terminate() == 0
     assert "clickhouse export written=5 dropped=0 lag_rows=0" in process.log_text()
