@@ -47,6 +47,7 @@ async def _serve(
 ) -> None:
     processor.install_signal_handlers()
     app = web.new_app()
+    processor.add_routes(app)
     registry = processor_registry(
         processor.counters, lambda: processor.acks_pending, lambda: processor.connected
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import aiomqtt
 import asyncpg
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import notify
@@ -21,6 +22,7 @@ from core.settings import DatabaseSettings, MqttSettings
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
+from processor.agents import AgentApi
 from processor.alerting import AlertFeed
 from processor.counters import Counters
 from processor.desired_state import Reconciler
@@ -101,6 +103,7 @@ class Processor:
             self._listening,
         )
         self._tasks = Supervisor("processor")
+        self._agents = AgentApi(sessionmaker, self._writer, self.counters)
         self._ingest = Ingest(self._directory, self._writer, self._provisioning, self._ledger, self.counters)
 
     async def run(self) -> None:
@@ -139,6 +142,10 @@ class Processor:
     def acks_pending(self) -> int:
         """Messages received and not yet acknowledged to the broker (their batch is not committed yet)."""
         return self._ledger.waiting
+
+    def add_routes(self, app: web.Application) -> None:
+        """The processor's routes on its HTTP side (core.web): HTTP pairing and ingest (SPEC 3a)."""
+        self._agents.add_routes(app)
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

@@ -22,7 +22,7 @@ from core.retry import DATABASE_ERRORS, Backoff, is_transient
 from core.telemetry_store import Presence, Row
 from processor.batch import Batch
 from processor.counters import Counters
-from processor.ledger import Ledger
+from processor.ledger import Ledger, Ticket
 from processor.presence.filter import PresenceFilter
 from processor.sinks import AfterCommit, CommittedBatch, FreshReading, feed
 
@@ -80,6 +80,8 @@ class BatchWriter:
         # PostgreSQL outage lets hundreds of thousands of readings pile up behind it.
         self._ready: deque[Batch] = deque()
         self.pending = Batch()
+        # Woken after every commit: what HTTP ingest waits on before answering (persist, then acknowledge).
+        self._commits = asyncio.Condition()
 
     def added(self) -> None:
         """Called after something went into `pending`: a full batch is queued and written without waiting."""
@@ -121,6 +123,11 @@ class BatchWriter:
                 return
         self._counters.add("rolled_up", folded)
 
+    async def stored(self, ticket: Ticket) -> None:
+        """Until the batch holding `ticket` is committed."""
+        async with self._commits:
+            await self._commits.wait_for(lambda: ticket.done)
+
     async def flush(self) -> None:
         """Write all received so far, batch by batch (retrying while PostgreSQL is away), acking each."""
         async with self._lock:
@@ -146,6 +153,8 @@ class BatchWriter:
         for ticket in batch.tickets:
             ticket.done = True
         self._ledger.release()
+        async with self._commits:
+            self._commits.notify_all()
         self._counters.add("batches")
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted - result.refused)
