@@ -112,7 +112,7 @@ class AlertLatencyBenchmark:
             await asyncio.to_thread(processor.wait_connected)
             await self._start_bot()
             async with aiomqtt.Client(
-                self.broker.host, self.broker.port, identifier=f"{self.uid}-pub"
+                self.broker.host, self.broker.port, identifier=f"{self.uid}-pub", **self.broker.credentials
             ) as mqtt:
                 await self._measure(mqtt, 3)  # warm-up: connections, caches, the first plans
                 say("measuring alone")

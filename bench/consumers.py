@@ -43,18 +43,23 @@ class Drained:
 
 async def open_session(broker: Broker, client_id: str) -> None:
     """Create a persistent session subscribed to all telemetry, then leave: the broker queues for it."""
-    async with aiomqtt.Client(broker.host, broker.port, identifier=client_id, clean_session=False) as client:
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=client_id, clean_session=False, **broker.credentials
+    ) as client:
         await client.subscribe(TELEMETRY_FILTER, qos=1)
 
 
 async def close_session(broker: Broker, client_id: str) -> None:
     """Connect once with a clean session: the broker forgets the session and stops queueing for it."""
-    async with aiomqtt.Client(broker.host, broker.port, identifier=client_id, clean_session=True):
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=client_id, clean_session=True, **broker.credentials
+    ):
         pass
 
 
 def drain_with_mosquitto_sub(broker: Broker, client_id: str, count: int, window: float) -> Drained:
     command = ["mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-i", client_id, "-c", "-q", "1"]
+    command += ["-u", broker.username, "-P", broker.password]
     command += ["-t", TELEMETRY_FILTER, "-C", str(count)]
     started = time.monotonic()
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -68,7 +73,9 @@ def drain_with_mosquitto_sub(broker: Broker, client_id: str, count: int, window:
 
 async def drain_with_aiomqtt(broker: Broker, client_id: str, count: int, window: float) -> Drained:
     received, first, last = 0, 0.0, 0.0
-    client = aiomqtt.Client(broker.host, broker.port, identifier=client_id, clean_session=False)
+    client = aiomqtt.Client(
+        broker.host, broker.port, identifier=client_id, clean_session=False, **broker.credentials
+    )
     async with client:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(window):
@@ -107,7 +114,9 @@ async def drain_naively(
     connection = await asyncpg.connect(database_url)
     stored, first, last = 0, 0.0, 0.0
     try:
-        client = aiomqtt.Client(broker.host, broker.port, identifier=client_id, clean_session=False)
+        client = aiomqtt.Client(
+            broker.host, broker.port, identifier=client_id, clean_session=False, **broker.credentials
+        )
         async with client:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(window):

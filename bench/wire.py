@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import struct
 import threading
 import time
 
 CONNECT_FLAGS_CLEAN = 0x02
+CONNECT_FLAGS_USERNAME_PASSWORD = 0xC0
 PUBACK_SIZE = 4
 MAX_PACKET_ID = 65535
 
@@ -38,8 +40,15 @@ def _string(text: str) -> bytes:
 
 
 def connect_packet(client_id: str, *, clean: bool = True, keepalive: int = 0) -> bytes:
+    """CONNECT, logged in as the server's account (MQTT_USERNAME/MQTT_PASSWORD) when the environment has one:
+    the shipped broker lets nobody else publish for ten thousand devices."""
     flags = CONNECT_FLAGS_CLEAN if clean else 0
-    body = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive) + _string(client_id)
+    username, password = os.environ.get("MQTT_USERNAME", ""), os.environ.get("MQTT_PASSWORD", "")
+    login = b""
+    if username:
+        flags |= CONNECT_FLAGS_USERNAME_PASSWORD
+        login = _string(username) + _string(password)
+    body = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive) + _string(client_id) + login
     return b"\x10" + remaining_length(len(body)) + body
 
 

@@ -7,6 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # payload: device uid. The processor tells the device `{"status": "paired"}`.
 DEVICE_PAIRED = "device_paired"
+# payload: device uid. The device was removed: the processor tells it `{"status": "unpaired"}` and takes its
+# broker account back.
+DEVICE_REMOVED = "device_removed"
 # payload: device uid. A device's desired config changed; the processor republishes it.
 CONFIG_CHANGED = "config_changed"
 # payload: command id. A command is waiting to be published.

@@ -24,10 +24,12 @@ from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
 from processor.agents import AgentApi
 from processor.alerting import AlertFeed
+from processor.broker_access import BrokerAccess
 from processor.counters import Counters
 from processor.desired_state import Reconciler
 from processor.device_directory import DeviceDirectory
 from processor.device_events import DeviceEvents
+from processor.dynsec import DynamicSecurity
 from processor.ingest import Ingest
 from processor.ledger import Ledger
 from processor.presence.sweep import PresenceSweep
@@ -89,14 +91,21 @@ class Processor:
             (self._alerts, self._device_events, *sinks),
             options.writer,
         )
-        self._provisioning = Provisioning(sessionmaker, self._publisher, self._ledger, self.counters)
-        self._announcer = PairingAnnouncer(sessionmaker, self._publisher, self._directory, self.counters)
+        self._dynsec = DynamicSecurity(broker) if broker.mqtt_username else None
+        self._access = BrokerAccess(sessionmaker, self._dynsec, self.counters)
+        self._provisioning = Provisioning(
+            sessionmaker, self._publisher, self._ledger, self.counters, self._access
+        )
+        self._announcer = PairingAnnouncer(
+            sessionmaker, self._publisher, self._directory, self.counters, self._access
+        )
         # One LISTEN connection for the processor: pairings for the directory and the announcer, desired
         # state changes for the reconciler.
         self._listener = Listener(
             self._connect,
             {
                 notify.DEVICE_PAIRED: self._paired,
+                notify.DEVICE_REMOVED: self._access.changed,
                 notify.CONFIG_CHANGED: self._desired_state_changed,
                 notify.COMMAND_QUEUED: self._desired_state_changed,
             },
@@ -124,8 +133,11 @@ class Processor:
             ("presence_sweep", self._presence.run),
             ("device_events", self._device_events.run),
             ("desired_state", self._desired_state.run),
+            ("broker_access", self._access.run),
         ):
             self._tasks.start(name, run)
+        if self._dynsec is not None:
+            self._tasks.start("dynsec", self._dynsec.run)
         try:
             await self._stay_connected()
         finally:
@@ -247,6 +259,7 @@ class Processor:
 
     def _paired(self, uid: str) -> None:
         self._directory.paired(uid)
+        self._access.changed(uid)
         self._announcer.trigger()
         self._desired_state.trigger()
 
@@ -258,6 +271,7 @@ class Processor:
         await self._directory.reload()
         self._announcer.trigger()
         self._desired_state.trigger()
+        self._access.resync()
 
     async def _log_counters(self) -> None:
         while True:

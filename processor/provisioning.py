@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import payloads, topics
 from core.retry import retry_database, run_rounds
 from core.services import pairing
+from core.services.broker_access import Access
+from processor.broker_access import BrokerAccess
 from processor.counters import Counters
 from processor.device_directory import DeviceDirectory
 from processor.ledger import Ledger, Ticket
@@ -45,11 +47,13 @@ class Provisioning:
         publisher: Publisher,
         ledger: Ledger,
         counters: Counters,
+        access: BrokerAccess,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
         self._ledger = ledger
         self._counters = counters
+        self._access = access
         self._queue: asyncio.Queue[tuple[str, payloads.ProvisionRequest, Ticket]] = asyncio.Queue()
 
     def submit(self, uid: str, request: payloads.ProvisionRequest, ticket: Ticket) -> None:
@@ -67,9 +71,18 @@ class Provisioning:
             self._ledger.release()
 
     async def _answer(self, uid: str, request: payloads.ProvisionRequest) -> None:
-        offer = await retry_database(
-            functools.partial(self._offer, uid, request), what=f"provision uid={uid}", log=log
-        )
+        try:
+            offer = await retry_database(
+                functools.partial(self._offer, uid, request), what=f"provision uid={uid}", log=log
+            )
+        except pairing.SecretMismatch:
+            # Not the device that registered this uid: no answer, no account, nothing changes.
+            self._counters.add("provision_wrong_secret")
+            log.warning("provision request with another secret ignored uid=%s", uid)
+            return
+        if request.secret is not None:
+            # The account first, the answer second: the device reads its answer logged in as {uid}.
+            await self._access.register(uid, request.secret, Access.PENDING if offer else Access.PAIRED)
         await self._publisher.publish(topics.provision_response(uid), offer_payload(offer), retain=True)
         self._counters.add("provision_offered" if offer else "provision_refused")
         log.info("provision answered uid=%s status=%s", uid, "pending" if offer else "refused")
@@ -84,7 +97,12 @@ class Provisioning:
     async def _offer_once(self, uid: str, request: payloads.ProvisionRequest) -> pairing.CodeOffer | None:
         async with self._sessionmaker() as session:
             return await pairing.offer_code(
-                session, uid, request.device_type, request.firmware_version, datetime.now(UTC)
+                session,
+                uid,
+                request.device_type,
+                request.firmware_version,
+                datetime.now(UTC),
+                secret=request.secret,
             )
 
 
@@ -97,11 +115,13 @@ class PairingAnnouncer:
         publisher: Publisher,
         directory: DeviceDirectory,
         counters: Counters,
+        access: BrokerAccess,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
         self._directory = directory
         self._counters = counters
+        self._access = access
         self._wanted = asyncio.Event()
 
     def trigger(self) -> None:
@@ -114,8 +134,9 @@ class PairingAnnouncer:
         async with self._sessionmaker() as session:
             pending = await pairing.unannounced_pairings(session)
         for code_id, uid in pending:
-            # Ingest must know the device before it is told to start sending.
+            # Ingest must know the device, and the broker let it send, before it is told to start sending.
             await self._directory.refresh(uid)
+            await self._access.ensure(uid)
             await self._publisher.publish(topics.provision_response(uid), PAIRED, retain=True)
             async with self._sessionmaker() as session:
                 await pairing.mark_announced(session, code_id, datetime.now(UTC))

@@ -56,6 +56,9 @@ class Device(Base):
     # is_online, which ingest overwrites with every status message, so each offline episode is noticed once.
     offline_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # SHA-256 (hex) of the secret the device registered with on the broker; None: never asked with one.
+    # Only the first secret for a uid counts (core.services.broker_access), kept across removals.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()
 
 

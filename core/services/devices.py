@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import notify
 from core.models import METRICS, Device, Invitation, Telemetry, User, UserDevice
 from core.services import agents
 from core.services.access import Action, Role, ensure
@@ -170,9 +171,14 @@ async def remove(session: AsyncSession, user_id: int, device_id: int) -> list[Us
     await session.execute(delete(Invitation).where(Invitation.device_id == device_id))
     await agents.revoke(session, device_id)
     # A new owner starts afresh: the name and place were the previous owner's.
-    await session.execute(
-        update(Device).where(Device.id == device_id).values(paired_at=None, name=None, location=None)
+    uid = await session.scalar(
+        update(Device)
+        .where(Device.id == device_id)
+        .values(paired_at=None, name=None, location=None)
+        .returning(Device.device_uid)
     )
+    if uid is not None:
+        await notify.notify(session, notify.DEVICE_REMOVED, uid)
     await session.commit()
     return members
 

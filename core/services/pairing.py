@@ -21,6 +21,7 @@ from core.models import (
     UserDevice,
 )
 from core.pairing_code import new_code, normalize
+from core.services import broker_access
 
 CODE_TTL = timedelta(minutes=15)
 ATTEMPT_WINDOW = timedelta(minutes=15)
@@ -58,6 +59,10 @@ class TooManyAttempts(PairingError):
     reason = "too-many"
 
 
+class SecretMismatch(Exception):
+    """A provision request for a uid registered with another secret: someone else's device, or an impostor."""
+
+
 @dataclass(frozen=True, slots=True)
 class CodeOffer:
     """What the processor publishes on provision/{uid}/response."""
@@ -70,13 +75,28 @@ class CodeOffer:
 
 
 async def offer_code(
-    session: AsyncSession, uid: str, device_type: str | None, firmware_version: str | None, now: datetime
+    session: AsyncSession,
+    uid: str,
+    device_type: str | None,
+    firmware_version: str | None,
+    now: datetime,
+    *,
+    secret: str | None = None,
 ) -> CodeOffer | None:
     """A pairing code for an unowned device, creating the pending device on first contact.
 
-    The same code comes back while it is valid; None means the device already has an owner.
+    The same code comes back while it is valid; None means the device already has an owner. The first
+    `secret` a uid asks with is its broker password from then on; another one raises SecretMismatch and
+    changes nothing.
     """
     device = await _get_or_create_device(session, uid, device_type, firmware_version)
+    if secret is not None:
+        hashed = broker_access.secret_hash(secret)
+        if device.secret_hash is None:
+            device.secret_hash = hashed
+        elif device.secret_hash != hashed:
+            await session.rollback()
+            raise SecretMismatch(uid)
     if await _owner_id(session, device.id) is not None:
         await session.commit()
         return None

@@ -73,7 +73,13 @@ async def probe(
 ) -> AsyncIterator[Probe]:
     """Subscribe to `filters` (QoS 1); with a fixed identifier and clean_session=False the broker keeps what
     arrives while the probe is away."""
-    client = aiomqtt.Client(broker.host, broker.port, identifier=identifier, clean_session=clean_session)
+    client = aiomqtt.Client(
+        broker.host,
+        broker.port,
+        identifier=identifier,
+        clean_session=clean_session,
+        **broker.credentials,
+    )
     async with client:
         watcher = Probe(client)
         if filters:

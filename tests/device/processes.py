@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.broker import server_account
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,11 +58,19 @@ def start(module: str, args: list[str], workdir: Path) -> Running:
 
 
 def agent_config(workdir: Path, broker_port: int, **settings: Any) -> Path:
-    """A device.json as an installer would write it; `settings` override the defaults."""
+    """A device.json as an installer would write it; `settings` override the defaults.
+
+    A device registered by the factory (`pairing: false`) logs in with an account made for it; here that is
+    the server's account. A device that pairs itself (`pairing: true`, no username) uses its own secret.
+    """
+    username, password = server_account()
+    pairs = settings.get("pairing", False)
     config = {
         "uid": "agent-test",
         "mqtt_host": "127.0.0.1",
         "mqtt_port": broker_port,
+        "mqtt_username": "" if pairs else username,
+        "mqtt_password": "" if pairs else password,
         "buffer_path": str(workdir / "buffer.sqlite3"),
         "report_interval": 30,
         "pairing": False,

@@ -34,6 +34,8 @@ async def test_failed_sensor_reads_are_skipped_and_reporting_goes_on(broker: Bro
     settings = AgentSettings(
         uid="agent-flaky",
         mqtt_port=broker.port,
+        mqtt_username=broker.username,
+        mqtt_password=broker.password,
         report_interval=0.5,
         pairing=False,
         buffer_path=tmp_path / "buffer.sqlite3",

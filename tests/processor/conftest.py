@@ -50,6 +50,8 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
             MqttSettings(
                 MQTT_HOST=broker.host,
                 MQTT_PORT=broker.port,
+                MQTT_USERNAME=broker.username,
+                MQTT_PASSWORD=broker.password,
                 MQTT_CLIENT_ID=client_id or new_uid("proc"),
                 MQTT_SHARED_GROUP=shared_group,
             ),

@@ -66,7 +66,9 @@ class Publisher:
     """A device-side MQTT client; QoS 1 publish returns once the broker acknowledged it (PUBACK)."""
 
     def __init__(self, broker: Broker) -> None:
-        self._client = aiomqtt.Client(broker.host, broker.port, identifier=new_uid("pub"))
+        self._client = aiomqtt.Client(
+            broker.host, broker.port, identifier=new_uid("pub"), **broker.credentials
+        )
 
     async def __aenter__(self) -> Publisher:
         await self._client.__aenter__()

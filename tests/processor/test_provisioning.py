@@ -26,7 +26,9 @@ CROCKFORD_CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
 @asynccontextmanager
 async def responses(broker: Broker, uid: str) -> AsyncIterator[aiomqtt.Client]:
     """A device listening on its provision/{uid}/response topic."""
-    async with aiomqtt.Client(broker.host, broker.port, identifier=new_uid("dev")) as client:
+    async with aiomqtt.Client(
+        broker.host, broker.port, identifier=new_uid("dev"), **broker.credentials
+    ) as client:
         await client.subscribe(topics.provision_response(uid), qos=1)
         yield client
 

@@ -31,7 +31,9 @@ async def publish_stream(broker: Broker, uid: str, first_ts: int, count: int) ->
     resent = 0
     while pending:
         try:
-            async with aiomqtt.Client(broker.host, broker.port, identifier=new_uid("pub")) as client:
+            async with aiomqtt.Client(
+                broker.host, broker.port, identifier=new_uid("pub"), **broker.credentials
+            ) as client:
                 while pending:
                     chunk = pending[:CONCURRENCY]
                     await asyncio.gather(*(_send(client, uid, first_ts + i, i) for i in chunk))

@@ -1,28 +1,32 @@
-"""A private Mosquitto started from the product's own mosquitto/mosquitto.conf on a free port."""
+"""A private Mosquitto, run the way production runs it: `python -m processor.broker` on a free port.
+
+It uses the shipped mosquitto/mosquitto.conf, so authentication and dynamic security are on. The server's
+account is MQTT_USERNAME/MQTT_PASSWORD of this process's environment (set here if absent, a fresh password
+per run): processors, bots and simulators the tests start inherit it, and test clients that play the
+server's part (or publish on behalf of devices paired straight in the database) log in with it.
+"""
 
 from __future__ import annotations
 
-import getpass
-import re
+import os
+import secrets
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.ports import free_port
 
-PRODUCT_CONFIG = Path(__file__).resolve().parents[2] / "mosquitto" / "mosquitto.conf"
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _config_for(port: int, data_dir: Path) -> str:
-    text = PRODUCT_CONFIG.read_text()
-    text = re.sub(r"^listener \d+.*$", f"listener {port} 127.0.0.1", text, flags=re.M)
-    text = re.sub(r"^persistence_location .*$", f"persistence_location {data_dir}/", text, flags=re.M)
-    # Started as root, Mosquitto drops to the `mosquitto` user, which cannot write our private temp folder:
-    # its persistence file would silently not be saved, and a restart would lose every session.
-    text += f"\nuser {getpass.getuser()}\n"
-    return text
+def server_account() -> tuple[str, str]:
+    """(username, password) of the server's broker account, the same for every broker of this run."""
+    username = os.environ.setdefault("MQTT_USERNAME", "smartair-server")
+    password = os.environ.setdefault("MQTT_PASSWORD", secrets.token_urlsafe(18))
+    return username, password
 
 
 @dataclass
@@ -33,15 +37,22 @@ class Broker:
     port: int = field(default_factory=free_port)
     host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = None
+    username: str = field(default_factory=lambda: server_account()[0])
+    password: str = field(default_factory=lambda: server_account()[1])
 
     def start(self) -> None:
-        data_dir = self.workdir / "data"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        config = self.workdir / "mosquitto.conf"
-        config.write_text(_config_for(self.port, data_dir))
         log = (self.workdir / "mosquitto.log").open("ab")
-        self.process = subprocess.Popen(["mosquitto", "-c", str(config)], stdout=log, stderr=log)
+        command = [sys.executable, "-m", "processor.broker", "--port", str(self.port), "--bind", self.host]
+        env = {**os.environ, "MQTT_USERNAME": self.username, "MQTT_PASSWORD": self.password}
+        self.process = subprocess.Popen(
+            [*command, "--data", str(self.workdir / "data")], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
         self._wait_listening()
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Keyword arguments for aiomqtt.Client: log in as the server's account."""
+        return {"username": self.username, "password": self.password}
 
     def stop(self) -> None:
         """Graceful stop: Mosquitto saves its sessions and queued messages to disk."""
