@@ -33,11 +33,21 @@ ensure_postgres() {
     log "PostgreSQL did not start"; exit 1
 }
 
+# The shipped broker (authentication on, python -m processor.broker). Locally the server's account is
+# MQTT_USERNAME/MQTT_PASSWORD from the environment or .env, else smartair-local with a password kept in var/.
 ensure_mosquitto() {
+    export MQTT_USERNAME=${MQTT_USERNAME:-$(sed -n 's/^MQTT_USERNAME=//p' .env 2>/dev/null)}
+    export MQTT_PASSWORD=${MQTT_PASSWORD:-$(sed -n 's/^MQTT_PASSWORD=//p' .env 2>/dev/null)}
+    if [ -z "$MQTT_USERNAME" ] || [ -z "$MQTT_PASSWORD" ]; then
+        mkdir -p var
+        [ -s var/mqtt-password ] || "$PY" -c 'import secrets; print(secrets.token_urlsafe(18))' >var/mqtt-password
+        MQTT_USERNAME=smartair-local MQTT_PASSWORD=$(cat var/mqtt-password)
+    fi
     if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then return; fi
-    log "starting Mosquitto"
-    mosquitto -d -c /etc/mosquitto/mosquitto.conf
-    sleep 1
+    log "starting Mosquitto (python -m processor.broker, data in var/mosquitto)"
+    mkdir -p var/log
+    "$PY" -m processor.broker --port 1883 --data var/mosquitto >>var/log/mosquitto.log 2>&1 &
+    wait_for_port 1883
 }
 
 ensure_database() {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiomqtt
 
@@ -32,6 +33,27 @@ class BrokerAddress:
     password: str = ""
     tls: bool = False
     ca_file: str = ""
+
+
+def new_secret() -> str:
+    """A device's broker password, made once on the device and kept there (43 chars of [A-Za-z0-9_-])."""
+    return secrets.token_urlsafe(32)
+
+
+def as_device(address: BrokerAddress, uid: str, secret: str) -> BrokerAddress:
+    """The address logged in as the device itself: username `{uid}`, password its secret."""
+    return replace(address, username=uid, password=secret)
+
+
+def not_authorised(error: aiomqtt.MqttError) -> bool:
+    """The broker refused the login (no account for us, or a revoked one), rather than being unreachable."""
+    return getattr(getattr(error, "rc", None), "value", None) in (5, 135)
+
+
+async def ask_for_code(address: BrokerAddress, uid: str, request: bytes) -> None:
+    """Anonymously publish `provision/{uid}/request` (with the secret): all an anonymous client may do."""
+    async with make_client(replace(address, username="", password=""), f"{uid}-ask") as client:
+        await client.publish(topics.provision_request(uid), request, qos=1, timeout=10)
 
 
 def offline_will(uid: str, firmware_version: str, ip: str | None) -> aiomqtt.Will:

@@ -30,7 +30,16 @@ from core.retry import wait_event
 from core.supervisor import Supervisor
 from device import fleet_control, payloads
 from device.air import Room
-from device.connection import BrokerAddress, make_client, offline_will, reconnect_backoff
+from device.connection import (
+    BrokerAddress,
+    as_device,
+    ask_for_code,
+    make_client,
+    new_secret,
+    not_authorised,
+    offline_will,
+    reconnect_backoff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,8 @@ class VirtualDevice:
     started: float = field(default_factory=time.time)
     seed: str = ""  # the room's seed: the same room can be replayed over the past (backfill)
     pairing: str = ""  # the last provisioning status it heard (pending, paired, ...)
+    # Its broker password when it logs in as itself (SPEC section 3), made once and kept while it runs.
+    secret: str = field(default_factory=new_secret)
 
     def current_interval(self, now: float) -> float:
         return min(LIVE_INTERVAL, self.interval) if now < self.live_until else self.interval
@@ -192,12 +203,17 @@ class Connection:
         self.solo = len(devices) == 1
         self.identifier = devices[0].uid if self.solo else f"simulator-{os.getpid()}-{devices[0].uid}"
         self.by_uid = {device.uid: device for device in devices}
+        # Without an account of its own (--username), a solo device logs in as itself, as real ones do.
+        self.as_itself = self.solo and not options.address.username
+        self.address = options.address
+        if self.as_itself:
+            self.address = as_device(options.address, devices[0].uid, devices[0].secret)
 
     def _client(self) -> aiomqtt.Client:
         will = None
         if self.solo:
             will = offline_will(self.devices[0].uid, FIRMWARE_VERSION, self.devices[0].ip)
-        return make_client(self.options.address, self.identifier, will=will)
+        return make_client(self.address, self.identifier, will=will)
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = reconnect_backoff()
@@ -209,9 +225,21 @@ class Connection:
                     await self._announce(client, online=False)
                     return
             except aiomqtt.MqttError as error:
-                log.warning("connection=%s lost error=%s", self.identifier, error)
+                if self.as_itself and not_authorised(error):
+                    await self._ask_anonymously()
+                else:
+                    log.warning("connection=%s lost error=%s", self.identifier, error)
                 if await backoff.sleep(stop):
                     return
+
+    async def _ask_anonymously(self) -> None:
+        """No account (new, or removed by its owner): ask for a code with the secret, then log in again."""
+        device = self.devices[0]
+        request = payloads.provision_request(device.device_type, FIRMWARE_VERSION, device.secret)
+        try:
+            await ask_for_code(self.options.address, device.uid, request)
+        except aiomqtt.MqttError as error:
+            log.warning("device=%s could not ask for a code error=%s", device.uid, error)
 
     async def _session(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
         """Until `stop`; a lost connection surfaces as MqttError from a publish (or from the listener)."""
@@ -256,7 +284,9 @@ class Connection:
             *(
                 client.publish(
                     topics.provision_request(d.uid),
-                    payloads.provision_request(d.device_type, FIRMWARE_VERSION),
+                    payloads.provision_request(
+                        d.device_type, FIRMWARE_VERSION, d.secret if self.as_itself else None
+                    ),
                     qos=1,
                 )
                 for d in self.devices
@@ -285,6 +315,8 @@ class Connection:
                 # Each time it becomes paired: a retained "paired" from an earlier run is followed by a new
                 # pairing when the server has forgotten the device; re-sent minutes are stored only once.
                 if status == "paired" and device.pairing != "paired":
+                    if self.as_itself:  # refused while it could only pair
+                        await self._subscribe(client)
                     await self._backfill(client, device)
                 device.pairing = status
             else:

@@ -36,8 +36,11 @@ def status(online: bool, *, firmware_version: str, ip: str | None) -> bytes:
     return orjson.dumps(body)
 
 
-def provision_request(device_type: str, firmware_version: str) -> bytes:
-    return orjson.dumps({"device_type": device_type, "firmware_version": firmware_version})
+def provision_request(device_type: str, firmware_version: str, secret: str | None = None) -> bytes:
+    body = {"device_type": device_type, "firmware_version": firmware_version}
+    if secret:
+        body["secret"] = secret
+    return orjson.dumps(body)
 
 
 def config_applied(version: int) -> bytes:

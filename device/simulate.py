@@ -47,14 +47,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--first", type=int, default=1, help="number of the first uid")
     parser.add_argument("--host", default=os.environ.get("MQTT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("MQTT_PORT", "1883")))
-    parser.add_argument("--username", default=os.environ.get("MQTT_USERNAME", ""))
-    parser.add_argument("--password", default=os.environ.get("MQTT_PASSWORD", ""))
+    # Without an account each device logs in as itself with its own secret, pairing first (SPEC section 3);
+    # many devices per connection (more devices than --connections) need an account allowed to send for all.
+    parser.add_argument("--username", default="", help="an account for the whole fleet (multiplexing)")
+    parser.add_argument("--password", default="")
     parser.add_argument(
         "--tls", action="store_true", default=os.environ.get("MQTT_TLS", "").lower() == "true"
     )
     args = parser.parse_args(argv)
     if args.devices < 1 or args.connections < 1 or args.interval <= 0:
         parser.error("--devices, --connections and --interval must be positive")
+    if args.devices > args.connections and not args.username:
+        parser.error("more devices than --connections share connections: that needs --username/--password")
     if args.sandbox and not args.provision:
         parser.error("--sandbox shows pairing codes: it needs --provision")
     return args

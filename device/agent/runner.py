@@ -22,7 +22,16 @@ from core.supervisor import Supervisor
 from device import payloads
 from device.agent.buffer import ReadingBuffer
 from device.agent.settings import AgentSettings
-from device.connection import make_client, offline_will, reconnect_backoff
+from device.connection import (
+    BrokerAddress,
+    as_device,
+    ask_for_code,
+    make_client,
+    new_secret,
+    not_authorised,
+    offline_will,
+    reconnect_backoff,
+)
 from device.messages import Command, Config, ProvisioningResponse, live_duration
 from device.sensors.base import Sensor, SensorError
 
@@ -52,6 +61,21 @@ class Agent:
         self._last_code: str | None = None
         if not settings.pairing or buffer.get_state("paired") == "yes":
             self.paired.set()
+        # A device that pairs itself logs in as {uid} with a secret it made once and keeps (SPEC section 3);
+        # one registered by the factory has an account configured instead.
+        self.secret: str | None = None
+        if settings.pairing and not settings.mqtt_username:
+            self.secret = buffer.get_state("secret") or new_secret()
+            buffer.set_state("secret", self.secret)
+
+    def broker(self) -> BrokerAddress:
+        address = self.settings.broker()
+        return as_device(address, self.uid, self.secret) if self.secret else address
+
+    def provision_request(self) -> bytes:
+        return payloads.provision_request(
+            self.settings.device_type, self.settings.firmware_version, self.secret
+        )
 
     def topic(self, kind: str) -> str:
         return topics.device_topic(self.uid, kind)
@@ -125,15 +149,18 @@ class Agent:
         will = offline_will(self.uid, self.settings.firmware_version, self.ip)
         while not self.stop.is_set():
             try:
-                async with make_client(self.settings.broker(), self.uid, will=will) as client:
+                async with make_client(self.broker(), self.uid, will=will) as client:
                     backoff.reset()
                     log.info("device=%s connected", self.uid)
                     await self._session(client)
                     return
             except aiomqtt.MqttError as error:
-                log.warning(
-                    "device=%s broker unreachable error=%s buffered=%d", self.uid, error, len(self.buffer)
-                )
+                if self.secret and not_authorised(error):
+                    await self._ask_anonymously()
+                else:
+                    log.warning(
+                        "device=%s broker unreachable error=%s buffered=%d", self.uid, error, len(self.buffer)
+                    )
             finally:
                 self.client = None
             if await backoff.sleep(self.stop):
@@ -192,8 +219,16 @@ class Agent:
                     self.buffer.remove_through(rows[sent - 1][0])
                 log.info("device=%s uploaded backlog readings=%d", self.uid, sent)
 
+    async def _ask_anonymously(self) -> None:
+        """No account on the broker (new, or removed by its owner): ask for a code with our secret."""
+        log.info("device=%s not registered on the broker: asking for a pairing code", self.uid)
+        try:
+            await ask_for_code(self.settings.broker(), self.uid, self.provision_request())
+        except aiomqtt.MqttError as error:
+            log.warning("device=%s could not ask for a code error=%s", self.uid, error)
+
     async def _request_pairing(self, client: aiomqtt.Client) -> None:
-        request = payloads.provision_request(self.settings.device_type, self.settings.firmware_version)
+        request = self.provision_request()
         while not self.paired.is_set():
             await client.publish(topics.provision_request(self.uid), request, qos=1, timeout=PUBLISH_TIMEOUT)
             try:
@@ -213,8 +248,9 @@ class Agent:
                     await self._apply_config(client, Config.model_validate(body))
                 elif kind == topics.COMMANDS:
                     await self._execute(client, Command.model_validate(body))
-                elif kind == "response":
-                    self._on_provisioning(ProvisioningResponse.model_validate(body))
+                elif kind == "response" and self._on_provisioning(ProvisioningResponse.model_validate(body)):
+                    # Paired just now: the broker refused these while we were only allowed to pair.
+                    await client.subscribe([(self.topic(topics.CONFIG), 1), (self.topic(topics.COMMANDS), 1)])
             except (orjson.JSONDecodeError, ValidationError) as error:
                 log.warning("device=%s ignored bad %s message error=%s", self.uid, kind, str(error)[:200])
 
@@ -240,18 +276,27 @@ class Agent:
         if self.restart_requested:
             self.stop.set()
 
-    def _on_provisioning(self, response: ProvisioningResponse) -> None:
+    def _on_provisioning(self, response: ProvisioningResponse) -> bool:
+        """Act on the server's answer; True if the device became paired by it."""
         if response.owned and not self.paired.is_set():
             # A device whose local state was wiped is refused as "owned": its owner still has it, so it
             # simply goes on reporting.
             self.buffer.set_state("paired", "yes")
             self.paired.set()
             announce(f"{self.uid} paired")
-        elif response.status == "pending" and response.code and response.code != self._last_code:
+            return True
+        if response.status == "pending" and response.code and response.code != self._last_code:
             self._last_code = response.code
             announce(f"pairing code for {self.uid}: {response.code} (send /add {response.code} to the bot)")
-        elif response.status not in ("pending", "paired", "refused"):
+        elif response.status == "unpaired" and self.paired.is_set() and self.settings.pairing:
+            # The owner removed the device: back to pairing (the broker takes our account back now).
+            self.buffer.set_state("paired", "no")
+            self.paired.clear()
+            self._last_code = None
+            announce(f"{self.uid} was removed by its owner: pairing again")
+        elif response.status not in ("pending", "paired", "refused", "unpaired"):
             log.warning("device=%s unexpected provisioning response status=%s", self.uid, response.status)
+        return False
 
 
 def announce(line: str) -> None:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import sqlite3
 import time
 from pathlib import Path
 
+from core.services.broker_access import Access
 from tests.device.conftest import Spawn
 from tests.device.mqtt_probe import Received, probe
 from tests.device.processes import agent_config
 from tests.support.broker import Broker
+from tests.support.device_accounts import grant
 
 
 def _kind(kind: str, **fields: object):  # type: ignore[no-untyped-def]
@@ -133,12 +136,17 @@ async def test_unpaired_agent_prints_the_code_and_starts_reporting_once_paired(
         config = agent_config(tmp_path, broker.port, uid=uid, report_interval=1, pairing=True)
         agent = spawn("device", ["--config", str(config)])
         request = await server.wait_for(_kind("request"))
+        secret = request.body.pop("secret")
         assert request.body == {"device_type": "co2", "firmware_version": "2.0.1"}
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22,128}", secret)
+        # What the processor does with the request: an account for {uid}, allowed to read its answers.
+        await grant(broker, uid, secret, Access.PENDING)
         pending = {"status": "pending", "code": "K7M2Q9XD", "expires_at": int(time.time()) + 900}
         await server.publish(response_topic, pending, retain=True)
         await agent.wait_output("K7M2Q9XD")
         # Unpaired, the device sends nothing the server would have to drop.
         assert not server.matching(_single_reading)
+        await grant(broker, uid, secret, Access.PAIRED)
         await server.publish(response_topic, {"status": "paired"}, retain=True)
         await agent.wait_output(f"{uid} paired")
         await server.wait_for(_single_reading)
@@ -164,7 +172,8 @@ async def test_agent_that_forgot_its_pairing_goes_on_when_the_server_says_it_is_
     async with probe(broker, f"provision/{uid}/request", f"devices/{uid}/telemetry") as server:
         config = agent_config(tmp_path, broker.port, uid=uid, report_interval=1, pairing=True)
         agent = spawn("device", ["--config", str(config)])
-        await server.wait_for(_kind("request"))
+        request = await server.wait_for(_kind("request"))
+        await grant(broker, uid, request.body["secret"], Access.PAIRED)
         await server.publish(response_topic, {"status": "refused", "reason": "owned"}, retain=True)
         await agent.wait_output(f"{uid} paired")
         await server.wait_for(_single_reading)

@@ -13,7 +13,19 @@ UIDS = ("simt-0001", "simt-0002", "simt-0003")
 
 
 def _args(broker: Broker, *extra: str) -> list[str]:
-    return ["--host", broker.host, "--port", str(broker.port), "--prefix", "simt", "--seed", "7", *extra]
+    login = ["--username", broker.username, "--password", broker.password]  # the broker plays the server
+    return [
+        "--host",
+        broker.host,
+        "--port",
+        str(broker.port),
+        *login,
+        "--prefix",
+        "simt",
+        "--seed",
+        "7",
+        *extra,
+    ]
 
 
 def _is(kind: str, uid: str | None = None, status: str | None = None):  # type: ignore[no-untyped-def]

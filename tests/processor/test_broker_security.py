@@ -6,11 +6,16 @@ Devices here behave as the agent does: ask anonymously with their secret, then l
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiomqtt
 import orjson
@@ -20,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.models import Device, User
 from core.services import devices, pairing
-from tests.processor.helpers import eventually, new_uid, telemetry_rows
+from tests.processor.helpers import ROOT, eventually, new_uid, telemetry_rows
 from tests.support.broker import Broker
 
 REFUSED = 128  # SUBACK: failure
@@ -239,3 +244,45 @@ async def _drain(client: aiomqtt.Client, seconds: float) -> list[object]:
 
 async def _counted(run: object, name: str) -> bool:
     return run.counters.get(name, 0) > 0  # type: ignore[attr-defined]
+
+
+async def test_a_simulated_device_pairs_with_its_own_secret_and_pairs_again_after_removal(
+    start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+):
+    await start_processor()
+    prefix = new_uid("own")
+    output = tmp_path / "simulator.out"
+    command = [sys.executable, "-m", "device.simulate", "--devices", "1", "--interval", "1", "--provision"]
+    command += ["--host", broker.host, "--port", str(broker.port), "--prefix", prefix]
+    simulator = _spawn(command, output)
+    try:
+        uid = f"{prefix}-0001"
+        first = await eventually(lambda: _code_printed(output, uid, 1), within=30)
+        owner_id = await claim(sessionmaker, first)
+        await eventually(lambda: _printed(output, f"{uid} paired"), within=30)
+        device_id = await _device_id(sessionmaker, uid)
+        async with sessionmaker() as session:
+            await devices.remove(session, owner_id, device_id)
+        second = await eventually(lambda: _code_printed(output, uid, 2), within=60)
+        assert second != first
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
+
+
+def _spawn(command: list[str], output: Path) -> subprocess.Popen[bytes]:
+    """The simulator as a device owner runs it: no account of its own (no MQTT_USERNAME)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MQTT_")}
+    with output.open("wb") as sink:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+async def _printed(path: Path, text: str) -> bool:
+    return text in await asyncio.to_thread(path.read_text, errors="replace")
+
+
+async def _code_printed(path: Path, uid: str, nth: int) -> str | None:
+    printed = await asyncio.to_thread(path.read_text, errors="replace")
+    codes = re.findall(rf"{re.escape(uid)} pairing code (\w+)", printed)
+    distinct = list(dict.fromkeys(codes))
+    return distinct[nth - 1] if len(distinct) >= nth else None
