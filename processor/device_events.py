@@ -79,6 +79,8 @@ async def _record_one(session: AsyncSession, item: ReceivedEvent, now: datetime)
     body: dict[str, Any] = item.event.body
     if item.event.type == CONFIG_APPLIED:
         return await desired_config.record_applied(session, item.device_id, body["version"])
+    if item.event.type != COMMAND_RESULT:
+        return False  # other events (ota progress…) are not recorded here
     command_id, ok = body["id"], body["ok"]
     details = {key: value for key, value in body.items() if key not in ("type", "id", "ok")}
     recorded = await commands.record_result(session, item.device_id, command_id, ok, details, now=now)

@@ -28,6 +28,8 @@ async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: B
         {
             "MQTT_HOST": broker.host,
             "MQTT_PORT": broker.port,
+            "MQTT_USERNAME": broker.username,
+            "MQTT_PASSWORD": broker.password,
             "MQTT_CLIENT_ID": f"tuning-{secrets.token_hex(4)}",
         }
     )
@@ -41,11 +43,11 @@ async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: B
         for qos in (0, 1)
     ]
     received: list[aiomqtt.Message] = []
-    async with aiomqtt.Client(broker.host, broker.port) as publisher:
+    async with aiomqtt.Client(broker.host, broker.port, **broker.credentials) as publisher:
         await publisher.publish(topic, b"retained", qos=1, retain=True)
     async with client:
         await client.subscribe(topic, qos=1)  # the retained message comes first, flagged as retained
-        async with aiomqtt.Client(broker.host, broker.port) as publisher:
+        async with aiomqtt.Client(broker.host, broker.port, **broker.credentials) as publisher:
             for payload, qos in sent:
                 await publisher.publish(topic, payload, qos=qos)
 
