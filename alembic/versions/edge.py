@@ -1,7 +1,7 @@
 """device edge: the hash of each device's broker secret (SPEC section 3, broker security)
 
 Revision ID: edge
-Revises: ops
+Revises: catalogue
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'edge'
-down_revision: str | None = 'ops'
+down_revision: str | None = 'catalogue'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
