@@ -119,6 +119,7 @@ async function openChat(personId) {
   state.menu = chat.menu;
   state.messages = new Map(chat.messages.map((m) => [m.message_id, m]));
   state.unread.delete(personId);
+  document.body.classList.remove("show-side");
   localStorage.setItem("sandbox-person", String(personId));
   history.replaceState(null, "", `#person=${personId}`);
   const as = $("as-person");
@@ -450,6 +451,7 @@ function wire() {
     send(text);
   });
   $("start-button").addEventListener("click", () => send("/start"));
+  $("side-toggle").addEventListener("click", () => document.body.classList.toggle("show-side"));
   $("menu-button").addEventListener("click", () => { $("menu").hidden = !$("menu").hidden; });
   document.addEventListener("click", (event) => {
     if (!event.target.closest("#menu, #menu-button")) $("menu").hidden = true;
