@@ -1,7 +1,11 @@
-"""The history chart of one device: a panel per metric, local time axis, outages left blank."""
+"""The history chart of one device: a panel per metric, local time axis, outages left blank; a counter's
+consumption as bars per hour or day below the lines."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,16 +35,20 @@ def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
         if series
     }
     metrics = sorted((m for m, line in prepared.items() if line.count), key=metric_rank)
-    if not metrics:
+    counters = sorted(m for m, amounts in history.consumption.items() if amounts)
+    if not metrics and not counters:
         return empty_figure(title(history.device_name, history.period, zone), labels)
-    height = style.HEADER_IN + style.PANEL_IN * len(metrics) + style.FOOTER_IN
+    panels_count = len(metrics) + len(counters)
+    height = style.HEADER_IN + style.PANEL_IN * panels_count + style.FOOTER_IN
     figure = style.new_figure(height)
     figure.subplots_adjust(
         left=0.1, right=0.97, top=1 - style.HEADER_IN / height, bottom=style.FOOTER_IN / height, hspace=0.3
     )
-    axes = figure.subplots(len(metrics), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, metric in zip(axes, metrics, strict=True):
+    axes = figure.subplots(panels_count, 1, sharex=True, squeeze=False)[:, 0]
+    for ax, metric in zip(axes, metrics, strict=False):
         _panel(ax, metric, prepared[metric], history, labels)
+    for ax, metric in zip(axes[len(metrics) :], counters, strict=True):
+        _consumption_panel(ax, metric, history.consumption[metric], labels)
     local_time_axis(axes[-1], zone, history.period.start, history.period.end)
     axes[-1].set_xlabel(labels.time_axis.format(zone=history.tz_name))
     figure.suptitle(title(history.device_name, history.period, zone), fontsize=21, fontweight="bold", y=0.995)
@@ -58,6 +66,21 @@ def _panel(ax: Axes, metric: str, line: Line, history: History, labels: Labels) 
         if threshold is not None:
             panels.threshold_line(ax, threshold, labels)
     panels.finish(ax, f"{labels.metric(metric)}    {panels.stats_text([line], labels)}")
+
+
+def _consumption_panel(
+    ax: Axes, metric: str, amounts: Sequence[tuple[datetime, float]], labels: Labels
+) -> None:
+    """Bars of what a counter consumed per hour or per day (the bucket's width is read off the data)."""
+    starts = [ts for ts, _ in amounts]
+    values = [amount for _, amount in amounts]
+    step = min((b - a for a, b in itertools.pairwise(starts)), default=timedelta(hours=1))
+    width = min(step, timedelta(days=1)).total_seconds() / 86400 * 0.85  # matplotlib dates are in days
+    ax.bar(
+        starts, values, width=width, align="edge", color=style.LINE_COLOURS.get(metric, style.DEFAULT_COLOUR)
+    )
+    total = panels.number(sum(values))
+    panels.finish(ax, labels.consumption.format(metric=labels.metric(metric), total=total))
 
 
 def empty_figure(heading: str, labels: Labels) -> Figure:

@@ -11,6 +11,14 @@ _METRICS_EN = {
     "humidity": "Humidity, %",
     "pm25": "PM2.5, µg/m³",
     "voc": "VOC",
+    "energy_kwh": "Energy, kWh",
+    "power_w": "Power, W",
+    "voltage_v": "Voltage, V",
+    "current_a": "Current, A",
+    "cpu_percent": "CPU, %",
+    "mem_percent": "Memory, %",
+    "disk_percent": "Disk, %",
+    "load1": "Load (1 min)",
 }
 _METRICS_RU = {
     "co2": "CO₂, ppm",
@@ -18,6 +26,14 @@ _METRICS_RU = {
     "humidity": "Влажность, %",
     "pm25": "PM2.5, мкг/м³",
     "voc": "ЛОС",
+    "energy_kwh": "Энергия, кВт·ч",
+    "power_w": "Мощность, Вт",
+    "voltage_v": "Напряжение, В",
+    "current_a": "Ток, А",
+    "cpu_percent": "ЦП, %",
+    "mem_percent": "Память, %",
+    "disk_percent": "Диск, %",
+    "load1": "Нагрузка (1 мин)",
 }
 
 
@@ -25,6 +41,15 @@ _METRICS_RU = {
 class Labels:
     metrics: Mapping[str, str] = field(default_factory=lambda: dict(_METRICS_EN))
     no_data: str = "No data for this period"
+    consumption: str = "{metric} consumed · total {total}"
+    use_figures: tuple[str, str, str, str, str] = (
+        "Consumed",
+        "Day",
+        "Night 23–07",
+        "Register, start",
+        "Register, end",
+    )
+    daily_use: str = "Consumed by day"
     stats: str = "min {min} · avg {avg} · max {max}"
     threshold: str = "threshold {value}"
     offline: str = "offline"
@@ -50,6 +75,9 @@ ENGLISH = Labels()
 RUSSIAN = Labels(
     metrics=dict(_METRICS_RU),
     no_data="Нет данных за этот период",
+    consumption="{metric}: потребление · всего {total}",
+    use_figures=("Потреблено", "День", "Ночь 23–07", "Показание, начало", "Показание, конец"),
+    daily_use="Потребление по дням",
     stats="мин {min} · сред {avg} · макс {max}",
     threshold="порог {value}",
     offline="нет связи",

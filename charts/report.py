@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from charts import style
 from charts.history import metric_rank
 from charts.labels import ENGLISH, Labels
-from charts.series import AlertEntry, DaySummary, MonthlyReport
+from charts.series import AlertEntry, DaySummary, MonthlyReport, MonthUse
 from charts.style import number
 
 A4_IN = (8.27, 11.69)
@@ -38,8 +38,10 @@ def monthly_report(report: MonthlyReport, labels: Labels = ENGLISH) -> bytes:
 
 def _pages(report: MonthlyReport, labels: Labels) -> list[Figure]:
     days = sorted(report.days, key=lambda d: d.day)
-    pages = [_summary_page(report, days, labels)]
-    others = sorted({m for d in days for m in d.means if m != "co2"}, key=metric_rank)
+    pages = [_use_page(report, use, days, labels) for use in report.use]
+    pages.append(_summary_page(report, days, labels))
+    counters = {use.metric for use in report.use}
+    others = sorted({m for d in days for m in d.means if m != "co2" and m not in counters}, key=metric_rank)
     if others:
         pages.append(_metrics_page(report, days, others, labels))
     alerts = sorted(report.alerts, key=lambda a: a.ts)
@@ -75,6 +77,24 @@ def _summary_page(report: MonthlyReport, days: Sequence[DaySummary], labels: Lab
     uptime_ax.set_ylim(0, 105)
     if not report.alerts:
         page.text(0.5, 0.015, labels.no_alerts, ha="center", fontsize=11, color="#555555")
+    return page
+
+
+def _use_page(report: MonthlyReport, use: MonthUse, days: Sequence[DaySummary], labels: Labels) -> Figure:
+    """A meter's month as a regulator reads it: consumption, its day/night split, the register's ends."""
+    page = _page(report, labels)
+    figures = (use.total, use.day, use.night, use.start_value, use.end_value)
+    page.text(0.5, 0.925, labels.metric(use.metric), ha="center", fontsize=13, color="#555555")
+    for index, (caption, value) in enumerate(zip(labels.use_figures, figures, strict=True)):
+        x = (index + 0.5) / len(figures)
+        page.text(
+            x, 0.885, "—" if value is None else number(value), ha="center", fontsize=18, fontweight="bold"
+        )
+        page.text(x, 0.865, caption, ha="center", fontsize=10, color="#555555")
+    ax = page.subplots(1, 1)
+    page.subplots_adjust(left=0.11, right=0.96, top=0.8, bottom=0.45)
+    by_day = dict(use.daily)
+    _bars(ax, days, [by_day.get(d.day, 0.0) for d in days], labels.daily_use)
     return page
 
 

@@ -52,6 +52,8 @@ class History:
     series: Mapping[str, Series]
     report_interval_s: float = 30
     co2_threshold: float | None = 1000
+    # A counter's consumption per hour or day (bucket start, amount), drawn as bars under the lines.
+    consumption: Mapping[str, Sequence[tuple[datetime, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,20 @@ class AlertEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthUse:
+    """A counter's month: consumed in all, by day and by night, the register at the month's first and last
+    reading, and per day."""
+
+    metric: str
+    total: float
+    day: float
+    night: float
+    start_value: float | None
+    end_value: float | None
+    daily: Sequence[tuple[date, float]] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MonthlyReport:
     """Everything the monthly PDF shows for one device."""
 
@@ -98,3 +114,4 @@ class MonthlyReport:
     days: Sequence[DaySummary]
     alerts: Sequence[AlertEntry] = ()
     co2_threshold: float | None = 1000
+    use: Sequence[MonthUse] = ()

@@ -95,8 +95,8 @@ async def _render(
     started = time.monotonic()
     settings = await history.chart_settings(session, device_id)
     window = periods.window(view.span, datetime.now(UTC), user.timezone)
-    metrics = METRICS if view.metric == ALL_METRICS else (view.metric,)
-    data = await history.load(session, device_id, window.start, window.end, metrics)
+    metrics = (settings.sensors or METRICS) if view.metric == ALL_METRICS else (view.metric,)
+    data = await history.load(session, device_id, window.start, window.end, metrics, tz_name=user.timezone)
     # The connection goes back to the pool before the slow part.
     await session.commit()
     loaded = time.monotonic()

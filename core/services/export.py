@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import catalogue
 from core.models import METRICS, Device, DeviceType, Telemetry, TelemetryHourly
-from core.services import archive
+from core.services import archive, consumption
 from core.services.history import hour_start
 from core.services.periods import Window
 
@@ -54,12 +55,13 @@ async def write_csv(session: AsyncSession, device_id: int, window: Window, tz_na
     """
     start, end = window.start, window.end
     metrics = await columns(session, device_id, start, end)
+    consumed = await _Consumed.before(session, device_id, metrics, start)
     writer = csv.writer(out)
     out.write(BOM)
-    writer.writerow([TIME_COLUMN, *metrics])
+    writer.writerow([TIME_COLUMN, *metrics, *consumed.header])
     zone = ZoneInfo(tz_name)
     older = await archive.older_readings(device_id, start, end, metrics)
-    writer.writerows(csv_rows(older, zone))
+    writer.writerows(csv_rows(consumed.rows(older), zone))
     query = (
         select(Telemetry.ts, *(getattr(Telemetry, m) for m in metrics))
         .where(
@@ -74,7 +76,7 @@ async def write_csv(session: AsyncSession, device_id: int, window: Window, tz_na
     # A server-side cursor: PostgreSQL hands the rows over a chunk at a time.
     result = await session.stream(query)
     async for chunk in result.partitions(CHUNK_ROWS):
-        writer.writerows(csv_rows(chunk, zone))
+        writer.writerows(csv_rows(consumed.rows(chunk), zone))
         written += len(chunk)
     return written
 
@@ -87,4 +89,48 @@ def csv_rows(rows: Iterable[Sequence[Any]], zone: ZoneInfo) -> Iterable[list[str
 
 def _number(value: float | None) -> str:
     # Readings are stored as 4-byte floats: 7 significant digits is all they hold (25.1, not 25.100000381).
-    return "" if value is None else f"{value:.7g}"
+    # A counter's register (and what it consumed) is a double: kept to the Wh, however large.
+    if value is None:
+        return ""
+    if isinstance(value, Precise):
+        return f"{round(value, 6):.15g}"
+    return f"{value:.7g}"
+
+
+class Precise(float):
+    """A double that the CSV shows in full (a counter's register, a consumption)."""
+
+
+class _Consumed:
+    """For each counter column, what it consumed since the previous reading (a drop counts as a reset, as in
+    core.services.consumption); the first reading's previous one is the last before the window."""
+
+    def __init__(self, metrics: Sequence[str], previous: list[float | None]) -> None:
+        self._indexes = [i for i, m in enumerate(metrics) if catalogue.METRICS[m].is_counter]
+        self._previous = previous
+        self.header = [f"{metrics[i]}_consumed" for i in self._indexes]
+
+    @classmethod
+    async def before(
+        cls, session: AsyncSession, device_id: int, metrics: Sequence[str], start: datetime
+    ) -> _Consumed:
+        counters = [m for m in metrics if catalogue.METRICS[m].is_counter]
+        previous = [await consumption.last_before(session, device_id, m, start) for m in counters]
+        return cls(metrics, previous)
+
+    def rows(self, rows: Iterable[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+        if not self._indexes:
+            yield from rows
+            return
+        for ts, *values in rows:
+            extra: list[float | None] = []
+            for position, index in enumerate(self._indexes):
+                value = values[index]
+                if value is None:
+                    extra.append(None)
+                    continue
+                values[index] = Precise(value)
+                before = self._previous[position]
+                extra.append(None if before is None else Precise(consumption.increase(before, value)))
+                self._previous[position] = value
+            yield (ts, *values, *extra)

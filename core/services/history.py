@@ -12,18 +12,22 @@ raw data up to about 33 hours and buckets beyond; at 5-second (live) reports, bu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import catalogue
 from core.billing import grace
 from core.models import METRICS, AlertRule, Device, DeviceConfig, DeviceType, Telemetry, TelemetryHourly
-from core.services import archive
+from core.services import archive, consumption
 
 MAX_RAW_READINGS = 4000
 MAX_SPAN = timedelta(days=62)
+# Consumption bars per hour up to this span, per local day beyond.
+CONSUMPTION_BY_HOUR = timedelta(days=2)
 DEFAULT_REPORT_INTERVAL_S = 30
 
 
@@ -47,10 +51,15 @@ class HourStats:
 
 @dataclass(frozen=True, slots=True)
 class DeviceHistory:
-    """Per-metric series, oldest first, only metrics with data; `hourly` tells which kind they are."""
+    """Per-metric series, oldest first, only metrics with data; `hourly` tells which kind they are.
+
+    A counter (a meter's kWh register) is not a line: `consumption` holds what it consumed per local hour
+    (periods up to two days) or day, drawn as bars.
+    """
 
     hourly: bool
     series: dict[str, list[Sample]] | dict[str, list[HourStats]]
+    consumption: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
 
     @property
     def points(self) -> int:
@@ -110,6 +119,8 @@ async def load(
     start: datetime,
     end: datetime,
     metrics: Sequence[str] = METRICS,
+    *,
+    tz_name: str = "UTC",
 ) -> DeviceHistory:
     """The device's `metrics` in [start, end): raw or hourly by the module's rule, never more than
     MAX_RAW_READINGS raw rows or 24 × MAX_SPAN.days buckets per metric. PeriodTooLong beyond MAX_SPAN.
@@ -117,12 +128,32 @@ async def load(
     if end - start > MAX_SPAN:
         raise PeriodTooLong
     await grace.ensure_not_paused(session, device_id)
-    wanted = [m for m in METRICS if m in metrics]
+    counters = [m for m in METRICS if m in metrics and catalogue.METRICS[m].is_counter]
+    wanted = [m for m in METRICS if m in metrics and m not in counters]
+    used = await _consumption(session, device_id, start, end, counters=counters, tz_name=tz_name)
     if await expected_readings(session, device_id, start, end) <= MAX_RAW_READINGS:
         raw = await _raw(session, device_id, start, end, wanted)
         if raw is not None:
-            return raw
-    return await _hourly(session, device_id, start, end, wanted)
+            return replace(raw, consumption=used)
+    return replace(await _hourly(session, device_id, start, end, wanted), consumption=used)
+
+
+async def _consumption(
+    session: AsyncSession,
+    device_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    counters: list[str],
+    tz_name: str,
+) -> dict[str, list[tuple[datetime, float]]]:
+    unit = "hour" if end - start <= CONSUMPTION_BY_HOUR else "day"
+    used = {}
+    for metric in counters:
+        steps = await consumption.steps(session, device_id, metric, start, end)
+        if steps:
+            used[metric] = consumption.per_bucket(steps, ZoneInfo(tz_name), unit)
+    return used
 
 
 async def expected_readings(session: AsyncSession, device_id: int, start: datetime, end: datetime) -> int:

@@ -8,14 +8,16 @@ elapsed part, for today); hours above threshold add up the time covered by readi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, case, cast, extract, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import catalogue
 from core.models import METRICS, Alert, Device, Telemetry
+from core.services import consumption
 from core.services.history import ChartSettings, chart_settings
 from core.services.periods import month_window
 
@@ -42,6 +44,15 @@ class AlertRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MonthUse:
+    """What a counter (a meter's kWh register) consumed in the month: the regulator's report."""
+
+    metric: str
+    month: consumption.MonthConsumption
+    daily: list[tuple[date, float]]
+
+
+@dataclass(frozen=True, slots=True)
 class MonthData:
     device_name: str
     year: int
@@ -50,6 +61,7 @@ class MonthData:
     days: list[DayStats]
     alerts: list[AlertRecord]
     co2_threshold: float | None
+    use: list[MonthUse] = field(default_factory=list)
 
 
 async def monthly(
@@ -70,7 +82,23 @@ async def monthly(
         for local_day in _days(start, end, tz_name)
     ]
     alerts = await _alerts(session, device_id, window.start, window.end)
-    return MonthData(settings.name, year, number, tz_name, days, alerts, settings.co2_threshold)
+    use = await _use(session, device_id, settings, (window.start, end), ZoneInfo(tz_name))
+    return MonthData(settings.name, year, number, tz_name, days, alerts, settings.co2_threshold, use)
+
+
+async def _use(
+    session: AsyncSession,
+    device_id: int,
+    settings: ChartSettings,
+    span: tuple[datetime, datetime],
+    zone: ZoneInfo,
+) -> list[MonthUse]:
+    result = []
+    for metric in (m for m in settings.sensors if catalogue.METRICS[m].is_counter):
+        steps = await consumption.steps(session, device_id, metric, *span)
+        daily = [(bucket.date(), amount) for bucket, amount in consumption.per_bucket(steps, zone, "day")]
+        result.append(MonthUse(metric, consumption.month(steps, zone), daily))
+    return result
 
 
 async def _daily_rows(

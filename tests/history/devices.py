@@ -9,15 +9,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-async def make_device(engine: AsyncEngine, name: str = "Kitchen", created_at: datetime | None = None) -> int:
-    """A paired CO2 monitor with the default config (threshold 1000) and CO2 alert rule."""
+async def make_device(
+    engine: AsyncEngine, name: str = "Kitchen", created_at: datetime | None = None, device_type: str = "co2"
+) -> int:
+    """A paired device (a CO2 monitor unless told) with the default config (threshold 1000) and CO2 alert
+    rule."""
     async with engine.begin() as connection:
         device_id = await connection.scalar(
             text(
                 "INSERT INTO devices (device_uid, device_type, name, paired_at, created_at)"
-                " VALUES (:uid, 'co2', :name, now(), coalesce(:created, now())) RETURNING id"
+                " VALUES (:uid, :type, :name, now(), coalesce(:created, now())) RETURNING id"
             ),
-            {"uid": f"hist-{secrets.token_hex(5)}", "name": name, "created": created_at},
+            {"uid": f"hist-{secrets.token_hex(5)}", "type": device_type, "name": name, "created": created_at},
         )
         await connection.execute(
             text("INSERT INTO device_configs (device_id) VALUES (:id)"), {"id": device_id}

@@ -17,7 +17,7 @@ from charts import (
     history_chart,
     monthly_report,
 )
-from charts.series import Series
+from charts.series import MonthUse, Series
 from core.services.history import ChartSettings, DeviceHistory, HourStats, Sample
 from core.services.report import MonthData
 
@@ -41,6 +41,7 @@ def render_history(job: HistoryJob) -> bytes:
         series={metric: _series(values) for metric, values in job.data.series.items()},
         report_interval_s=job.settings.report_interval_s,
         co2_threshold=job.settings.co2_threshold,
+        consumption=job.data.consumption,
     )
     return history_chart(history, for_language(job.language))
 
@@ -62,6 +63,18 @@ def render_report(data: MonthData, language: str) -> bytes:
         days=[DaySummary(d.day, d.means, d.maxima, d.hours_above, d.uptime) for d in data.days],
         alerts=[AlertEntry(a.ts, a.kind, a.value, a.threshold) for a in data.alerts],
         co2_threshold=data.co2_threshold,
+        use=[
+            MonthUse(
+                u.metric,
+                u.month.total,
+                u.month.day,
+                u.month.night,
+                u.month.start_value,
+                u.month.end_value,
+                u.daily,
+            )
+            for u in data.use
+        ],
     )
     return monthly_report(report, for_language(language))
 

@@ -1,0 +1,120 @@
+"""An electricity meter's month, its register replaced mid-month: /history's consumption bars, the CSV
+export and the monthly report all count what was consumed, never a negative jump (SPEC 3a)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.workers.rendering.drawing import render_report
+from core import telemetry_store
+from core.services import export, history, report
+from core.services.periods import month_window
+from core.telemetry_store import Row
+from tests.history.data import store
+from tests.history.devices import make_device
+from tests.history.test_report import PAGE
+
+Sessions = async_sessionmaker[AsyncSession]
+MOSCOW = ZoneInfo("Europe/Moscow")
+STEP = timedelta(minutes=15)
+PER_STEP = 0.25  # kWh: 1 kW for a quarter of an hour
+WINDOW = month_window(2026, 10, "Europe/Moscow")
+REPLACED_AT = datetime(2026, 10, 15, 12, tzinfo=MOSCOW)  # the new meter's register starts from zero
+
+
+def meter_month(device_id: int) -> Iterator[Row]:
+    """A reading every 15 minutes through October (Moscow time): 1 kW all along, register 5000 kWh at the
+    start, then a new meter counting from zero from the 15th at noon."""
+    moment, register = WINDOW.start, 5000.0
+    while moment < WINDOW.end:
+        if moment == REPLACED_AT:
+            register = PER_STEP  # consumed since the swap, on a register that started at zero
+        metrics = {"energy_kwh": register, "power_w": 1000.0, "voltage_v": 230.0, "current_a": 4.35}
+        yield telemetry_store.row(device_id, moment, metrics)
+        moment += STEP
+        register += PER_STEP
+
+
+@pytest.fixture
+async def meter(engine: AsyncEngine, database_url: str) -> tuple[int, float]:
+    """The meter's id and its register at the month's last reading."""
+    device_id = await make_device(engine, "Flat 12", datetime(2026, 9, 1, tzinfo=UTC), device_type="meter")
+    rows = list(meter_month(device_id))
+    await store(database_url, iter(rows))
+    return device_id, float(rows[-1][2 + 5])  # energy_kwh is the sixth metric column
+
+
+READINGS = 31 * 96
+# The first reading of the month has no earlier one to count from; every later one adds a quarter kWh.
+MONTH_TOTAL = PER_STEP * (READINGS - 1)
+# 23:00-07:00: 32 readings a night, the month's first reading (00:00 on the 1st) counting nothing.
+NIGHT_TOTAL = PER_STEP * (31 * 32 - 1)
+
+
+async def test_history_shows_consumption_per_day_through_the_meter_swap(
+    sessionmaker: Sessions, meter: tuple[int, float]
+) -> None:
+    device_id, _ = meter
+    async with sessionmaker() as session:
+        data = await history.load(
+            session, device_id, WINDOW.start, WINDOW.end, ("energy_kwh", "power_w"), tz_name="Europe/Moscow"
+        )
+    days = data.consumption["energy_kwh"]
+    assert [bucket.day for bucket, _ in days] == list(range(1, 32))
+    assert [amount for _, amount in days] == [24.0 - PER_STEP] + [24.0] * 30  # the 15th too
+    assert "energy_kwh" not in data.series and data.series["power_w"]  # power stays a line
+
+    async with sessionmaker() as session:
+        day = await history.load(
+            session, device_id, REPLACED_AT - timedelta(hours=2), REPLACED_AT + timedelta(hours=2),
+            ("energy_kwh",), tz_name="Europe/Moscow",
+        )  # fmt: skip
+    assert [amount for _, amount in day.consumption["energy_kwh"]] == [1.0, 1.0, 1.0, 1.0]
+
+
+async def test_export_adds_what_each_reading_consumed_and_keeps_the_register_exact(
+    sessionmaker: Sessions, meter: tuple[int, float]
+) -> None:
+    device_id, last_register = meter
+    out = io.StringIO(newline="")
+    async with sessionmaker() as session:
+        written = await export.write_csv(session, device_id, WINDOW, "Europe/Moscow", out)
+    rows = list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    header = rows[0]
+    assert written == READINGS
+    assert header == ["time", "energy_kwh", "power_w", "voltage_v", "current_a", "energy_kwh_consumed"]
+    consumed = [row[-1] for row in rows[1:]]
+    assert consumed[0] == ""  # nothing before the month to count from
+    assert {float(value) for value in consumed[1:]} == {PER_STEP}
+    assert sum(float(value) for value in consumed[1:]) == MONTH_TOTAL
+    assert float(rows[-1][1]) == last_register and rows[1][1] == "5000"
+
+
+async def test_the_monthly_report_gives_consumption_day_and_night_and_the_registers(
+    sessionmaker: Sessions, meter: tuple[int, float]
+) -> None:
+    device_id, last_register = meter
+    async with sessionmaker() as session:
+        data = await report.monthly(
+            session, device_id, (2026, 10), "Europe/Moscow", datetime(2026, 11, 5, tzinfo=UTC)
+        )
+    (use,) = data.use
+    assert use.metric == "energy_kwh"
+    assert (use.month.total, use.month.night, use.month.day) == (
+        MONTH_TOTAL,
+        NIGHT_TOTAL,
+        MONTH_TOTAL - NIGHT_TOTAL,
+    )
+    assert (use.month.start_value, use.month.end_value) == (5000.0, last_register)
+    assert sum(amount for _, amount in use.daily) == MONTH_TOTAL
+
+    pdf = render_report(data, "en")
+    # The consumption page, the summary, and the daily power, voltage and current.
+    assert pdf.startswith(b"%PDF") and len(PAGE.findall(pdf)) == 3
