@@ -4,14 +4,18 @@ outage (SPEC 10). ClickHouse here is the real engine embedded by chdb behind its
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
@@ -192,3 +196,31 @@ async def test_python_m_processor_exports_when_clickhouse_url_is_set(
     finally:
         assert process.terminate() == 0
     assert "clickhouse export written=5 dropped=0 lag_rows=0" in process.log_text()
+
+
+async def test_readings_a_crash_left_unexported_are_copied_again_by_hand(
+    clickhouse: ClickHouseServer, database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    if clickhouse.process is None:
+        clickhouse.start()
+    device_id = await pair_device(sessionmaker, new_uid())
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    async with sessionmaker() as session:
+        days = {"first": since.date(), "last": datetime.now(UTC).date()}
+        await session.execute(text("SELECT telemetry_ensure_partitions(:first, :last)"), days)
+        for i in range(7):
+            await session.execute(
+                text("INSERT INTO telemetry (device_id, ts, co2) VALUES (:id, :ts, :co2)"),
+                {"id": device_id, "ts": since + timedelta(minutes=i), "co2": 700 + i},
+            )
+        await session.commit()
+    env = {**os.environ, "DATABASE_URL": database_url, "CLICKHOUSE_URL": clickhouse.url}
+    command = [sys.executable, "-m", "processor.clickhouse_backfill", "--since", since.isoformat()]
+    for _ in range(2):  # copying again is harmless
+        done = await asyncio.to_thread(
+            subprocess.run, command, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("copied ")
+    rows = await _readings_in_clickhouse(clickhouse, device_id)()
+    assert [row[1] for row in rows] == [700.0 + i for i in range(7)]
