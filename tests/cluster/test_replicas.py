@@ -105,3 +105,17 @@ async def test_the_webhook_registered_carries_the_secret_token(
     registered = [call for call in telegram.calls if call.method == "setWebhook"]
     assert {call.params["url"] for call in registered} == {replicas.url + PATH}
     assert {call.params["secret_token"] for call in registered} == {secret_token(telegram.token)}
+
+
+async def test_an_unreachable_redis_stops_the_bot_with_one_clear_line(
+    telegram: BotApiDouble, database_url: str
+) -> None:
+    env = bot_environment(telegram, database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    text = stderr.decode()
+    assert process.returncode != 0
+    assert "Traceback" not in text
+    assert text.strip().splitlines()[-1].startswith("configuration error: REDIS_URL: Redis cannot be reached")
