@@ -158,3 +158,15 @@ def test_scale_profile_adds_redis_clickhouse_and_a_second_processor_in_the_share
     assert first["MQTT_SHARED_GROUP"]
     assert first["MQTT_CLIENT_ID"] != second["MQTT_CLIENT_ID"]
     assert all_services["processor-2"]["command"] == all_services["processor"]["command"]
+
+
+def test_the_image_holds_every_package_of_ours_its_programs_import() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, flags=re.M))
+    ours = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    imported: set[str] = set()
+    for folder in copied & ours:
+        for source in (ROOT / folder).rglob("*.py"):
+            imported |= set(re.findall(r"^\s*(?:from|import) (\w+)", source.read_text(), flags=re.M))
+    assert {"core", "processor", "bot"} <= copied
+    assert imported & ours <= copied, f"imported but not in the image: {sorted((imported & ours) - copied)}"
