@@ -67,6 +67,10 @@ class Room:
         room.humidity = rng.uniform(30.0, 50.0)
         return room
 
+    @property
+    def device_type(self) -> str:
+        return "multi" if self.has_pm25 else "co2"
+
     def sample(self, now: float) -> Reading:
         if self.clock is None:
             self.clock = now

@@ -40,6 +40,7 @@ from device.connection import (
     offline_will,
     reconnect_backoff,
 )
+from device.machines import Host, Meter
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,14 @@ BACKFILL_CHUNK = 100  # readings per backlog message: well under the processor's
 ProvisioningHandler = Callable[[str, Any], None]
 
 
+# What the simulator can be, by --types name: a room's air monitor, an electricity meter, a computer.
+MODELS: dict[str, type[Room] | type[Meter] | type[Host]] = {"air": Room, "meter": Meter, "host": Host}
+
+
 @dataclass
 class VirtualDevice:
     uid: str
-    room: Room
+    room: Room | Meter | Host
     ip: str
     interval: float = 30.0  # the server's retained config may change it
     live_until: float = 0.0  # time.monotonic() until which a `live` command asked for fast reports
@@ -71,7 +76,7 @@ class VirtualDevice:
 
     @property
     def device_type(self) -> str:
-        return "multi" if self.room.has_pm25 else "co2"
+        return self.room.device_type
 
     def telemetry(self, now: float) -> bytes:
         body = payloads.reading(
@@ -88,7 +93,7 @@ class VirtualDevice:
 
     def history(self, hours: float, now: float) -> list[bytes]:
         """The last `hours` of this room as backlog messages, as a device that measured offline sends them."""
-        room = Room.create(self.seed)
+        room = type(self.room).create(self.seed)
         first = (now - hours * 3600) // BACKFILL_STEP * BACKFILL_STEP
         readings = []
         at = first
@@ -118,14 +123,18 @@ class FleetStats:
     published: int = 0
 
 
-def build_fleet(count: int, *, seed: int, prefix: str = "sim", first: int = 1) -> list[VirtualDevice]:
+def build_fleet(
+    count: int, *, seed: int, prefix: str = "sim", first: int = 1, types: Sequence[str] = ("air",)
+) -> list[VirtualDevice]:
+    """`count` devices, their kinds taken in turn from `types` (names of MODELS)."""
     width = max(4, len(str(first + count - 1)))
     devices = []
     for number in range(first, first + count):
         uid = f"{prefix}-{number:0{width}d}"
         ip = f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
         room_seed = f"{seed}:{uid}"
-        devices.append(VirtualDevice(uid=uid, room=Room.create(room_seed), ip=ip, seed=room_seed))
+        model = MODELS[types[(number - first) % len(types)]]
+        devices.append(VirtualDevice(uid=uid, room=model.create(room_seed), ip=ip, seed=room_seed))
     return devices
 
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from device.sensors.base import Reading
+
+class Measured(Protocol):
+    """A sensor's Reading, or a simulated meter's or computer's sample: metric names and values."""
+
+    def metrics(self) -> dict[str, float]: ...
+
 
 # SPEC section 3: the processor refuses payloads above 64 KiB; stay clearly under it.
 MAX_PAYLOAD = 60 * 1024
 
 
 def reading(
-    metrics: Reading, timestamp: float, *, firmware_version: str, ip: str | None, uptime: int
+    metrics: Measured, timestamp: float, *, firmware_version: str, ip: str | None, uptime: int
 ) -> dict[str, Any]:
     """One telemetry reading as a dict (the agent buffers dicts; `encode` turns them into bytes)."""
     body: dict[str, Any] = {"timestamp": round(timestamp, 3), **metrics.metrics()}
@@ -77,7 +82,7 @@ class FastTelemetry:
 
     __slots__ = ("_tail",)
 
-    def __init__(self, metrics: Reading, *, firmware_version: str) -> None:
+    def __init__(self, metrics: Measured, *, firmware_version: str) -> None:
         rest = orjson.dumps({**metrics.metrics(), "firmware_version": firmware_version})
         self._tail = b"," + rest[1:]
 

@@ -1,4 +1,6 @@
-"""`python -m device.simulate --devices N --interval S`: a fleet of virtual air-quality monitors over MQTT.
+"""`python -m device.simulate --devices N --interval S`: a fleet of virtual devices over MQTT.
+
+Air-quality monitors by default; `--types air,meter,host` mixes in electricity meters and computers (SPEC 3a).
 
 For demos (believable curves; each device obeys its retained config and the ping/live/restart commands
 like the real agent), tests and load (`--rate`, `--duration`, `--qos`). SIGINT/SIGTERM stop it cleanly:
@@ -17,8 +19,16 @@ import time
 from typing import Any
 
 from device.connection import BrokerAddress
-from device.fleet import FleetOptions, build_fleet, run_fleet
+from device.fleet import MODELS, FleetOptions, build_fleet, run_fleet
 from device.panel import SandboxPanel
+
+
+def _types(text: str) -> tuple[str, ...]:
+    kinds = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    unknown = [kind for kind in kinds if kind not in MODELS]
+    if not kinds or unknown:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(MODELS)}")
+    return kinds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,6 +53,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sandbox", default="", metavar="URL", help="also show the codes on this sandbox's device panel"
     )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same rooms and noise")
+    parser.add_argument(
+        "--types",
+        type=_types,
+        default=("air",),
+        metavar="KINDS",
+        help="comma-separated kinds taken in turn: air (CO2 monitors), meter, host (default: air)",
+    )
     parser.add_argument("--prefix", default="sim", help="uid prefix: sim → sim-0001")
     parser.add_argument("--first", type=int, default=1, help="number of the first uid")
     parser.add_argument("--host", default=os.environ.get("MQTT_HOST", "127.0.0.1"))
@@ -82,7 +99,9 @@ async def main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     if args.duration > 0:
         loop.call_later(args.duration, stop.set)
-    devices = build_fleet(args.devices, seed=args.seed, prefix=args.prefix, first=args.first)
+    devices = build_fleet(
+        args.devices, seed=args.seed, prefix=args.prefix, first=args.first, types=args.types
+    )
     address = BrokerAddress(args.host, args.port, args.username, args.password, args.tls)
     options = FleetOptions(address, args.interval, args.rate, args.qos, args.provision, args.backfill)
     started = time.monotonic()

@@ -12,8 +12,10 @@ from core.services.devices import DeviceSummary
 from core.services.periods import Span
 
 SPANS = (Span.H6, Span.H24, Span.D7, Span.D30)
-# Metrics that get a button of their own (when the device has the sensor); VOC shows under "all".
-METRIC_BUTTONS = ("co2", "temperature", "humidity", "pm25")
+# Metrics that get a button of their own (when the device has the sensor); VOC shows under "all". A meter's
+# power and consumption, a computer's CPU, memory and disk (SPEC 3a); their other metrics show under "all".
+METRIC_BUTTONS = ("co2", "temperature", "humidity", "pm25", "power_w", "energy_kwh")
+HOST_BUTTONS = ("cpu_percent", "mem_percent", "disk_percent")
 CHOSEN = "• "
 
 
@@ -25,7 +27,8 @@ def chart(
     for s in SPANS:
         text = _mark(s == span) + t(f"history-span-{s}")
         keyboard.button(text=text, callback_data=HistoryView(device_id=device_id, span=s, metric=metric))
-    metrics = [ALL_METRICS, *(m for m in METRIC_BUTTONS if m in sensors)]
+    buttons = HOST_BUTTONS if "cpu_percent" in sensors else METRIC_BUTTONS
+    metrics = [ALL_METRICS, *(m for m in buttons if m in sensors)]
     if len(metrics) > 2:
         for m in metrics:
             text = _mark(m == metric) + t(f"history-metric-{m}")
