@@ -42,6 +42,8 @@ class Bench:
         self.database_url = ""
         self.database_name = ""
         self.bot: asyncio.subprocess.Process | None = None
+        self._scanned = 0
+        self._received: Counter[int] = Counter()
 
     async def setup(self) -> None:
         await self.server.start()
@@ -101,15 +103,22 @@ class Bench:
         operator.press("✅ Send")
 
     def accepted(self) -> Counter[int]:
+        """Recipients by how many times Telegram took the broadcast for them, from calls not read before.
+
+        Incremental: the server runs in this process, and rescanning every call would stall its answers.
+        """
         wanted = set(self.recipients)
-        return Counter(
-            int(call.params["chat_id"])
-            for call in self.server.calls
-            if call.method == "sendMessage"
-            and call.error is None
-            and call.params.get("text") == TEXT
-            and int(call.params["chat_id"]) in wanted
-        )
+        calls = self.server.calls
+        for call in calls[self._scanned : len(calls)]:
+            if (
+                call.method == "sendMessage"
+                and call.error is None
+                and call.params.get("text") == TEXT
+                and int(call.params["chat_id"]) in wanted
+            ):
+                self._received[int(call.params["chat_id"])] += 1
+        self._scanned = len(calls)
+        return self._received
 
     def refused(self) -> int:
         return sum(1 for call in self.server.calls if call.method == "sendMessage" and call.error == 429)

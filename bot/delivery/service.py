@@ -37,7 +37,7 @@ async def delivering(
 ) -> AsyncIterator[DeliveryWorker]:
     """Deliver the outbox while the block runs; on exit (SIGTERM stops polling) finish sends under way and
     hand back the rest."""
-    worker = DeliveryWorker(bot, sessionmaker, catalogue, settings)
+    worker = DeliveryWorker(bot, sessionmaker, catalogue, settings, database_url=database_url)
     dsn = asyncpg_dsn(database_url)
 
     async def connect() -> asyncpg.Connection:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -35,11 +36,15 @@ from bot.delivery.render import post, render
 from bot.delivery.settings import DeliverySettings
 from bot.texts import Catalogue
 from bot.views.notices import UnreadableNotice
+from core.db import asyncpg_dsn
 from core.retry import DATABASE_ERRORS, Backoff, is_transient, wait_event
 from core.services import outbox
 from core.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
+
+# Shown in pg_stat_activity: the connections that record `sent` the moment Telegram answers.
+SENT_APPLICATION_NAME = "smartair_outbox_sent"
 
 MAX_BACKOFF = 300.0
 # A row that failed for a passing reason comes back after 2, 4, 8 … s, at most 5 min, with jitter so many
@@ -66,8 +71,13 @@ class DeliveryWorker:
         catalogue: Catalogue,
         settings: DeliverySettings,
         limiter: SendLimiter | None = None,
+        *,
+        database_url: str | None = None,
     ) -> None:
         self._bot = bot
+        # With a URL, `sent` is recorded in one round trip on connections kept for it (see _record_sent).
+        self._dsn = asyncpg_dsn(database_url) if database_url else None
+        self._sent_pool: asyncpg.Pool | None = None
         self._sessions = sessionmaker
         self._catalogue = catalogue
         self._settings = settings
@@ -135,6 +145,9 @@ class DeliveryWorker:
         unsettled = list(self._deadlines)
         if unsettled:
             await self._settle_many(unsettled)
+        if self._sent_pool is not None:
+            await self._sent_pool.close()
+            self._sent_pool = None
 
     # ---- one row -------------------------------------------------------------------------------------------
 
@@ -254,11 +267,37 @@ class DeliveryWorker:
             await self._settle(row.id, lambda s: outbox.mark_retry(s, row.id, reason, wait, now_utc()))
         else:
             # Nothing before the commit: until `sent` is recorded, a crash means sending this row again.
-            await self._settle(
-                row.id, lambda s: outbox.mark_sent(s, row.id, message.message_id, now_utc()), persist=True
-            )
+            await self._record_sent(row.id, message.message_id)
             self.outcomes["sent"] += 1
             logger.info("notice sent outbox_id=%s user_id=%s kind=%s", row.id, row.user_id, row.kind)
+
+    async def _record_sent(self, row_id: int, message_id: int) -> None:
+        """Commit `sent` at once: one statement on a kept connection (no pool ping, no BEGIN/COMMIT round
+        trips), which is the whole window in which a crash duplicates the message; the session path (retried
+        while the lease lasts) when that connection is not there."""
+        try:
+            if self._dsn is not None:
+                if self._sent_pool is None:
+                    self._sent_pool = await asyncpg.create_pool(
+                        self._dsn,
+                        min_size=1,
+                        max_size=4,
+                        timeout=10,
+                        command_timeout=self._settings.request_timeout,
+                        server_settings={"application_name": SENT_APPLICATION_NAME},
+                    )
+                await outbox.mark_sent_at_once(self._sent_pool, row_id, message_id, now_utc())
+                self._deadlines.pop(row_id, None)
+                return
+        except DATABASE_ERRORS as error:
+            logger.warning("sent not recorded at once, retrying outbox_id=%s error=%r", row_id, error)
+            await self._close_sent_pool()
+        await self._settle(row_id, lambda s: outbox.mark_sent(s, row_id, message_id, now_utc()), persist=True)
+
+    async def _close_sent_pool(self) -> None:
+        pool, self._sent_pool = self._sent_pool, None
+        if pool is not None:
+            pool.terminate()
 
     def _flood(self, chat: int, retry_after: float) -> None:
         self._limiter.pause_chat(chat, retry_after)

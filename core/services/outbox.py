@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,6 +109,20 @@ async def mark_sent(session: AsyncSession, outbox_id: int, message_id: int | Non
         .where(OutboxMessage.id == outbox_id)
         .values(status="sent", sent_at=now, telegram_message_id=message_id, error=None)
     )
+
+
+_MARK_SENT = """
+UPDATE notification_outbox SET status = 'sent', sent_at = $3, telegram_message_id = $2, error = NULL
+WHERE id = $1
+"""
+
+
+async def mark_sent_at_once(
+    connection: asyncpg.Pool, outbox_id: int, message_id: int | None, now: datetime
+) -> None:
+    """`mark_sent` in one round trip, committed by itself (autocommit): what the worker calls the moment
+    Telegram answers, as every millisecond before this commit is one in which a crash means a duplicate."""
+    await connection.execute(_MARK_SENT, outbox_id, message_id, now)
 
 
 async def mark_retry(
