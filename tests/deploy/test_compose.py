@@ -170,3 +170,9 @@ def test_the_image_holds_every_package_of_ours_its_programs_import() -> None:
             imported |= set(re.findall(r"^\s*(?:from|import) (\w+)", source.read_text(), flags=re.M))
     assert {"core", "processor", "bot"} <= copied
     assert imported & ours <= copied, f"imported but not in the image: {sorted((imported & ours) - copied)}"
+
+
+def test_every_variable_the_compose_file_reads_is_in_env_example() -> None:
+    used = set(re.findall(r"\$\{(\w+)", COMPOSE_FILE.read_text()))
+    documented = set(re.findall(r"^(\w+)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    assert used <= documented, f"missing from .env.example: {sorted(used - documented)}"
