@@ -173,6 +173,8 @@ async def claim_code(session: AsyncSession, user: User, typed: str, now: datetim
     5 wrong codes within 15 minutes is refused until the window moves on. On success the device gets its
     name, its default config and alert rules, and the processor is signalled to tell the device.
     """
+    # The user's row is the lock: a burst of concurrent /add counts each wrong attempt before the next looks.
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if await _recent_wrong_attempts(session, user.id, now) >= MAX_WRONG_ATTEMPTS:
         raise TooManyAttempts
     code = normalize(typed)
