@@ -14,7 +14,7 @@ import asyncpg
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import notify
+from core import notify, rate_limit
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
@@ -53,6 +53,9 @@ class Options:
     reconnect_ceiling: float = 30.0
     # How often silence and Last Wills become offline episodes (processor.presence.sweep).
     presence_sweep_interval: float = 5.0
+    # Each device's budget, messages/s and burst (SPEC section 3); tests shrink it rather than send 6 000.
+    device_rate: float = rate_limit.DEVICE_RATE
+    device_burst: float = rate_limit.DEVICE_BURST
 
 
 class Processor:
@@ -113,7 +116,14 @@ class Processor:
         )
         self._tasks = Supervisor("processor")
         self._agents = AgentApi(sessionmaker, self._writer, self.counters)
-        self._ingest = Ingest(self._directory, self._writer, self._provisioning, self._ledger, self.counters)
+        self._ingest = Ingest(
+            self._directory,
+            self._writer,
+            self._provisioning,
+            self._ledger,
+            self.counters,
+            device_budget=rate_limit.Buckets(options.device_rate, options.device_burst),
+        )
 
     async def run(self) -> None:
         """Until `stopping` is set; then the current batch is flushed and acked before returning."""

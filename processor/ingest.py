@@ -9,7 +9,7 @@ import time
 
 import aiomqtt
 
-from core import payloads, topics
+from core import payloads, rate_limit, topics
 from processor.counters import Counters
 from processor.device_directory import DeviceDirectory
 from processor.ledger import Ledger, Ticket
@@ -20,6 +20,11 @@ UNKNOWN_DEVICE = "unknown_device"
 BAD_TOPIC = "bad_topic"
 # A message that raised something no parser expected: a bug of ours, triggered by what a device sent.
 INTERNAL = "internal"
+# Beyond a device's budget (SPEC section 3: 10 messages/s on average, bursts of 6 000), or beyond what
+# provisioning answers: a flood of requests (new uids each time) must not grow tables or hold back acks.
+RATE_LIMITED = "rate_limited"
+PROVISION_OVERLOAD = "provision_overload"
+_ALL = "*"
 
 
 class Ingest:
@@ -30,12 +35,18 @@ class Ingest:
         provisioning: Provisioning,
         ledger: Ledger,
         counters: Counters,
+        *,
+        device_budget: rate_limit.Buckets | None = None,
     ) -> None:
         self._directory = directory
         self._writer = writer
         self._provisioning = provisioning
         self._ledger = ledger
         self._counters = counters
+        self._device_budget = device_budget or rate_limit.Buckets()
+        # Per uid: a device asks again every few minutes; all together: what PostgreSQL answers comfortably.
+        self._provision_budget = rate_limit.Buckets(rate=0.2, burst=5)
+        self._provisioning_budget = rate_limit.Buckets(rate=50, burst=500)
 
     async def handle(self, message: aiomqtt.Message) -> None:
         """Never raises for anything a message holds: whatever goes wrong drops and counts this message only,
@@ -67,6 +78,9 @@ class Ingest:
             device_id = await self._directory.resolve(uid)
         if device_id is None:
             self._drop(ticket, UNKNOWN_DEVICE, uid, topic, payload)
+            return
+        if not self._device_budget.allow(device_id):
+            self._drop(ticket, RATE_LIMITED, uid, topic, payload)
             return
         try:
             self._route(kind, device_id, uid, payload, ticket, retained=retained)
@@ -115,8 +129,13 @@ class Ingest:
         except payloads.Rejected as bad:
             self._drop(ticket, bad.reason, uid, topic, payload)
             return
+        if not (self._provision_budget.allow(uid) and self._provisioning_budget.allow(_ALL)):
+            self._drop(ticket, RATE_LIMITED, uid, topic, payload)
+            return
+        if not self._provisioning.submit(uid, request, ticket):
+            self._drop(ticket, PROVISION_OVERLOAD, uid, topic, payload)
+            return
         self._counters.add("provision_requests")
-        self._provisioning.submit(uid, request, ticket)
 
     def _drop(self, ticket: Ticket, reason: str, uid: str, topic: str, payload: bytes) -> None:
         self._counters.drop(reason, uid, topic, payload)

@@ -27,6 +27,8 @@ from processor.publisher import Publisher
 log = logging.getLogger(__name__)
 
 PAIRED = orjson.dumps({"status": "paired"})
+# Requests waiting for an answer; each holds back the acknowledgements of the messages received after it.
+MAX_QUEUED = 200
 REFUSED_OWNED = orjson.dumps({"status": "refused", "reason": "owned"})
 
 
@@ -56,8 +58,12 @@ class Provisioning:
         self._access = access
         self._queue: asyncio.Queue[tuple[str, payloads.ProvisionRequest, Ticket]] = asyncio.Queue()
 
-    def submit(self, uid: str, request: payloads.ProvisionRequest, ticket: Ticket) -> None:
+    def submit(self, uid: str, request: payloads.ProvisionRequest, ticket: Ticket) -> bool:
+        """Queue a request; False when too many wait already (acks behind them would wait too)."""
+        if self._queue.qsize() >= MAX_QUEUED:
+            return False
         self._queue.put_nowait((uid, request, ticket))
+        return True
 
     async def run(self) -> None:
         while True:

@@ -43,6 +43,7 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
         client_id: str | None = None,
         sinks: Sequence[AfterCommit] = (),
         shared_group: str = "",
+        device_budget: tuple[float, float] | None = None,
         **writer: float,
     ) -> Running:
         processor = Processor(
@@ -55,7 +56,11 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
                 MQTT_CLIENT_ID=client_id or new_uid("proc"),
                 MQTT_SHARED_GROUP=shared_group,
             ),
-            Options(writer=WriterOptions(**writer), counters_interval=1.0),  # type: ignore[arg-type]
+            Options(
+                writer=WriterOptions(**writer),  # type: ignore[arg-type]
+                counters_interval=1.0,
+                **_budget(device_budget),
+            ),
             sinks,
         )
         run = Running(processor)
@@ -67,6 +72,13 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
     for run in running:
         if not run.task.done():
             await run.stop()
+
+
+def _budget(device_budget: tuple[float, float] | None) -> dict[str, float]:
+    if device_budget is None:
+        return {}
+    rate, burst = device_budget
+    return {"device_rate": rate, "device_burst": burst}
 
 
 def _connected(run: Running) -> Callable[[], object]:

@@ -273,3 +273,36 @@ async def test_a_message_that_breaks_our_code_is_dropped_as_internal_and_logged_
 
 async def _has(run: object, counter: str, count: int) -> bool:
     return run.counters.get(counter, 0) >= count  # type: ignore[attr-defined]
+
+
+async def test_a_device_beyond_its_budget_has_the_excess_dropped_and_counted(
+    start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    uid, neighbour = new_uid(), new_uid()
+    device_id = await pair_device(sessionmaker, uid)
+    neighbour_id = await pair_device(sessionmaker, neighbour)
+    # SPEC's budget is 10/s with bursts of 6 000; the same bucket, shrunk: a burst of 20, (almost) no refill.
+    run = await start_processor(device_budget=(0.001, 20))
+    now = int(time.time())
+    async with Publisher(broker) as device:
+        for index in range(30):
+            await device.send(
+                topics.device_topic(uid, topics.TELEMETRY), {"timestamp": now - index, "co2": 500}
+            )
+        await device.send(topics.device_topic(neighbour, topics.TELEMETRY), {"co2": 501})
+    await eventually(lambda: _stored(database_url, neighbour_id, 1))  # another device's budget is its own
+    await eventually(lambda: _has(run, "dropped_rate_limited", 10))
+    assert len(await telemetry_rows(database_url, device_id)) == 20
+    assert run.counters["dropped_rate_limited"] == 10
+
+
+async def test_provision_requests_of_one_uid_beyond_its_budget_are_dropped_and_counted(
+    start_processor, broker: Broker
+):
+    run = await start_processor()
+    uid = new_uid("flood")
+    async with Publisher(broker) as device:
+        for _ in range(20):
+            await device.send(topics.provision_request(uid), {"device_type": "co2"})
+    await eventually(lambda: _has(run, "dropped_rate_limited", 15))
+    assert run.counters["provision_requests"] == 5

@@ -41,6 +41,7 @@ class Broker:
     password: str = field(default_factory=lambda: server_account()[1])
 
     def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         log = (self.workdir / "mosquitto.log").open("ab")
         command = [sys.executable, "-m", "processor.broker", "--port", str(self.port), "--bind", self.host]
         env = {**os.environ, "MQTT_USERNAME": self.username, "MQTT_PASSWORD": self.password}
