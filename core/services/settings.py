@@ -197,6 +197,7 @@ async def set_timezone(session: AsyncSession, user: User, name: str) -> str:
 
 # ---- parsing what users type -----------------------------------------------------------------------------
 
+_LARGEST_TYPED = 1e9
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _HOURS = re.compile(r"(\d{1,2})(?::00)?\s*(?:-|–|—|\s)\s*(\d{1,2})(?::00)?")
 
@@ -206,7 +207,11 @@ def parse_number(typed: str) -> float:
     cleaned = typed.strip().replace(" ", "")
     if not _NUMBER.fullmatch(cleaned):
         raise SettingRefused("not-a-number")
-    return float(cleaned.replace(",", "."))
+    value = float(cleaned.replace(",", "."))
+    # 400 nines parse as infinity; no setting is anywhere near a billion.
+    if not abs(value) < _LARGEST_TYPED:
+        raise SettingRefused("number-too-large")
+    return value
 
 
 def parse_hours(typed: str) -> tuple[int, int]:

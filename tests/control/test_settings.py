@@ -101,6 +101,8 @@ async def test_typed_values_are_validated_with_a_clear_message(
     assert "from 5 to 3600" in ((await until_text(owner, "Send the report interval")).text or "")
     owner.send("ten")
     assert "That is not a number" in ((await owner.next_message()).text or "")
+    owner.send("9" * 400)
+    assert "far too large" in ((await owner.next_message()).text or "")
     owner.send("2")
     assert "from 5 to 3600" in ((await owner.next_message()).text or "")
     owner.send("45")

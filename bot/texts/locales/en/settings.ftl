@@ -45,6 +45,7 @@ settings-ask-clear = { $rule }
 settings-try-again = { $reason } Send another value, or a command to cancel.
 
 settings-refused-not-a-number = ⚠️ That is not a number. Send digits only, like 60 or 27.5.
+settings-refused-number-too-large = ⚠️ That number is far too large for any setting. Send a value in the range shown above.
 settings-refused-interval-range = ⚠️ The report interval must be a whole number of seconds from { $low } to { $high }.
 settings-refused-level-range = ⚠️ The level must be between { $low } and { $high }.
 settings-refused-clear-below = ⚠️ The clear level must be below the threshold ({ $threshold }), or the alert would flap.

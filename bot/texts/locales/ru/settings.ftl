@@ -45,6 +45,7 @@ settings-ask-clear = { $rule }
 settings-try-again = { $reason } Пришлите другое значение или команду для отмены.
 
 settings-refused-not-a-number = ⚠️ Это не число. Пришлите только цифры, например 60 или 27,5.
+settings-refused-number-too-large = ⚠️ Это число слишком велико для любой настройки. Пришлите значение из указанного выше диапазона.
 settings-refused-interval-range = ⚠️ Интервал — целое число секунд от { $low } до { $high }.
 settings-refused-level-range = ⚠️ Уровень должен быть от { $low } до { $high }.
 settings-refused-clear-below = ⚠️ Уровень сброса должен быть ниже порога ({ $threshold }), иначе оповещение будет мигать.
