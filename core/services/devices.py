@@ -166,6 +166,8 @@ async def remove(session: AsyncSession, user_id: int, device_id: int) -> list[Us
     Returns the other members who lost access, so they can be told.
     """
     await authorize(session, user_id, device_id, Action.REMOVE)
+    # Taken before anything else, as an invitation being accepted takes it (core.services.sharing.accept).
+    await session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
     members = await _members_except(session, device_id, user_id)
     await _unlink(session, device_id, None)
     await session.execute(delete(Invitation).where(Invitation.device_id == device_id))

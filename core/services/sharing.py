@@ -116,10 +116,18 @@ async def accept(session: AsyncSession, user: User, token: str, now: datetime) -
 
     Refused without using the token up when the user already has a link to the device.
     """
-    invitation = _TOKEN_SHAPE.fullmatch(token) and await session.scalar(
+    device_id = _TOKEN_SHAPE.fullmatch(token) and await session.scalar(
+        select(Invitation.device_id).where(Invitation.token_hash == hash_token(token))
+    )
+    if not device_id:
+        raise InvitationUnknown
+    # The device's row first, as removal takes it: an acceptance racing the owner's removal waits for it,
+    # then finds the invitation gone, instead of linking a member to a device nobody owns.
+    await session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
+    invitation = await session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token)).with_for_update()
     )
-    if not invitation:
+    if not invitation or await _owner(session, device_id) is None:
         raise InvitationUnknown
     if invitation.used_at is not None:
         raise InvitationUsed
