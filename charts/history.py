@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -77,7 +78,11 @@ def _consumption_panel(
     step = min((b - a for a, b in itertools.pairwise(starts)), default=timedelta(hours=1))
     width = min(step, timedelta(days=1)).total_seconds() / 86400 * 0.85  # matplotlib dates are in days
     ax.bar(
-        starts, values, width=width, align="edge", color=style.LINE_COLOURS.get(metric, style.DEFAULT_COLOUR)
+        mdates.date2num(starts),
+        values,
+        width=width,
+        align="edge",
+        color=style.LINE_COLOURS.get(metric, style.DEFAULT_COLOUR),
     )
     total = panels.number(sum(values))
     panels.finish(ax, labels.consumption.format(metric=labels.metric(metric), total=total))

@@ -19,7 +19,7 @@ def device_list(t: Translator, devices: list[DeviceSummary]) -> str:
             dot=ONLINE_DOT[device.is_online],
             name=device.name,
             role=t(f"role-{device.role}"),
-            reading=reading_line(t, device.reading),
+            reading=reading_line(t, device.reading, device.device_type),
         )
         for device in devices
     ]
@@ -36,6 +36,6 @@ def device_card(t: Translator, device: DeviceSummary, now: datetime, timezone: s
         role=t(f"role-{device.role}"),
         state=state_text(t, device),
         seen=seen_text(t, device.last_contact, now, timezone),
-        reading=reading_line(t, device.reading),
+        reading=reading_line(t, device.reading, device.device_type),
         notifications=t("state-on") if device.notifications else t("state-off"),
     )

@@ -17,7 +17,7 @@ def live_text(t: Translator, devices: list[DeviceSummary], until: datetime, time
             "live-device",
             dot=ONLINE_DOT[device.is_online],
             name=device.name,
-            reading=reading_line(t, device.reading),
+            reading=reading_line(t, device.reading, device.device_type),
             time=device.reading.ts.astimezone(zone).strftime("%H:%M:%S") if device.reading else "—",
         )
         for device in devices

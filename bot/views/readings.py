@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.texts import Translator
-from core.catalogue import METRIC_NAMES
+from core import catalogue
 from core.services.readings import Co2Level, Reading, co2_level
 
 CO2_MARKERS = {
@@ -15,14 +15,18 @@ CO2_MARKERS = {
 ONLINE_DOT = {True: "🟢", False: "⚫"}
 
 
-def reading_line(t: Translator, reading: Reading | None) -> str:
+def reading_line(t: Translator, reading: Reading | None, device_type: str | None = None) -> str:
+    """The device type's status metrics first, in its order (catalogue), then whatever else it sent."""
     if reading is None:
         return t("reading-none")
+    first = catalogue.device_type(device_type).status if device_type else ()
     parts = []
-    if reading.co2 is not None:
-        parts.append(t("reading-co2", marker=CO2_MARKERS[co2_level(reading.co2)], value=reading.co2))
-    for metric in METRIC_NAMES[1:]:  # catalogue order; co2 (the first) has its marker above
+    for metric in (*first, *(m for m in catalogue.METRIC_NAMES if m not in first)):
         value = reading.value(metric)
-        if value is not None:
+        if value is None:
+            continue
+        if metric == "co2":
+            parts.append(t("reading-co2", marker=CO2_MARKERS[co2_level(value)], value=value))
+        else:
             parts.append(t(f"reading-{metric}", value=value))
     return " · ".join(parts) if parts else t("reading-none")

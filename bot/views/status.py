@@ -19,7 +19,7 @@ def status_overview(t: Translator, devices: list[DeviceSummary], now: datetime, 
             dot=ONLINE_DOT[device.is_online],
             name=device.name,
             location=t("status-location", location=device.location) if device.location else "",
-            reading=reading_line(t, device.reading),
+            reading=reading_line(t, device.reading, device.device_type),
             state=state_text(t, device),
             seen=seen_text(t, device.last_contact, now, timezone),
         )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.texts import Catalogue
 from bot.views.readings import reading_line
 from bot.views.seen import seen_text
-from core.services.readings import Reading
+from core.services.readings import Reading, reading_of
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 catalogue = Catalogue()
@@ -40,3 +40,13 @@ def test_missing_metrics_are_left_out() -> None:
     assert reading_line(en, Reading(NOW, humidity=40.4, pm25=12.34)) == "💧 40 % · PM2.5 12.3 µg/m³"
     assert reading_line(en, Reading(NOW)) == "no readings yet"
     assert reading_line(en, None) == "no readings yet"
+
+
+def test_a_meter_and_a_computer_show_their_types_status_metrics_first() -> None:
+    en, ru = catalogue["en"], catalogue["ru"]
+    meter = reading_of(
+        NOW, {"energy_kwh": 15234.567, "power_w": 2300.0, "voltage_v": 229.5, "current_a": 10.0}
+    )
+    assert reading_line(en, meter, "meter") == "⚡ 2,300 W · 🔢 15,234.567 kWh · 〰 229.5 V · 🔌 10 A"
+    host = reading_of(NOW, {"temperature": 61.0, "cpu_percent": 96.5, "mem_percent": 16.0, "load1": 3.72})
+    assert reading_line(ru, host, "host").startswith("🖥 ЦП 96,5 % · 🧠 память 16 % · 🌡 61 °C")
