@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every SmartAir program: the processor, the bot, the migrations (`alembic upgrade head`) and
-# the broker (the Debian Mosquitto installed below, with the shipped mosquitto/mosquitto.conf). The service's
-# command in docker-compose.yml chooses which.
+# the broker (`python -m processor.broker`: the Debian Mosquitto installed below on the shipped
+# mosquitto/mosquitto.conf, with dynamic security). The service's command in docker-compose.yml chooses.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 

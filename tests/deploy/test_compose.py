@@ -43,7 +43,7 @@ def test_every_program_service_runs_a_module_of_ours() -> None:
     commands = _ours()
     assert {"processor", "bot", "migrate", "mosquitto"} <= set(commands)
     for name, command in commands.items():
-        if command[0] in {"alembic", "mosquitto"}:
+        if command[0] == "alembic":
             continue
         assert command[:2] == ["python", "-m"], name
         module = command[2]
@@ -53,21 +53,27 @@ def test_every_program_service_runs_a_module_of_ours() -> None:
             assert importlib.util.find_spec(f"{module}.__main__") is not None, f"{name}: no {module}.__main__"
 
 
+def test_broker_service_options_are_accepted_by_the_broker_entry_point() -> None:
+    command = services()["mosquitto"]["command"]
+    assert command[:3] == ["python", "-m", "processor.broker"]
+    result = subprocess.run(
+        [sys.executable, "-m", "processor.broker", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    for option in command[3:]:
+        if option.startswith("--"):
+            assert option in result.stdout, option
+
+
 def test_broker_keeps_its_data_on_a_volume() -> None:
-    """Sessions and queued messages of a processor outage (and the broker's accounts) survive a new container,
-    whether the service runs Mosquitto on the shipped configuration or `python -m processor.broker`."""
+    """A processor outage's queued messages and the devices' accounts survive a new container."""
     broker = services()["mosquitto"]
     command = broker["command"]
-    if command[:3] == ["python", "-m", "processor.broker"]:
-        data = command[command.index("--data") + 1]
-    else:
-        assert command[:2] == ["mosquitto", "-c"]
-        # The image copies the repository's mosquitto/ folder to /app/mosquitto.
-        assert "COPY mosquitto ./mosquitto" in (ROOT / "Dockerfile").read_text()
-        shipped = ROOT / Path(command[2]).relative_to("/app")
-        persistence = re.search(r"^persistence_location (\S+)", shipped.read_text(), flags=re.M)
-        assert persistence is not None
-        data = persistence.group(1)
+    data = command[command.index("--data") + 1]
     mounts = {volume.split(":")[1] for volume in broker["volumes"]}
     assert data.rstrip("/") in mounts
 
