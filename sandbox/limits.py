@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-import time
-from collections.abc import Callable
 from typing import Any
+
+from core.rate_limit import Buckets
 
 MESSAGE_LENGTH = 4096  # UTF-16 code units, as Telegram counts
 CAPTION_LENGTH = 1024
@@ -141,22 +141,14 @@ def check_commands(commands: Any) -> list[dict[str, str]]:
 
 
 class FloodControl:
-    """About 30 messages a second over all chats, as a token bucket; beyond it, 429 with `retry_after`."""
+    """About 30 messages a second over all chats (one token bucket); beyond it, 429 with `retry_after`."""
 
-    def __init__(
-        self,
-        rate: float = FLOOD_RATE,
-        burst: float = FLOOD_BURST,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._rate, self._burst, self._clock = rate, burst, clock
-        self._tokens, self._at = burst, clock()
+    def __init__(self, rate: float = FLOOD_RATE, burst: float = FLOOD_BURST) -> None:
+        self._bucket = Buckets(rate, burst)
+        # Telegram names whole seconds: the time one message's token takes to come back, at least 1.
+        self._retry_after = max(1, math.ceil(1 / rate))
 
     def take(self) -> None:
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        if self._tokens < 1:
-            retry_after = max(1, math.ceil((1 - self._tokens) / self._rate))
+        if not self._bucket.allow("all chats"):
+            retry_after = self._retry_after
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
-        self._tokens -= 1
