@@ -12,11 +12,11 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from device.clock import step_to
 from device.sensors.base import Reading
 
 OUTDOOR_CO2 = 420.0
 PPM_PER_PERSON_MINUTE_30M3 = 40.0
-MAX_STEP = 60.0  # seconds: integrate long gaps in steps so the curves stay smooth
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +72,7 @@ class Room:
         return "multi" if self.has_pm25 else "co2"
 
     def sample(self, now: float) -> Reading:
-        if self.clock is None:
-            self.clock = now
-        while self.clock < now:
-            step = min(MAX_STEP, now - self.clock)
-            self._advance(self.clock + step, step)
-            self.clock += step
+        self.clock = step_to(self.clock, now, self._advance)
         return self._observe()
 
     def _advance(self, at: float, dt: float) -> None:

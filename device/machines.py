@@ -10,7 +10,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-MAX_STEP = 60.0  # seconds
+from device.clock import step_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +43,7 @@ class Meter:
         )
 
     def sample(self, now: float) -> Sampled:
-        if self.clock is None:
-            self.clock = now
-        while self.clock < now:
-            step = min(MAX_STEP, now - self.clock)
-            self.power_w = self._power(self.clock + step)
-            self.register_kwh += self.power_w * step / 3_600_000.0
-            self.clock += step
+        self.clock = step_to(self.clock, now, self._advance)
         voltage = 230.0 + self.rng.gauss(0, 2.0)
         return Sampled(
             {
@@ -59,6 +53,10 @@ class Meter:
                 "current_a": round(self.power_w / voltage, 2),
             }
         )
+
+    def _advance(self, at: float, dt: float) -> None:
+        self.power_w = self._power(at)
+        self.register_kwh += self.power_w * dt / 3_600_000.0
 
     def _power(self, at: float) -> float:
         hour = (at / 3600.0 + self.utc_offset_hours) % 24
@@ -90,12 +88,7 @@ class Host:
         )
 
     def sample(self, now: float) -> Sampled:
-        if self.clock is None:
-            self.clock = now
-        while self.clock < now:
-            step = min(MAX_STEP, now - self.clock)
-            self._advance(self.clock + step, step)
-            self.clock += step
+        self.clock = step_to(self.clock, now, self._advance)
         gauss = self.rng.gauss
         return Sampled(
             {
