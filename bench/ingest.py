@@ -60,6 +60,9 @@ class Plan:
     rate: float = 10_000.0
     duration: float = 30.0
     probes: int = 25
+    types: tuple[str, ...] = (
+        "air",
+    )  # device kinds in turn (device.fleet.MODELS): air,meter,host is a mixed fleet
 
 
 DEFAULT = Plan()
@@ -147,7 +150,13 @@ class IngestBenchmark:
         self.results.prefill = await asyncio.to_thread(
             run_publishers,
             split_jobs(
-                self.uids, plan.publishers, broker.host, broker.port, messages=plan.backlog, qos=plan.qos
+                self.uids,
+                plan.publishers,
+                broker.host,
+                broker.port,
+                messages=plan.backlog,
+                qos=plan.qos,
+                types=plan.types,
             ),
         )
         say("(a) mosquitto_sub")
@@ -193,7 +202,9 @@ class IngestBenchmark:
         connection = await asyncpg.connect(self.database_url)
         try:
             watch = await self._cpu_watch(processor)
-            jobs = split_jobs(self.uids, plan.publishers, broker.host, broker.port, messages=plan.backlog)
+            jobs = split_jobs(
+                self.uids, plan.publishers, broker.host, broker.port, messages=plan.backlog, types=plan.types
+            )
             publishing = asyncio.ensure_future(
                 asyncio.to_thread(run_publishers, [replace(j, qos=plan.qos) for j in jobs])
             )
@@ -245,6 +256,7 @@ class IngestBenchmark:
                 self.broker.port,
                 rate=plan.rate,
                 duration=plan.duration,
+                types=plan.types,
             )
             jobs = [replace(job, qos=plan.qos) for job in jobs]
             self.results.live_publishers = await asyncio.to_thread(run_publishers, jobs)
@@ -400,18 +412,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=DEFAULT.rate, help="offered load for the latency run")
     parser.add_argument("--duration", type=float, help="seconds of the latency run")
     parser.add_argument("--profile", type=Path, help="run the processor's drain under cProfile, save here")
+    parser.add_argument(
+        "--types",
+        default="air",
+        help="device kinds in turn, e.g. air,meter,host for a mixed fleet (SPEC 3a; default: air)",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     plan = QUICK if args.quick else Plan()
-    plan = replace(plan, devices=args.devices, publishers=args.publishers, qos=args.qos, rate=args.rate)
+    types = tuple(kind for kind in args.types.split(",") if kind)
+    plan = replace(
+        plan, devices=args.devices, publishers=args.publishers, qos=args.qos, rate=args.rate, types=types
+    )
     if args.duration:
         plan = replace(plan, duration=args.duration)
     load = os.getloadavg()
     print(
-        f"SmartAir ingest benchmark: {plan.devices:,} devices, QoS {plan.qos}, backlog {plan.backlog:,}, "
+        f"SmartAir ingest benchmark: {plan.devices:,} devices ({','.join(plan.types)}), QoS {plan.qos}, "
+        f"backlog {plan.backlog:,}, "
         f"{os.cpu_count()} CPUs, load average before start {load[0]:.1f}"
     )
     print(

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from bench.wire import PublishPrefix, RawPublisher
 from core import topics
-from device.air import Room
-from device.fleet import FIRMWARE_VERSION
+from device.fleet import FIRMWARE_VERSION, MODELS
 from device.payloads import FastTelemetry
 
 BATCH = 500  # messages per sendall
@@ -32,6 +31,7 @@ class Job:
     messages: int = 0  # publish exactly this many as fast as possible…
     rate: float = 0.0  # …or this many per second
     duration: float = 0.0  # …for this long
+    types: tuple[str, ...] = ("air",)  # device kinds taken in turn (device.fleet.MODELS): a mixed fleet
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class JobResult:
 class _Device:
     __slots__ = ("head", "last_ts", "template")
 
-    def __init__(self, uid: str, qos: int, now: float) -> None:
-        self.template = FastTelemetry(Room.create(uid).sample(now), firmware_version=FIRMWARE_VERSION)
+    def __init__(self, uid: str, qos: int, now: float, kind: str = "air") -> None:
+        self.template = FastTelemetry(MODELS[kind].create(uid).sample(now), firmware_version=FIRMWARE_VERSION)
         payload_length = len(self.template.render(now))
         self.head = PublishPrefix(topics.device_topic(uid, topics.TELEMETRY), payload_length, qos).head
         self.last_ts = 0.0
@@ -69,7 +69,10 @@ def _packets(devices: list[_Device], start: int, count: int, publisher: RawPubli
 
 
 def run_job(job: Job, index: int) -> JobResult:
-    devices = [_Device(uid, job.qos, time.time()) for uid in job.uids]
+    devices = [
+        _Device(uid, job.qos, time.time(), job.types[index % len(job.types)])
+        for index, uid in enumerate(job.uids)
+    ]
     publisher = RawPublisher(job.host, job.port, f"bench-publisher-{index}-{time.monotonic_ns()}")
     started = time.monotonic()
     sent = _paced(job, devices, publisher, started) if job.rate else _flat_out(job, devices, publisher)
@@ -135,6 +138,7 @@ def split_jobs(
     rate: float = 0.0,
     duration: float = 0.0,
     qos: int = 1,
+    types: tuple[str, ...] = ("air",),
 ) -> list[Job]:
     """The fleet dealt out to `processes` publishers; the totals `messages` and `rate` are divided."""
     return [
@@ -146,6 +150,7 @@ def split_jobs(
             messages=messages // processes + (1 if index < messages % processes else 0),
             rate=rate / processes,
             duration=duration,
+            types=types,
         )
         for index in range(processes)
     ]
