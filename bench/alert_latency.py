@@ -24,7 +24,6 @@ import math
 import os
 import secrets
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -38,17 +37,16 @@ import aiomqtt
 import asyncpg
 import orjson
 
-from bench.environment import ProcessorRun, create_fleet_database
+from bench.environment import create_fleet_database
 from bench.load import Job, JobResult, run_publishers, split_jobs
 from bench.report import Row, print_table
 from core import topics
 from core.db import make_engine, make_sessionmaker
-from core.models import User
-from core.services import pairing
 from sandbox.botapi import BotApiDouble
-from tests.support.bot_process import bot_environment
-from tests.support.broker import Broker
-from tests.support.database import ROOT, drop_database
+from sandbox.broker import Broker
+from sandbox.database import drop_database
+from sandbox.programs import BotProcess, ProcessorProcess
+from sandbox.seed import make_user, pair_device
 
 TARGET_MS = 250.0
 FIRE, RECOVER = 1500, 700
@@ -93,24 +91,24 @@ class AlertLatencyBenchmark:
         self.plan, self.workdir = plan, workdir
         self.broker = Broker(workdir=workdir / "mosquitto")
         self.double = BotApiDouble()
+        self.bot: BotProcess | None = None
         self.uid = f"probe-{secrets.token_hex(3)}"
         self.database_name = ""
         self.database_url = ""
-        self.bot: asyncio.subprocess.Process | None = None
         self.chat = 0
         self.firing = False  # where the probe's rule stands: the next sample crosses the other way
 
     async def run(self) -> tuple[Phase, Phase, dict[str, float]]:
         self.broker.start()
         await self.double.start()
-        processor: ProcessorRun | None = None
+        processor: ProcessorProcess | None = None
         try:
             self.database_name, self.database_url, _ = await create_fleet_database(PREFIX, self.plan.devices)
             self.chat = await self._probe_owner()
-            processor = ProcessorRun(self.database_url, self.broker, self.workdir)
-            processor.start()
-            await asyncio.to_thread(processor.wait_connected)
-            await self._start_bot()
+            processor = ProcessorProcess(self.database_url, self.broker, self.workdir)
+            await processor.launch()
+            self.bot = BotProcess(self.double, self.database_url, self.workdir, DELIVERY_ENABLED="true")
+            await self.bot.launch()
             async with aiomqtt.Client(
                 self.broker.host, self.broker.port, identifier=f"{self.uid}-pub", **self.broker.credentials
             ) as mqtt:
@@ -124,9 +122,10 @@ class AlertLatencyBenchmark:
                 loaded = Phase(latencies, await self._bot_share(since))
             return alone, loaded, load
         finally:
-            await self._stop_bot()
+            if self.bot is not None:
+                await self.bot.stop()
             if processor is not None:
-                processor.stop()
+                await processor.stop(within=60)
             await self.double.close()
             self.broker.stop()
             if self.database_name:
@@ -139,42 +138,17 @@ class AlertLatencyBenchmark:
         person = self.double.user("Probe")
         engine = make_engine(self.database_url)
         sessions = make_sessionmaker(engine)
-        now = datetime.now(UTC)
         try:
-            async with sessions() as session:
-                offer = await pairing.offer_code(session, self.uid, "co2", "2.0.1", now)
-                assert offer is not None
-            async with sessions() as session:
-                owner = User(telegram_id=person.id, first_name="Probe")
-                session.add(owner)
-                await session.commit()
-                device = await pairing.claim_code(session, owner, offer.code, now)
+            owner = await make_user(sessions, telegram_id=person.id, first_name="Probe")
+            device = await pair_device(sessions, owner_id=owner, uid=self.uid)
         finally:
             await engine.dispose()
         connection = await asyncpg.connect(self.database_url)
         try:
-            await connection.execute(_HOLD_ZERO, device.id)
+            await connection.execute(_HOLD_ZERO, device)
         finally:
             await connection.close()
         return person.id
-
-    async def _start_bot(self) -> None:
-        environment = bot_environment(self.double, self.database_url, DELIVERY_ENABLED="true")
-        after = len(self.double.calls)
-        self.bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=environment, stderr=asyncio.subprocess.DEVNULL
-        )
-        await self.double.wait_for_call("getUpdates", timeout=120, after=after)
-
-    async def _stop_bot(self) -> None:
-        if self.bot is None or self.bot.returncode is not None:
-            return
-        self.bot.terminate()
-        try:
-            await asyncio.wait_for(self.bot.wait(), 20)
-        except TimeoutError:
-            self.bot.kill()
-            await self.bot.wait()
 
     # ---- measuring ----------------------------------------------------------------------------------------
 

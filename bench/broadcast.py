@@ -15,19 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 import asyncpg
 
 from bench.report import Row, print_table
 from sandbox.botapi import BotApiServer, TelegramUser
+from sandbox.database import drop_database, migrated_database
 from sandbox.limits import FLOOD_RATE
 from sandbox.ports import free_port
-from tests.support.bot_process import bot_environment
-from tests.support.database import ROOT, alembic, create_database, drop_database
+from sandbox.programs import BotProcess
 
 TEXT = "SmartAir maintenance tonight 02:00–02:30 UTC: readings are kept, charts may lag."
 TARGET_RATE = 25.0
@@ -41,16 +41,13 @@ class Bench:
         self.recipients: list[int] = []
         self.database_url = ""
         self.database_name = ""
-        self.bot: asyncio.subprocess.Process | None = None
+        self.bot: BotProcess | None = None
         self._scanned = 0
         self._received: Counter[int] = Counter()
 
     async def setup(self) -> None:
         await self.server.start()
-        self.database_name, self.database_url = await create_database("smartair_bench")
-        result = alembic(self.database_url, "upgrade", "head")
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-2000:])
+        self.database_name, self.database_url = await migrated_database("smartair_bench")
         self.operator = self.server.user("Operator")
         self.recipients = [self.server.user(f"User{n}").id for n in range(self.users)]
         connection = await asyncpg.connect(self.database_url)
@@ -64,30 +61,25 @@ class Bench:
 
     async def start_bot(self) -> None:
         assert self.operator is not None
-        after = len(self.server.calls)
-        environment = bot_environment(
-            self.server,
-            self.database_url,
-            DELIVERY_ENABLED="true",
-            DELIVERY_LEASE_SECONDS="10",
-            DELIVERY_REQUEST_TIMEOUT="3",
-            ADMIN_USER_IDS=str(self.operator.id),
-            BOT_HTTP_PORT=str(free_port()),
-        )
-        self.bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=environment, stderr=asyncio.subprocess.DEVNULL
-        )
-        await self.server.wait_for_call("getUpdates", timeout=180, after=after)
+        if self.bot is None:
+            settings = {
+                "DELIVERY_ENABLED": "true",
+                "DELIVERY_LEASE_SECONDS": "10",
+                "DELIVERY_REQUEST_TIMEOUT": "3",
+                "ADMIN_USER_IDS": str(self.operator.id),
+                "BOT_HTTP_PORT": str(free_port()),
+            }
+            workdir = Path(tempfile.mkdtemp(prefix="smartair-bench-broadcast-"))
+            self.bot = BotProcess(self.server, self.database_url, workdir, **settings)
+        await self.bot.launch()
 
     async def kill_bot(self) -> None:
         assert self.bot is not None
-        self.bot.send_signal(signal.SIGKILL)
-        await self.bot.wait()
+        self.bot.kill()
 
     async def stop_bot(self) -> None:
-        if self.bot is not None and self.bot.returncode is None:
-            self.bot.send_signal(signal.SIGTERM)
-            await self.bot.wait()
+        if self.bot is not None:
+            await self.bot.stop()
 
     async def compose(self) -> None:
         """/broadcast → text → all active users → Send, as the operator does in Telegram."""

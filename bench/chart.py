@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,8 +35,8 @@ from core.db import make_engine, make_sessionmaker
 from core.services import history
 from core.telemetry_store import PartitionCache
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.support.bot_process import start_bot, stop_bot
-from tests.support.database import alembic, create_database, drop_database
+from sandbox.database import drop_database, migrated_database
+from sandbox.programs import BotProcess
 
 STORM_USERS = 20
 STATUS_DEVICES = 20
@@ -206,13 +207,11 @@ class Direct:
 
 
 async def run(alone_count: int, rounds: int) -> None:
-    name, url = await create_database("smartair_bench")
+    name, url = await migrated_database("smartair_bench")
     double = BotApiDouble()
-    process = None
+    workdir = Path(tempfile.mkdtemp(prefix="smartair-bench-chart-"))
+    bot = BotProcess(double, url, workdir)
     try:
-        result = alembic(url, "upgrade", "head")
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-2000:])
         await double.start()
         users = [double.user(f"Viewer {n}") for n in range(STORM_USERS)]
         status_user = double.user("Status")
@@ -223,7 +222,7 @@ async def run(alone_count: int, rounds: int) -> None:
         await direct.sample()  # first one: imports, fonts, connections
         direct.loads.clear()
         direct.renders.clear()
-        process = await start_bot(double, url)
+        await bot.launch()
         say(f"bot running, rendering pool of {default_workers()} worker(s)")
         for person in [*users, status_user]:  # a bot message in every chat, and the user loaded once
             person.send("/start")
@@ -245,8 +244,7 @@ async def run(alone_count: int, rounds: int) -> None:
             status_stormy += statuses
         report(alone, stormy, status_alone, status_stormy, direct)
     finally:
-        if process is not None:
-            await stop_bot(process)
+        await bot.stop()
         await double.close()
         await drop_database(name)
 

@@ -21,7 +21,7 @@ import orjson
 
 from bench.wire import BulkSubscriber
 from core import topics
-from tests.support.broker import Broker
+from sandbox.broker import Broker
 
 TELEMETRY_FILTER = topics.device_topic("+", topics.TELEMETRY)
 

@@ -1,23 +1,18 @@
 """The benchmark's private world: its own database (real alembic schema), Mosquitto, fleet and processor.
 
-Everything is created for one run and removed afterwards, like the test suite does (and with the same
-helpers from tests/support), so a benchmark never touches a developer's data.
+Everything is created for one run and removed afterwards with the same sandbox/ parts the test suite uses
+(private database and broker, the programs as child processes), so a benchmark never touches a developer's
+data.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 
-from tests.support.broker import Broker
-from tests.support.database import ROOT, alembic, create_database, drop_database
+from sandbox.database import migrated_database
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -41,11 +36,7 @@ SELECT id, 'co2', 'above', 1000, 900, 60, 2000 FROM devices
 
 async def create_fleet_database(prefix: str, devices: int) -> tuple[str, str, dict[str, int]]:
     """A fresh database with the whole schema and `devices` owned devices; (name, url, uid → id)."""
-    name, url = await create_database("smartair_bench")
-    result = alembic(url, "upgrade", "head")
-    if result.returncode != 0:
-        await drop_database(name)
-        raise RuntimeError(f"alembic upgrade failed: {result.stderr[-2000:]}")
+    name, url = await migrated_database("smartair_bench")
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(_REGISTER_FLEET, prefix, devices)
@@ -70,58 +61,3 @@ def machine_busy() -> tuple[float, float]:
     values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
     return float(sum(values) - idle), float(sum(values))
-
-
-@dataclass
-class ProcessorRun:
-    """`python -m processor` as production runs it, pointed at the private database and broker."""
-
-    database_url: str
-    broker: Broker
-    workdir: Path
-    client_id: str = field(default_factory=lambda: f"bench-processor-{os.getpid()}")
-    profile_to: Path | None = None
-    process: subprocess.Popen[bytes] | None = None
-    log_path: Path | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "MQTT_HOST": self.broker.host,
-            "MQTT_PORT": str(self.broker.port),
-            "MQTT_CLIENT_ID": self.client_id,
-        }
-        command = [sys.executable, "-m", "processor"]
-        if self.profile_to is not None:
-            command = [sys.executable, "-m", "cProfile", "-o", str(self.profile_to), "-m", "processor"]
-        self.log_path = self.workdir / f"processor-{time.monotonic_ns()}.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_connected(self, within: float = 60.0) -> None:
-        deadline = time.monotonic() + within
-        while "mqtt connected" not in self.log():
-            if self.process is None or self.process.poll() is not None:
-                raise RuntimeError(f"processor exited:\n{self.log()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"processor did not connect within {within} s:\n{self.log()[-3000:]}")
-            time.sleep(0.1)
-
-    def stop(self, within: float = 60.0) -> None:
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=within)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid if self.process is not None else 0
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""

@@ -29,14 +29,15 @@ import asyncpg
 
 from bench import consumers
 from bench.consumers import Drained
-from bench.environment import ProcessorRun, cpu_seconds, create_fleet_database, machine_busy
+from bench.environment import cpu_seconds, create_fleet_database, machine_busy
 from bench.latency import MAX_SETTLE, POLL, LatencyProbe
 from bench.load import JobResult, run_publishers, split_jobs
 from bench.report import Row, print_table
 from bench.sustained import Sustained, sustained
 from processor.app import APPLICATION_NAME
-from tests.support.broker import Broker
-from tests.support.database import drop_database
+from sandbox.broker import Broker
+from sandbox.database import drop_database
+from sandbox.programs import ProcessorProcess
 
 PREFIX = "bench"
 BASELINE_SESSIONS = ("bench-c", "bench-aiomqtt", "bench-bulk", "bench-naive")
@@ -191,14 +192,14 @@ class IngestBenchmark:
         to the last row committed. The two halves tell apart "with publishers competing for the CPU" and
         "draining alone"."""
         plan, broker = self.plan, self.broker
-        processor = ProcessorRun(
+        processor = ProcessorProcess(
             self.database_url,
             broker,
             self.workdir,
             client_id="bench-processor-flat-out",
             profile_to=self.profile,
         )
-        self._start(processor)
+        await processor.launch()
         connection = await asyncpg.connect(self.database_url)
         try:
             watch = await self._cpu_watch(processor)
@@ -213,7 +214,7 @@ class IngestBenchmark:
             self.results.flat_out = await publishing
         finally:
             await connection.close()
-            processor.stop()
+            await processor.stop(within=60)
         self.results.processor = sustained(samples, self.results.flat_out, plan.backlog)
 
     async def _count_until(
@@ -239,10 +240,10 @@ class IngestBenchmark:
     async def _live_latency(self) -> None:
         plan = self.plan
         say(f"(d) latency at {plan.rate:,.0f} msg/s for {plan.duration:.0f} s")
-        processor = ProcessorRun(
+        processor = ProcessorProcess(
             self.database_url, self.broker, self.workdir, client_id="bench-processor-live"
         )
-        self._start(processor)
+        await processor.launch()
         step = max(1, len(self.uids) // plan.probes)
         probe = LatencyProbe(self.database_url, [self.device_ids[uid] for uid in self.uids[::step]])
         publishing_done = asyncio.Event()
@@ -267,7 +268,7 @@ class IngestBenchmark:
             publishing_done.set()
             await watching
         finally:
-            processor.stop()
+            await processor.stop(within=60)
         sent = sum(job.sent for job in self.results.live_publishers)
         committed = await self._fetchval(
             "SELECT count(*) FROM telemetry WHERE ts >= $1", probe.since_datetime()
@@ -283,11 +284,7 @@ class IngestBenchmark:
 
     # ---- helpers ------------------------------------------------------------------------------------------
 
-    def _start(self, processor: ProcessorRun) -> None:
-        processor.start()
-        processor.wait_connected()
-
-    async def _cpu_watch(self, processor: ProcessorRun) -> CpuWatch:
+    async def _cpu_watch(self, processor: ProcessorProcess) -> CpuWatch:
         broker = self.broker.process.pid if self.broker.process else 0
         return CpuWatch({"processor": [processor.pid], "mosquitto": [broker]})
 

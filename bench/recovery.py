@@ -16,10 +16,11 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.environment import ProcessorRun, create_fleet_database
+from bench.environment import create_fleet_database
 from bench.load import run_publishers, split_jobs
-from tests.support.broker import Broker
-from tests.support.database import drop_database
+from sandbox.broker import Broker
+from sandbox.database import drop_database
+from sandbox.programs import ProcessorProcess
 
 DEVICES = 10_000
 
@@ -28,11 +29,10 @@ async def recover(backlog: int, window: float, workdir: Path) -> None:
     broker = Broker(workdir=workdir / "mosquitto")
     broker.start()
     name, url, _ = await create_fleet_database("bench", DEVICES)
-    processor = ProcessorRun(url, broker, workdir, client_id="bench-recovery")
+    processor = ProcessorProcess(url, broker, workdir, client_id="bench-recovery")
     try:
-        processor.start()
-        processor.wait_connected()
-        processor.stop()
+        await processor.launch()
+        await processor.stop(within=60)
         uids = [f"bench-{n:05d}" for n in range(1, DEVICES + 1)]
         await asyncio.to_thread(
             run_publishers, split_jobs(uids, 2, broker.host, broker.port, messages=backlog)
@@ -43,14 +43,14 @@ async def recover(backlog: int, window: float, workdir: Path) -> None:
         count = await _count_until(url, backlog, started + window)
         elapsed = time.monotonic() - started
     finally:
-        processor.stop()
+        await processor.stop(within=60)
         broker.stop()
         await drop_database(name)
     if count >= backlog:
         print(f"caught up in {elapsed:.1f} s from process start ({backlog / elapsed:,.0f} readings/s)")
         return
     print(f"NOT caught up: {count:,} of {backlog:,} readings committed after {window:.0f} s")
-    reconnects = [line for line in processor.log().splitlines() if "connection lost" in line]
+    reconnects = [line for line in processor.output().splitlines() if "connection lost" in line]
     print(f"processor lost its MQTT connection {len(reconnects)} times, e.g.:")
     for line in reconnects[:3]:
         print(f"  {line}")

@@ -21,7 +21,7 @@ import asyncpg
 from bench.environment import create_fleet_database
 from core import telemetry_store
 from core.telemetry_store import Presence, Row
-from tests.support.database import drop_database
+from sandbox.database import drop_database
 
 AIR = {"co2": 800.0, "temperature": 22.5, "humidity": 41.0}
 STEPS = ("copy", "insert+rollup", "lock devices", "update devices", "commit")

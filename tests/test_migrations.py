@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.support.database import alembic, create_database, drop_database
+from sandbox.database import alembic, create_database, drop_database
 
 EXPECTED_TABLES = {
     "users",

@@ -1,32 +1,20 @@
-"""Fixtures for the operators' tests: a Bot API double, an operator, and the real bot knowing them.
-
-The bot delivers the outbox (broadcasts are outbox rows) and may be killed by a test; `tg` starts it again.
-"""
+"""Fixtures for the operators' tests: the package's bot knows one operator (ADMIN_USER_IDS) and delivers the
+outbox (broadcasts are outbox rows); a test may kill it, and `tg` starts it again."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
 
 import pytest
 
 from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.ports import free_port
-from tests.delivery.conftest import DeliveringBot
-from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
+from tests.kit.fixtures import *  # noqa: F403 - this package gets its own database, broker and bot
+from tests.kit.fixtures import DELIVERING
 
 
 @pytest.fixture(scope="package")
-async def admin_double() -> AsyncIterator[BotApiDouble]:
-    double = BotApiDouble()
-    await double.start()
-    yield double
-    await double.close()
-
-
-@pytest.fixture(scope="package")
-def operator(admin_double: BotApiDouble) -> TelegramUser:
+def operator(bot_api: BotApiDouble) -> TelegramUser:
     """The one Telegram user in ADMIN_USER_IDS."""
-    return admin_double.user("Opal", username="opal_ops")
+    return bot_api.user("Opal", username="opal_ops")
 
 
 @pytest.fixture(scope="package")
@@ -36,21 +24,11 @@ def admin_http_port() -> int:
 
 
 @pytest.fixture(scope="package")
-async def admin_bot(
-    admin_double: BotApiDouble, operator: TelegramUser, database_url: str, admin_http_port: int
-) -> AsyncIterator[DeliveringBot]:
-    bot = DeliveringBot(
-        admin_double, database_url, ADMIN_USER_IDS=str(operator.id), BOT_HTTP_PORT=str(admin_http_port)
-    )
-    await bot.start()
-    yield bot
-    if bot.alive:
-        await bot.stop()
+def bot_settings(operator: TelegramUser, admin_http_port: int) -> dict[str, str]:
+    return {**DELIVERING, "ADMIN_USER_IDS": str(operator.id), "BOT_HTTP_PORT": str(admin_http_port)}
 
 
-@pytest.fixture
-async def tg(admin_double: BotApiDouble, admin_bot: DeliveringBot, operator: TelegramUser) -> BotApiDouble:
-    if not admin_bot.alive:
-        await admin_bot.start()
+@pytest.fixture(autouse=True)
+def _operator_starts_with_an_empty_chat(operator: TelegramUser) -> None:
+    """What an earlier test left in the operator's chat is not this test's answer."""
     operator.drain()
-    return admin_double

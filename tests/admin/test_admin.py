@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.bot.helpers import add_reading, execute, fetch, now, pair, set_status, user_id
+from sandbox.seed import add_reading, now
+from tests.kit.chat import pair
+from tests.kit.sql import execute, fetch, set_status, user_id
 
 Sessions = async_sessionmaker[AsyncSession]
 

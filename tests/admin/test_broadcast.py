@@ -12,9 +12,12 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
-from tests.bot.helpers import execute, fetch, pair
-from tests.delivery.conftest import DeliveringBot
-from tests.delivery.helpers import Sessions, co2_high, eventually, fan_out
+from sandbox.programs import BotProcess
+from sandbox.seed import Sessions
+from tests.delivery.helpers import co2_high, fan_out
+from tests.kit.chat import pair
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
 
 
 async def _recipients(tg: BotApiDouble, engine: AsyncEngine, count: int, name: str) -> list[TelegramUser]:
@@ -78,7 +81,7 @@ async def _sent_rows(engine: AsyncEngine, chats: list[int]) -> int:
 
 
 async def _kill_between_sends(
-    tg: BotApiDouble, engine: AsyncEngine, bot: DeliveringBot, chats: list[int]
+    tg: BotApiDouble, engine: AsyncEngine, bot: BotProcess, chats: list[int]
 ) -> None:
     """Kill the bot while no message Telegram accepted is still unrecorded.
 
@@ -89,7 +92,7 @@ async def _kill_between_sends(
     for chat in chats:
         tg.throttle(chat, retry_after=1, times=10_000)
     await eventually(lambda: _recorded_all(tg, engine, chats), within=30)
-    await bot.kill()
+    bot.kill()
     for chat in chats:
         tg.unthrottle(chat)
 
@@ -101,7 +104,7 @@ async def _recorded_all(tg: BotApiDouble, engine: AsyncEngine, chats: list[int])
 
 
 async def test_a_broadcast_to_300_users_killed_twice_reaches_each_exactly_once(
-    tg: BotApiDouble, operator: TelegramUser, engine: AsyncEngine, admin_bot: DeliveringBot
+    tg: BotApiDouble, operator: TelegramUser, engine: AsyncEngine, bot: BotProcess
 ) -> None:
     people = await _recipients(tg, engine, 300, "Kit")
     chats = [person.id for person in people]
@@ -114,9 +117,9 @@ async def test_a_broadcast_to_300_users_killed_twice_reaches_each_exactly_once(
 
     for threshold in (60, 160):
         await eventually(lambda t=threshold: _at_least(tg, chats, text, mark, t), within=90)
-        await _kill_between_sends(tg, engine, admin_bot, chats)
+        await _kill_between_sends(tg, engine, bot, chats)
         assert 0 < sum(_received(tg, chats, text, mark).values()) < 300
-        await admin_bot.start()
+        await bot.launch()
 
     report = await _wait_for_text(operator, "finished", within=120)
     assert "delivered to 301 of 301" in report, report  # the 300 and the operator

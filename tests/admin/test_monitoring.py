@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.monitoring.errors import ErrorReporter
 from sandbox.botapi import BotApiDouble, TelegramUser
+from sandbox.broker import Broker
+from sandbox.database import SERVER_URL
 from sandbox.ports import free_port
-from tests.bot.helpers import execute, fetch
-from tests.delivery.conftest import DeliveringBot
-from tests.delivery.helpers import Sessions, eventually
+from sandbox.programs import ROOT, BotProcess
+from sandbox.seed import Sessions
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
 from tests.processor.helpers import Publisher
-from tests.support.bot_process import ROOT
-from tests.support.broker import Broker
-from tests.support.database import SERVER_URL
 
 
 async def _get(port: int, path: str) -> tuple[int, str]:
@@ -153,7 +153,7 @@ async def _metrics_with(port: int, line: str) -> str | None:
 
 
 async def test_the_bot_health_fails_while_its_database_is_away(
-    tg: BotApiDouble, admin_bot: DeliveringBot, admin_http_port: int, database_url: str
+    tg: BotApiDouble, bot: BotProcess, admin_http_port: int, database_url: str
 ) -> None:
     # The machine's PostgreSQL is shared: "down" is reproduced inside this package's database only.
     database = database_url.rsplit("/", 1)[1]
@@ -170,4 +170,4 @@ async def test_the_bot_health_fails_while_its_database_is_away(
     finally:
         await admin.close()
     await eventually(lambda: _status(admin_http_port, "/healthz", 200), within=30)
-    assert admin_bot.alive  # it waited for its database, it did not die
+    assert bot.alive  # it waited for its database, it did not die

@@ -1,35 +1,27 @@
-"""Fixtures for this package: its own database and broker (see tests.support.fixtures), and a real
+"""Fixtures for this package: its own database and broker (see tests.kit.fixtures), and a real
 `python -m processor` serving its HTTP side on a free port."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.processor.helpers import ProcessorProcess, eventually, new_uid
-from tests.support.broker import Broker
-from tests.support.fixtures import *  # noqa: F403 - fixtures are found by name
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from sandbox.broker import Broker
+from sandbox.ports import free_port
+from sandbox.programs import ProcessorProcess
+from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name
+from tests.kit.wait import eventually
 
 
 @pytest.fixture
 async def processor_url(database_url: str, broker: Broker, tmp_path: Path) -> AsyncIterator[str]:
     """The base URL of a running `python -m processor` (killed at the end)."""
-    port = _free_port()
-    process = ProcessorProcess(
-        database_url, broker, new_uid("proc"), tmp_path / "processor.log", PROCESSOR_HTTP_PORT=str(port)
-    )
-    process.start()
-    await process.wait_connected(within=60)
+    port = free_port()
+    process = ProcessorProcess(database_url, broker, tmp_path, PROCESSOR_HTTP_PORT=str(port))
+    await process.launch()
     url = f"http://127.0.0.1:{port}"
 
     async def healthy() -> bool:

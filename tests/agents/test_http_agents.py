@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.models import AgentToken, Alert, User
 from core.services import devices, pairing
 from core.services.agents import token_hash
-from tests.alerting.helpers import make_user
-from tests.processor.helpers import eventually, fetch
+from sandbox.seed import make_user
+from tests.kit.wait import eventually
+from tests.processor.helpers import fetch
 
 Sessions = async_sessionmaker[AsyncSession]
 

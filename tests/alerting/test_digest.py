@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from core.services import digest, presence
-from tests.alerting.helpers import Sessions, execute, feed, make_user, outbox_of, pair_device
+from sandbox.seed import Sessions, make_user, pair_device
+from tests.alerting.helpers import feed, outbox_of
+from tests.kit.sql import execute
 
 W0 = datetime(2026, 3, 11, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
 W1 = W0 + timedelta(hours=2)
@@ -29,8 +31,8 @@ def _every_30_s(start: datetime, values: list[float]) -> list[tuple[datetime, fl
 
 async def test_night_summary_matches_the_inserted_telemetry_and_alerts(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker, timezone="Europe/Moscow")
-    stuffy = await pair_device(sessionmaker, owner, night_mode_start=22, night_mode_end=7)
-    calm = await pair_device(sessionmaker, owner, night_mode_start=22, night_mode_end=7)
+    stuffy = await pair_device(sessionmaker, owner_id=owner, night_mode_start=22, night_mode_end=7)
+    calm = await pair_device(sessionmaker, owner_id=owner, night_mode_start=22, night_mode_end=7)
     # An hour of readings, the last 10 minutes above 1000 ppm; then 10.5 minutes of silence (an outage is
     # not time above the threshold: the gap counts 90 s at most); then 10 minutes at 1100 ppm.
     first_hour = [800.0] * 100 + [1200.0] * 20
@@ -74,7 +76,7 @@ async def test_a_digest_is_queued_once_per_user_and_local_day(sessionmaker: Sess
     opted_out = await make_user(sessionmaker, timezone="Europe/Moscow", digest_enabled=False)
     tokyo = await make_user(sessionmaker, timezone="Asia/Tokyo", digest_hour=8)
     for user in (moscow, opted_out, tokyo):
-        await pair_device(sessionmaker, user)
+        await pair_device(sessionmaker, owner_id=user)
     mine = {moscow, opted_out, tokyo}
     at_0810_moscow = datetime(2026, 3, 12, 5, 10, tzinfo=UTC)
 

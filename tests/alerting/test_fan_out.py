@@ -9,18 +9,10 @@ import asyncpg
 
 from core import notify
 from core.services.alerting import DeviceReading, evaluate_batch
-from tests.alerting.helpers import (
-    Sessions,
-    alerts_of,
-    eventually,
-    execute,
-    feed,
-    make_user,
-    outbox_of,
-    pair_device,
-    share,
-    waiting_for_a_row_lock,
-)
+from sandbox.seed import Sessions, make_user, pair_device, share
+from tests.alerting.helpers import alerts_of, feed, outbox_of, waiting_for_a_row_lock
+from tests.kit.sql import execute
+from tests.kit.wait import eventually
 
 DAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 NIGHT = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
@@ -33,7 +25,7 @@ async def test_crossing_the_threshold_notifies_each_subscriber_once_and_recovers
     sessionmaker: Sessions, database_url: str
 ) -> None:
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     viewer, silent, muted, blocked = [await make_user(sessionmaker) for _ in range(4)]
     await share(sessionmaker, viewer, device)
     await share(sessionmaker, silent, device, notifications=False)
@@ -75,7 +67,7 @@ async def test_crossing_the_threshold_notifies_each_subscriber_once_and_recovers
 
 async def test_flapping_around_the_threshold_and_single_spikes_notify_nobody(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     await feed(sessionmaker, device, DAY, [(s, 1100 if s % 60 == 0 else 990) for s in range(0, 600, 30)])
     assert await alerts_of(sessionmaker, owner, device) == []
 
@@ -84,7 +76,7 @@ async def test_night_mode_holds_the_notice_but_a_critical_level_goes_out_at_once
     sessionmaker: Sessions,
 ) -> None:
     sleeper = await make_user(sessionmaker, timezone="Europe/Moscow")
-    device = await pair_device(sessionmaker, sleeper, night_mode_start=22, night_mode_end=7)
+    device = await pair_device(sessionmaker, owner_id=sleeper, night_mode_start=22, night_mode_end=7)
     awake = await make_user(sessionmaker, timezone="America/New_York")  # 15:00 there
     await share(sessionmaker, awake, device)
 
@@ -105,7 +97,7 @@ async def test_night_mode_holds_the_notice_but_a_critical_level_goes_out_at_once
 async def test_a_restart_neither_refires_nor_forgets(sessionmaker: Sessions) -> None:
     """Each reading is evaluated in a new session from the persisted state, as after a processor restart."""
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     # The hold time started before the "restart" still counts after it.
     await feed(sessionmaker, device, DAY, [(0, 1200)])
     await feed(sessionmaker, device, DAY, [(61, 1200)])
@@ -121,7 +113,7 @@ async def test_a_restart_neither_refires_nor_forgets(sessionmaker: Sessions) -> 
 
 async def test_backlog_readings_are_stored_news_and_fire_nothing(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     old = DAY - timedelta(minutes=30)
     backlog = [DeviceReading(device, old + timedelta(seconds=30 * i), {"co2": 3000}) for i in range(20)]
     async with sessionmaker() as session:
@@ -133,7 +125,7 @@ async def test_backlog_readings_are_stored_news_and_fire_nothing(sessionmaker: S
 
 async def test_one_batch_of_many_devices_fires_only_where_the_air_is_bad(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    stuffy, fresh, disabled = [await pair_device(sessionmaker, owner) for _ in range(3)]
+    stuffy, fresh, disabled = [await pair_device(sessionmaker, owner_id=owner) for _ in range(3)]
     await execute(
         sessionmaker, "UPDATE device_configs SET alerts_enabled = false WHERE device_id = :id", id=disabled
     )
@@ -156,7 +148,7 @@ async def test_one_batch_of_many_devices_fires_only_where_the_air_is_bad(session
 async def test_two_evaluators_racing_on_one_device_announce_the_episode_once(sessionmaker: Sessions) -> None:
     """Two processors sharing a subscription may both get a reading of the same device at the same time."""
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     await feed(sessionmaker, device, DAY, [(0, 1200)])  # pending: the hold time is running
     at = DAY + timedelta(seconds=61)
     async with sessionmaker() as first, sessionmaker() as second:

@@ -13,7 +13,8 @@ from sqlalchemy import insert, select
 
 from core.models import OutboxMessage, User
 from core.services import outbox
-from tests.alerting.helpers import Sessions, execute, make_user
+from sandbox.seed import Sessions, make_user
+from tests.kit.sql import execute
 
 T0 = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from core.services import presence
 from core.services.alerting import DeviceReading, evaluate_batch
-from tests.alerting.helpers import Sessions, alerts_of, execute, make_user, outbox_of, pair_device, share
+from sandbox.seed import Sessions, make_user, pair_device, share
+from tests.alerting.helpers import alerts_of, outbox_of
+from tests.kit.sql import execute
 
 T0 = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 
@@ -36,7 +38,7 @@ async def _types(sessions: Sessions, user: int, device: int) -> list[str]:
 
 async def test_last_will_makes_the_device_offline_once_and_its_return_online(sessionmaker: Sessions) -> None:
     owner, viewer = await make_user(sessionmaker), await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     await share(sessionmaker, viewer, device)
     await _seen(sessionmaker, device, T0)
     await _seen(sessionmaker, device, T0 + timedelta(seconds=5), online=False)  # the Last Will arrived
@@ -60,7 +62,7 @@ async def test_last_will_makes_the_device_offline_once_and_its_return_online(ses
 
 async def test_mark_offline_for_a_last_will_is_idempotent(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     await _seen(sessionmaker, device, T0)
     async with sessionmaker() as session:
         assert await presence.mark_offline(session, device, T0, presence.LAST_WILL)
@@ -78,9 +80,9 @@ async def test_silence_of_three_report_intervals_but_at_least_90_s_means_offline
     sessionmaker: Sessions,
 ) -> None:
     owner = await make_user(sessionmaker)
-    every_30 = await pair_device(sessionmaker, owner, report_interval=30)  # offline after 90 s
-    every_60 = await pair_device(sessionmaker, owner, report_interval=60)  # offline after 180 s
-    every_10 = await pair_device(sessionmaker, owner, report_interval=10)  # 30 s, but at least 90 s
+    every_30 = await pair_device(sessionmaker, owner_id=owner, report_interval=30)  # offline after 90 s
+    every_60 = await pair_device(sessionmaker, owner_id=owner, report_interval=60)  # offline after 180 s
+    every_10 = await pair_device(sessionmaker, owner_id=owner, report_interval=10)  # 30 s, but at least 90 s
     for device in (every_30, every_60, every_10):
         await _seen(sessionmaker, device, T0)
 
@@ -104,7 +106,7 @@ async def test_silence_of_three_report_intervals_but_at_least_90_s_means_offline
 
 async def test_a_flapping_device_notifies_at_most_once_per_30_minutes(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner)
+    device = await pair_device(sessionmaker, owner_id=owner)
     for minute in range(0, 61, 5):  # drops off at every full 5 minutes, back a minute later, for an hour
         at = T0 + timedelta(minutes=minute)
         async with sessionmaker() as session:
@@ -119,7 +121,7 @@ async def test_a_flapping_device_notifies_at_most_once_per_30_minutes(sessionmak
 
 async def test_night_mode_holds_offline_notices(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker, timezone="Europe/Moscow")
-    device = await pair_device(sessionmaker, owner, night_mode_start=22, night_mode_end=7)
+    device = await pair_device(sessionmaker, owner_id=owner, night_mode_start=22, night_mode_end=7)
     night = datetime(2026, 3, 11, 21, 0, tzinfo=UTC)  # midnight in Moscow
     async with sessionmaker() as session:
         await presence.mark_offline(session, device, night, presence.LAST_WILL)
@@ -133,7 +135,7 @@ async def test_night_mode_holds_offline_notices(sessionmaker: Sessions) -> None:
 async def test_silence_is_judged_only_after_listening_for_the_whole_window(sessionmaker: Sessions) -> None:
     """After a processor restart, the broker is still handing over what devices sent meanwhile."""
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner, report_interval=30)
+    device = await pair_device(sessionmaker, owner_id=owner, report_interval=30)
     await _seen(sessionmaker, device, T0)
     restarted = T0 + timedelta(minutes=10)
     async with sessionmaker() as session:
@@ -147,7 +149,7 @@ async def test_silence_is_judged_only_after_listening_for_the_whole_window(sessi
 async def test_a_stale_last_seen_never_makes_silence_look_longer_than_it_is(sessionmaker: Sessions) -> None:
     """The writer lets last_seen lag a few seconds behind; the sweep adds that lag to the 90 s of silence."""
     owner = await make_user(sessionmaker)
-    device = await pair_device(sessionmaker, owner, report_interval=10)
+    device = await pair_device(sessionmaker, owner_id=owner, report_interval=10)
     await _seen(sessionmaker, device, T0)
     lag = timedelta(seconds=5)
     async with sessionmaker() as session:

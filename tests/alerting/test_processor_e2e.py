@@ -4,38 +4,29 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from core import topics
-from tests.alerting.helpers import Sessions, eventually, make_user, outbox_of, pair_device, share
-from tests.processor.helpers import ProcessorProcess, Publisher
-from tests.support.broker import Broker
-
-
-@pytest.fixture
-def processor(database_url: str, broker: Broker, tmp_path: Path) -> Iterator[ProcessorProcess]:
-    process = ProcessorProcess(
-        database_url, broker, f"alerts-{secrets.token_hex(3)}", tmp_path / "processor.log"
-    )
-    yield process
-    if process.process is not None and process.process.poll() is None:
-        process.kill()
+from sandbox.broker import Broker
+from sandbox.seed import Sessions, make_user, pair_device, share
+from tests.alerting.helpers import outbox_of
+from tests.kit.fixtures import Processors
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher
 
 
 async def test_a_published_crossing_reaches_the_outbox_of_every_subscriber_and_so_do_offline_and_online(
-    processor: ProcessorProcess, broker: Broker, sessionmaker: Sessions
+    processors: Processors, broker: Broker, sessionmaker: Sessions
 ) -> None:
+    processor = processors()
     owner, viewer, quiet = [await make_user(sessionmaker) for _ in range(3)]
     uid = f"e2e-{secrets.token_hex(4)}"
-    device = await pair_device(sessionmaker, owner, uid=uid)
+    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)
     await share(sessionmaker, viewer, device)
     await share(sessionmaker, quiet, device, notifications=False)
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
 
     async def notices(user: int, count: int) -> list[str] | None:
         types = [row.payload["alert_type"] for row in await outbox_of(sessionmaker, user)]
@@ -63,7 +54,7 @@ async def test_a_published_crossing_reaches_the_outbox_of_every_subscriber_and_s
 
     assert await notices(viewer, 4) == ["co2_high", "co2_normal", "device_offline", "device_online"]
     assert await outbox_of(sessionmaker, quiet) == []
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0
 
 
 async def _co2_state_is(sessions: Sessions, device: int, expected: str) -> bool:
@@ -79,11 +70,12 @@ async def _co2_state_is(sessions: Sessions, device: int, expected: str) -> bool:
 
 
 async def test_processor_killed_mid_alert_neither_repeats_nor_loses_it(
-    processor: ProcessorProcess, broker: Broker, sessionmaker: Sessions
+    processors: Processors, broker: Broker, sessionmaker: Sessions
 ) -> None:
+    processor = processors()
     owner = await make_user(sessionmaker)
     uid = f"e2e-{secrets.token_hex(4)}"
-    device = await pair_device(sessionmaker, owner, uid=uid)
+    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)
     telemetry = topics.device_topic(uid, "telemetry")
     now = int(time.time())
 
@@ -93,10 +85,10 @@ async def test_processor_killed_mid_alert_neither_repeats_nor_loses_it(
     async def restart() -> None:
         processor.kill()
         processor.start()
-        await processor.wait_connected()
+        await processor.ready()
 
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     async with Publisher(broker) as mqtt:
         await mqtt.send(telemetry, {"timestamp": now - 100, "co2": 1500})  # the hold time starts
         await eventually(lambda: _co2_state_is(sessionmaker, device, "pending"))
@@ -108,4 +100,4 @@ async def test_processor_killed_mid_alert_neither_repeats_nor_loses_it(
         await mqtt.send(telemetry, {"timestamp": now - 10, "co2": 700})  # recovers
         await eventually(lambda: _co2_state_is(sessionmaker, device, "ok"))
     assert await types() == ["co2_high", "co2_normal"]
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0

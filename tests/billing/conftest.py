@@ -11,8 +11,7 @@ from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.ports import free_port
 from sandbox.yookassa import SECRET_KEY, SHOP_ID, YooKassaDouble
 from tests.billing.helpers import BillingBot
-from tests.support.bot_process import start_bot, stop_bot
-from tests.support.fixtures import *  # noqa: F403 - fixtures are found by name
+from tests.kit.fixtures import *  # noqa: F403 - this package gets its own database, broker and bot
 
 
 def billing_environment(yookassa_double: YooKassaDouble) -> dict[str, str]:
@@ -35,44 +34,23 @@ async def yookassa_double() -> AsyncIterator[YooKassaDouble]:
 
 
 @pytest.fixture(scope="package")
-async def telegram_double() -> AsyncIterator[BotApiDouble]:
-    double = BotApiDouble()
-    await double.start()
-    yield double
-    await double.close()
+def operator(bot_api: BotApiDouble) -> TelegramUser:
+    return bot_api.user("Olga")
 
 
 @pytest.fixture(scope="package")
-def operator(telegram_double: BotApiDouble) -> TelegramUser:
-    return telegram_double.user("Olga")
+def bot_class() -> type[BillingBot]:
+    return BillingBot
 
 
 @pytest.fixture(scope="package")
-async def billing_bot(
-    telegram_double: BotApiDouble, yookassa_double: YooKassaDouble, operator: TelegramUser, database_url: str
-) -> AsyncIterator[BillingBot]:
-    port = free_port()
-    process = await start_bot(
-        telegram_double,
-        database_url,
-        BOT_HTTP_PORT=str(port),
-        DELIVERY_ENABLED="true",
-        ADMIN_USER_IDS=str(operator.id),
+def bot_settings(yookassa_double: YooKassaDouble, operator: TelegramUser) -> dict[str, str]:
+    return {
+        "BOT_HTTP_PORT": str(free_port()),  # where YooKassa posts its notifications
+        "DELIVERY_ENABLED": "true",
+        "ADMIN_USER_IDS": str(operator.id),
         **billing_environment(yookassa_double),
-    )
-    yield BillingBot(process, f"http://127.0.0.1:{port}", database_url, billing_environment(yookassa_double))
-    await stop_bot(process)
-
-
-@pytest.fixture
-def bot(billing_bot: BillingBot) -> BillingBot:
-    assert billing_bot.process.returncode is None, "the bot died"
-    return billing_bot
-
-
-@pytest.fixture
-def tg(telegram_double: BotApiDouble, billing_bot: BillingBot) -> BotApiDouble:
-    return telegram_double
+    }
 
 
 @pytest.fixture

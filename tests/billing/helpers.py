@@ -6,22 +6,13 @@ import asyncio
 import os
 import secrets
 import sys
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-
-async def fetch(engine: AsyncEngine, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    async with engine.connect() as connection:
-        return [tuple(row) for row in await connection.execute(text(sql), params)]
-
-
-async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
+from sandbox.programs import BotProcess
+from tests.kit.sql import execute
 
 
 async def make_user(
@@ -74,18 +65,12 @@ async def unlink(engine: AsyncEngine, device: int, at: datetime) -> None:
     )
 
 
-@dataclass
-class BillingBot:
-    """The running bot, where YooKassa posts to it, and how to run `python -m bot.jobs` beside it."""
-
-    process: asyncio.subprocess.Process
-    url: str
-    database_url: str
-    environment: dict[str, str]
+class BillingBot(BotProcess):
+    """The package's bot: where YooKassa posts to it, and `python -m bot.jobs` run with its settings."""
 
     @property
     def notifications_url(self) -> str:
-        return self.url + "/yookassa"
+        return f"http://127.0.0.1:{self.env['BOT_HTTP_PORT']}/yookassa"
 
     async def job(self, *args: str, **env: str) -> str:
         """Run `python -m bot.jobs ARGS` to completion; its stdout (stderr is the test's)."""
@@ -94,7 +79,7 @@ class BillingBot:
             "-m",
             "bot.jobs",
             *args,
-            env={**os.environ, "DATABASE_URL": self.database_url, **self.environment, **env},
+            env={**os.environ, **self.env, **env},
             stdout=asyncio.subprocess.PIPE,
         )
         out, _ = await asyncio.wait_for(process.communicate(), 120)

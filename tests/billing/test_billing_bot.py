@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.billing.months import Month
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
 from sandbox.yookassa import YooKassaDouble, post_notification
-from tests.billing.helpers import BillingBot, execute, fetch, own_during
-from tests.bot.helpers import pair
+from tests.billing.helpers import BillingBot, own_during
+from tests.kit.chat import pair
+from tests.kit.sql import execute, fetch
 
 Sessions = async_sessionmaker[AsyncSession]
 MOSCOW = ZoneInfo("Europe/Moscow")

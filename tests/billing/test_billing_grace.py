@@ -4,15 +4,17 @@ the Pay button), paying resumes them at once; with billing off nothing is paused
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services.notices import subscribers
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
+from sandbox.programs import BotProcess
 from sandbox.yookassa import YooKassaDouble
-from tests.billing.helpers import BillingBot, execute, fetch
+from tests.billing.helpers import BillingBot
 from tests.billing.test_billing_bot import billing_screen, owner_of
-from tests.support.bot_process import start_bot, stop_bot
+from tests.kit.sql import execute, fetch
 
 Sessions = async_sessionmaker[AsyncSession]
 PAUSED = "This device is paused until your invoice is paid"
@@ -77,8 +79,13 @@ async def test_an_overdue_invoice_pauses_the_paid_devices_until_it_is_paid(
     assert await who_hears(sessionmaker, [free, paid]) == {free, paid}
 
 
-async def test_with_billing_off_nothing_is_paused_and_billing_says_so(
-    tg: BotApiDouble, bot: BillingBot, sessionmaker: Sessions, engine: AsyncEngine, database_url: str
+async def test_with_billing_off_nothing_is_paused_and_billing_says_so(  # noqa: PLR0917 - fixtures, by name
+    tg: BotApiDouble,
+    bot: BillingBot,
+    sessionmaker: Sessions,
+    engine: AsyncEngine,
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     george = tg.user("George")
     _, paid = await owner_of(george, 2, "2025-12", sessionmaker, engine)
@@ -92,8 +99,9 @@ async def test_with_billing_off_nothing_is_paused_and_billing_says_so(
     )
     other_double = BotApiDouble()
     await other_double.start()
-    process = await start_bot(other_double, database_url, **off)
+    other_bot = BotProcess(other_double, database_url, tmp_path, **off)
     try:
+        await other_bot.launch()
         george_there = other_double.user("George")
         george_there.send("/billing")
         reply = await george_there.next_message()
@@ -102,5 +110,5 @@ async def test_with_billing_off_nothing_is_paused_and_billing_says_so(
             (0,)
         ]
     finally:
-        await stop_bot(process)
+        await other_bot.stop()
         await other_double.close()

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.billing.invoicing import issue_invoices
 from core.billing.months import Month
 from core.billing.plan import Plan
-from tests.billing.helpers import execute, fetch, make_device, make_user, own, unlink
+from tests.billing.helpers import make_device, make_user, own, unlink
+from tests.kit.sql import execute, fetch
 
 Sessions = async_sessionmaker[AsyncSession]
 PLAN = Plan(price=19900, free_devices=1)

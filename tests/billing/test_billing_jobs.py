@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.jobs import billing
 from core.billing.months import Month
 from core.settings import BillingSettings
-from tests.support.bot_process import ROOT
+from sandbox.programs import ROOT
 
 Sessions = async_sessionmaker[AsyncSession]
 

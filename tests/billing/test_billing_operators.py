@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.yookassa import YooKassaDouble
-from tests.billing.helpers import BillingBot, fetch
+from tests.billing.helpers import BillingBot
 from tests.billing.test_billing_bot import owner_of, pay_and_confirm, pay_from_billing
+from tests.kit.sql import fetch
 
 Sessions = async_sessionmaker[AsyncSession]
 

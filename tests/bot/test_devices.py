@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services.pairing import offer_code
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import add_reading, fetch, links, new_device, now, open_card, pair, set_status
+from sandbox.seed import add_reading, now, offer_device
+from tests.kit.chat import open_card, pair
+from tests.kit.sql import fetch, links, set_status
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -123,7 +125,7 @@ async def test_owner_removes_a_device_and_it_can_be_paired_anew(
     tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
 ) -> None:
     frank, grace = tg.user("Frank"), tg.user("Grace")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     frank.send(f"/add {code}")
     await frank.next_message()
     await open_card(frank, "CO2 monitor #1")

@@ -6,12 +6,13 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import fetch
-from tests.support.bot_process import start_bot, stop_bot
+from sandbox.programs import BotProcess
+from tests.kit.sql import fetch
 
 
 async def _is_active(engine: AsyncEngine, telegram_id: int) -> bool:
@@ -65,12 +66,13 @@ async def test_a_failed_update_is_reported_and_the_bot_goes_on(tg: BotApiDouble)
     assert "What I can do" in ((await sybil.next_message()).text or "")
 
 
-async def test_sigterm_stops_the_bot_gracefully(database_url: str) -> None:
+async def test_sigterm_stops_the_bot_gracefully(database_url: str, tmp_path: Path) -> None:
     double = BotApiDouble()
     await double.start()
     try:
-        process = await start_bot(double, database_url)
-        assert await stop_bot(process) == 0
+        bot = BotProcess(double, database_url, tmp_path)
+        await bot.launch()
+        assert await bot.stop() == 0
     finally:
         await double.close()
 

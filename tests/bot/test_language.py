@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import fetch
+from tests.kit.sql import fetch
 
 
 async def test_russian_client_is_answered_in_russian_and_can_switch(

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import device_id, execute, fetch, links, new_device, now
+from sandbox.seed import now, offer_device
+from tests.kit.sql import device_id, execute, fetch, links
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -16,7 +17,7 @@ async def test_code_with_the_command_makes_the_user_owner_and_signals_the_proces
     tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
 ) -> None:
     alice = tg.user("Alice")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     # Typed the way people type: lower case, a dash in the middle.
     alice.send(f"/add {code[:4].lower()}-{code[4:].lower()}")
     reply = await alice.next_message()
@@ -34,7 +35,7 @@ async def test_add_without_a_code_asks_for_it(
     tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
 ) -> None:
     bob = tg.user("Bob")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     bob.send("/add")
     prompt = await bob.next_message()
     assert "8-character code" in (prompt.text or "")
@@ -47,7 +48,7 @@ async def test_add_without_a_code_asks_for_it(
 async def test_second_device_of_a_type_gets_the_next_number(tg: BotApiDouble, sessionmaker: Sessions) -> None:
     carol = tg.user("Carol")
     for expected in ("CO2 monitor #1", "CO2 monitor #2"):
-        _, code = await new_device(sessionmaker)
+        _, code = await offer_device(sessionmaker)
         carol.send(f"/add {code}")
         assert expected in ((await carol.next_message()).text or "")
 
@@ -68,7 +69,7 @@ async def test_malformed_code_is_refused(tg: BotApiDouble) -> None:
 
 async def test_expired_code_is_refused(tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine) -> None:
     frank = tg.user("Frank")
-    uid, code = await new_device(sessionmaker, at=now() - timedelta(minutes=16))
+    uid, code = await offer_device(sessionmaker, at=now() - timedelta(minutes=16))
     frank.send(f"/add {code}")
     reply = await frank.next_message()
     assert "expired" in (reply.text or "")
@@ -77,7 +78,7 @@ async def test_expired_code_is_refused(tg: BotApiDouble, sessionmaker: Sessions,
 
 async def test_used_code_is_refused(tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine) -> None:
     grace, heidi = tg.user("Grace"), tg.user("Heidi")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     grace.send(f"/add {code}")
     assert "Paired" in ((await grace.next_message()).text or "")
     heidi.send(f"/add {code}")
@@ -92,7 +93,7 @@ async def test_device_with_an_owner_is_refused(
     ivan, judy = tg.user("Ivan"), tg.user("Judy")
     ivan.send("/start")
     await ivan.next_message()
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     device = await device_id(engine, uid)
     # Ivan already owns the device (paired before this code was handed out).
     await execute(
@@ -115,7 +116,7 @@ async def test_sixth_wrong_code_within_15_minutes_is_refused_even_if_right(
     for attempt in range(5):
         mallory.send(f"/add 2345678{attempt}")
         assert "No device has that code" in ((await mallory.next_message()).text or "")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
     mallory.send(f"/add {code}")
     reply = await mallory.next_message()
     assert "Too many wrong codes" in (reply.text or "")

@@ -8,7 +8,8 @@ import re
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.bot.helpers import accept, execute, fetch, invite, links, open_card, pair, user_id
+from tests.kit.chat import accept, invite, open_card, pair
+from tests.kit.sql import execute, fetch, links, user_id
 
 Sessions = async_sessionmaker[AsyncSession]
 DEVICE = "CO2 monitor #1"

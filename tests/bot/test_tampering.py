@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import accept, fetch, invite, links, pair, user_id
+from tests.kit.chat import accept, invite, pair
+from tests.kit.sql import fetch, links, user_id
 
 Sessions = async_sessionmaker[AsyncSession]
 REFUSED = "⛔ You have no rights for this on that device."

@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.clickhouse_http import ClickHouseServer
+from tests.kit.fixtures import *  # noqa: F403 - this package gets its own database and broker
 from tests.processor.conftest import start_processor  # noqa: F401 - fixtures are found by name
-from tests.support.clickhouse_http import ClickHouseServer
-from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
 
 
 @pytest.fixture(scope="package")

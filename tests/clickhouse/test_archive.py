@@ -16,9 +16,9 @@ from core.clickhouse import Store
 from core.services import archive, export, history
 from core.services.periods import Window
 from core.telemetry_store import row
+from sandbox.clickhouse_http import ClickHouseServer
 from sandbox.ports import free_port
-from tests.processor.helpers import new_uid, pair_device
-from tests.support.clickhouse_http import ClickHouseServer
+from sandbox.seed import new_uid, pair_device
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -47,7 +47,7 @@ async def _in_postgres(sessionmaker: Sessions, device_id: int, ts: datetime, co2
 async def _device_with_history(sessionmaker: Sessions, clickhouse: ClickHouseServer) -> tuple[int, datetime]:
     """Readings 500 days ago in ClickHouse only, yesterday's in PostgreSQL (and ClickHouse, as exported),
     and one past the cutoff still in PostgreSQL (its partition not dropped yet) and in ClickHouse."""
-    device_id = await pair_device(sessionmaker, new_uid())
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=new_uid())
     old = NOW - timedelta(days=500)
     past_cutoff = NOW - timedelta(days=RETENTION_DAYS + 2)
     yesterday = NOW - timedelta(days=1)

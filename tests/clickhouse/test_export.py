@@ -21,17 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.clickhouse import ClickHouseUnavailable, Store
 from processor.clickhouse_export import ClickHouseExport, ExportOptions, exporting
+from sandbox.broker import Broker
+from sandbox.clickhouse_http import ClickHouseServer
 from sandbox.ports import free_port
-from tests.processor.helpers import (
-    ProcessorProcess,
-    Publisher,
-    eventually,
-    new_uid,
-    pair_device,
-    telemetry_rows,
-)
-from tests.support.broker import Broker
-from tests.support.clickhouse_http import ClickHouseServer
+from sandbox.programs import ProcessorProcess
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 FAST = ExportOptions(flush_interval=0.2, log_interval=1.0, final_flush_seconds=5.0)
 
@@ -71,7 +67,7 @@ async def exported_device(
 ) -> tuple[str, int]:
     """A paired device's uid and id, and a processor running with the ClickHouse export as a sink."""
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor(sinks=[export])
     return uid, device_id
 
@@ -131,7 +127,7 @@ async def test_a_full_spool_drops_and_counts_what_does_not_fit(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     clickhouse.stop()
     try:
         async with exporting(clickhouse.url, ExportOptions(spool_rows=10, final_flush_seconds=0.5)) as small:
@@ -173,20 +169,14 @@ async def test_python_m_processor_exports_when_clickhouse_url_is_set(
     if clickhouse.process is None:
         clickhouse.start()
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    client_id = new_uid("proc")
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     http_port = free_port()
     process = ProcessorProcess(
-        database_url,
-        broker,
-        client_id,
-        tmp_path / "processor.log",
-        CLICKHOUSE_URL=clickhouse.url,
-        PROCESSOR_HTTP_PORT=str(http_port),
+        database_url, broker, tmp_path, CLICKHOUSE_URL=clickhouse.url, PROCESSOR_HTTP_PORT=str(http_port)
     )
     process.start()
     try:
-        await process.wait_connected(within=60)
+        await process.ready()
         await _publish(broker, uid, int(time.time()) - 100, 5)
         read = _readings_in_clickhouse(clickhouse, device_id)
         rows = await eventually(lambda: _when(read, lambda r: len(r) == 5), within=60)
@@ -194,8 +184,8 @@ async def test_python_m_processor_exports_when_clickhouse_url_is_set(
         metrics = await eventually(lambda: _metrics_when_caught_up(http_port))
         assert "smartair_clickhouse_readings_written_total 5.0" in metrics
     finally:
-        assert process.terminate() == 0
-    assert "clickhouse export written=5 dropped=0 lag_rows=0" in process.log_text()
+        assert await process.stop() == 0
+    assert "clickhouse export written=5 dropped=0 lag_rows=0" in process.output()
 
 
 async def test_readings_a_crash_left_unexported_are_copied_again_by_hand(
@@ -203,7 +193,7 @@ async def test_readings_a_crash_left_unexported_are_copied_again_by_hand(
 ) -> None:
     if clickhouse.process is None:
         clickhouse.start()
-    device_id = await pair_device(sessionmaker, new_uid())
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=new_uid())
     since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     async with sessionmaker() as session:
         days = {"first": since.date(), "last": datetime.now(UTC).date()}

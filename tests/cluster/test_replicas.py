@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
-import sys
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -15,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.cluster.webhook import PATH, secret_token
 from sandbox.botapi import BotApiDouble
 from sandbox.ports import free_port
-from tests.bot.helpers import device_id, links, new_device
-from tests.deploy.compose import ROOT
-from tests.support.bot_process import bot_environment, stop_bot
-from tests.support.load_balancer import RoundRobin
+from sandbox.programs import BotProcess
+from sandbox.seed import offer_device
+from tests.cluster.load_balancer import RoundRobin
+from tests.kit.sql import device_id, links
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -33,30 +31,24 @@ async def telegram() -> AsyncIterator[BotApiDouble]:
 
 
 @pytest.fixture(scope="module")
-async def replicas(telegram: BotApiDouble, database_url: str) -> AsyncIterator[RoundRobin]:
+async def replicas(
+    telegram: BotApiDouble, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RoundRobin]:
     """Two bots in webhook mode with Redis, behind a round-robin balancer at their one webhook URL."""
     ports = [free_port(), free_port()]
     balancer = RoundRobin(backends=ports)
     await balancer.start()
-    processes = []
+    bots: list[BotProcess] = []
     try:
         for port in ports:
-            env = bot_environment(
-                telegram,
-                database_url,
-                BOT_HTTP_PORT=str(port),
-                BOT_WEBHOOK_URL=balancer.url + PATH,
-                REDIS_URL=REDIS_URL,
-            )
-            after = len(telegram.calls)
-            processes.append(
-                await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", cwd=ROOT, env=env)
-            )
-            await telegram.wait_for_call("setWebhook", timeout=90, after=after)
+            settings = {"BOT_WEBHOOK_URL": balancer.url + PATH, "REDIS_URL": REDIS_URL}
+            workdir = tmp_path_factory.mktemp("bot")
+            bots.append(BotProcess(telegram, database_url, workdir, BOT_HTTP_PORT=str(port), **settings))
+            await bots[-1].launch()
         yield balancer
     finally:
-        for process in processes:
-            await stop_bot(process)
+        for bot in bots:
+            await bot.stop()
         await balancer.close()
 
 
@@ -67,7 +59,7 @@ async def test_add_prompt_started_on_one_replica_is_answered_through_the_other(
     engine: AsyncEngine,
 ) -> None:
     alice = telegram.user("Alice")
-    uid, code = await new_device(sessionmaker)
+    uid, code = await offer_device(sessionmaker)
 
     first = alice.send("/add")
     prompt = await alice.next_message(timeout=30)

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
-from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import execute, fetch, user_id
-from tests.control.helpers import Agents, applied_version, paired_agent, reading_times
-from tests.processor.helpers import ProcessorProcess, eventually
+from sandbox.broker import Broker
+from tests.control.helpers import Agent, applied_version, reading_times
+from tests.kit.sql import execute, fetch, user_id
+from tests.kit.wait import eventually
 
 # Far beyond the (raised) threshold and critical level: any of these readings would alert if it were news.
 STALE_CO2 = 35_000
@@ -43,14 +43,12 @@ def _age_the_backlog(path: Path, minutes: int) -> int:
 
 
 async def test_backlog_after_a_broker_outage_is_stored_without_stale_alerts(
-    tg: BotApiDouble,
-    processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
+    broker: Broker,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Boris")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner = agent.owner
     async with sessionmaker() as session:
         change = await settings.set_report_interval(session, await user_id(engine, owner), agent.device_id, 5)
 
@@ -66,7 +64,6 @@ async def test_backlog_after_a_broker_outage_is_stored_without_stale_alerts(
     )
     buffer = agent.config.parent / "buffer.sqlite3"
 
-    broker = agents.broker
     broker.stop()
     try:
         await eventually(lambda: _at_least(buffer, 3), within=30)

@@ -5,30 +5,31 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import fetch, open_card
-from tests.control.helpers import Agents, paired_agent, until_text, wait_output
-from tests.processor.helpers import ProcessorProcess
+from sandbox.programs import ProcessorProcess
+from tests.control.helpers import Agent
+from tests.kit.chat import open_card
+from tests.kit.sql import fetch
+from tests.kit.wait import until_text
 
 
 async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(
     tg: BotApiDouble,
     processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Roman")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner = agent.owner
     await open_card(owner, agent.name)
-    console_before = len(agent.running.output())
+    console_before = len(agent.program.output())
     owner.press("🔄 Restart")
     await owner.next_answer()
     sent = await until_text(owner, "Restart sent to")
     done = await until_text(owner, "is restarting", within=30)
     assert done.message_id == sent.message_id
     # The agent really restarted (a fresh process image) and connected again.
-    output = await wait_output(agent.running, f"device={agent.uid} restarting", after=console_before)
-    await wait_output(agent.running, f"device={agent.uid} connected", after=output.index("restarting"))
+    output = await agent.program.wait_output(f"device={agent.uid} restarting", after=console_before)
+    await agent.program.wait_output(f"device={agent.uid} connected", after=output.index("restarting"))
     rows = await fetch(
         engine,
         "SELECT result_ok, published_at IS NOT NULL FROM device_commands WHERE device_id = :id",
@@ -40,18 +41,17 @@ async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(
 async def test_ping_to_an_agent_that_is_down_shows_no_answer(
     tg: BotApiDouble,
     processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Sofia")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner = agent.owner
     await open_card(owner, agent.name)
     owner.press("📶 Ping")
     await owner.next_answer()
     await until_text(owner, "answered the ping in")
 
-    await agent.running.stop()
+    await agent.program.stop()
     owner.press("📶 Ping")
     await owner.next_answer()
     sent = await until_text(owner, "Ping sent to")

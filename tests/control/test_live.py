@@ -9,17 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
-from tests.bot.helpers import accept, add_reading, fetch, invite, pair, user_id
-from tests.control.conftest import BotRunner
-from tests.control.helpers import (
-    Agents,
-    applied_version,
-    paired_agent,
-    reading_times,
-    until_text,
-    wait_output,
-)
-from tests.processor.helpers import ProcessorProcess, eventually
+from sandbox.programs import BotProcess, ProcessorProcess
+from sandbox.seed import add_reading
+from tests.control.helpers import Agent, applied_version, reading_times
+from tests.kit.chat import accept, invite, pair
+from tests.kit.sql import fetch, user_id
+from tests.kit.wait import eventually, until_text
 
 
 def _gaps(times: list[float]) -> list[float]:
@@ -45,12 +40,11 @@ async def _watchers(engine: AsyncEngine, device: int) -> int:
 async def test_live_edits_the_message_while_the_agent_reports_every_5_s_then_stop_restores_its_interval(
     tg: BotApiDouble,
     processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Lena")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner = agent.owner
     async with sessionmaker() as session:
         change = await settings.set_report_interval(
             session, await user_id(engine, owner), agent.device_id, 14
@@ -65,7 +59,7 @@ async def test_live_edits_the_message_while_the_agent_reports_every_5_s_then_sto
     assert len({edit.text for edit in edits}) == 3  # each edit shows something new
     edit_times = [call.at for call in tg.calls_to("editMessageText", owner.id)[-3:]]
     assert min(_gaps(edit_times)) >= 2.9  # at most one edit every 3 s
-    await wait_output(agent.running, "command=live")
+    await agent.program.wait_output("command=live")
     fast = await eventually(lambda: _readings_after(engine, agent.device_id, started, 4), within=30)
     assert all(3.5 <= gap <= 6.5 for gap in _gaps(fast[1:])), fast
 
@@ -171,7 +165,7 @@ async def _unwatched(engine: AsyncEngine, device: int) -> bool:
 
 async def test_a_live_view_goes_on_after_the_bot_restarts(
     tg: BotApiDouble,
-    bot_runner: BotRunner,
+    bot: BotProcess,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
@@ -179,7 +173,7 @@ async def test_a_live_view_goes_on_after_the_bot_restarts(
     device = await pair(owner, sessionmaker, engine)
     owner.send("/live")
     shown = await until_text(owner, "Live readings")
-    await bot_runner.restart()
+    await bot.restart()
     await add_reading(engine, device, datetime.now(UTC), co2=1501)
     edit = await _edit_of(owner, shown.message_id)  # the new process took the view over
     assert "CO2 1501 ppm" in (edit.text or "")

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import commands
-from tests.bot.helpers import execute, fetch
+from sandbox.broker import Broker
+from sandbox.programs import ProcessorProcess
+from sandbox.seed import new_uid, pair_device
 from tests.device.mqtt_probe import Received, probe
-from tests.processor.helpers import ProcessorProcess, eventually, new_uid, pair_device
-from tests.support.broker import Broker
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
 
 
 def _on(kind: str, uid: str) -> Callable[[Received], bool]:
@@ -40,7 +42,7 @@ async def test_config_is_the_spec_document_retained_and_stale_commands_are_never
 ) -> None:
     uid = new_uid("rec")
     async with probe(broker, f"devices/{uid}/#") as server:
-        device = await pair_device(sessionmaker, uid, "co2")
+        device = await pair_device(sessionmaker, uid=uid)
         config = await server.wait_for(_on("config", uid))
         assert config.body == {
             "version": 1,
@@ -79,8 +81,8 @@ async def test_events_are_recorded_only_from_the_right_device_and_for_real_versi
     engine: AsyncEngine,
 ) -> None:
     uid, other = new_uid("evt"), new_uid("evt")
-    device = await pair_device(sessionmaker, uid, "co2")
-    await pair_device(sessionmaker, other, "co2")
+    device = await pair_device(sessionmaker, uid=uid)
+    await pair_device(sessionmaker, uid=other)
     async with sessionmaker() as session:
         command_id = await commands.queue(session, device, commands.CommandName.PING)
         await session.commit()

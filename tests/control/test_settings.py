@@ -8,20 +8,21 @@ from bot.callback_data.device_commands import DeviceCommandAction
 from bot.callback_data.settings import SettingsAction, SettingsOp
 from core.services.commands import CommandName
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import accept, fetch, invite, pair
-from tests.control.helpers import Agents, config_row, paired_agent, until_text, wait_output
-from tests.processor.helpers import ProcessorProcess
+from sandbox.programs import ProcessorProcess
+from tests.control.helpers import Agent, config_row
+from tests.kit.chat import accept, invite, pair
+from tests.kit.sql import fetch
+from tests.kit.wait import until_text
 
 
 async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(
     tg: BotApiDouble,
     processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Olga")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
+    owner = agent.owner
     owner.send("/settings")
     overview = await owner.next_message()
     assert "Report interval: 30 s" in (overview.text or "")
@@ -36,19 +37,18 @@ async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(
     config = await config_row(engine, agent.device_id)
     assert config["interval"] == 10
     assert config["applied"] == config["version"] == config["published"]
-    await wait_output(agent.running, f"config applied version={config['version']} interval=10")
+    await agent.program.wait_output(f"config applied version={config['version']} interval=10")
 
 
 async def test_a_change_made_while_the_processor_is_down_arrives_when_it_starts(
     tg: BotApiDouble,
     processor: ProcessorProcess,
-    agents: Agents,
+    agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
-    owner = tg.user("Pavel")
-    agent = await paired_agent(owner, agents, sessionmaker, engine)
-    assert processor.terminate() == 0
+    owner = agent.owner
+    assert await processor.stop() == 0
     owner.send("/settings")
     await owner.next_message()
     owner.press("🔕 Turn alerts off")
@@ -60,7 +60,7 @@ async def test_a_change_made_while_the_processor_is_down_arrives_when_it_starts(
     await until_text(owner, "Applied", within=45)
     after = await config_row(engine, agent.device_id)
     assert after["applied"] == after["version"] == before["version"]
-    await wait_output(agent.running, f"config applied version={before['version']}")
+    await agent.program.wait_output(f"config applied version={before['version']}")
 
 
 async def test_a_viewer_cannot_change_settings(

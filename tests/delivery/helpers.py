@@ -1,45 +1,16 @@
-"""Users, devices and notices for the delivery tests, made through the product's own doors."""
+"""Notices as the processor raises them, and what the delivery tests read back: outbox rows, sent texts."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.services import notices
-from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.bot.helpers import pair, user_id
-
-Sessions = async_sessionmaker[AsyncSession]
-T = TypeVar("T")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def person(
-    tg: BotApiDouble, engine: AsyncEngine, name: str, language: str = "en"
-) -> tuple[TelegramUser, int]:
-    """A Telegram user who has started the bot: (the double's user, users.id)."""
-    who = tg.user(name, language_code=language)
-    who.send("/start")
-    await who.next_message()
-    return who, await user_id(engine, who)
-
-
-async def owner_with_device(
-    tg: BotApiDouble, engine: AsyncEngine, sessions: Sessions, name: str = "Olga", language: str = "en"
-) -> tuple[TelegramUser, int, int]:
-    """A user who paired a device with /add: (user, users.id, device id)."""
-    who, uid = await person(tg, engine, name, language)
-    device = await pair(who, sessions, engine)
-    return who, uid, device
+from sandbox.botapi import BotApiDouble
+from sandbox.seed import Sessions, now
 
 
 async def fan_out(sessions: Sessions, *items: notices.Notice, at: datetime | None = None) -> notices.FanOut:
@@ -80,18 +51,6 @@ async def outbox_statuses(engine: AsyncEngine, user: int) -> list[str]:
             text("SELECT status FROM notification_outbox WHERE user_id = :u ORDER BY id"), {"u": user}
         )
         return [row[0] for row in rows]
-
-
-async def eventually(check: Callable[[], Awaitable[T]], within: float = 20.0, interval: float = 0.1) -> T:
-    """Poll `check` until it returns something truthy (and return it), or fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s; last result: {result!r}")
-        await asyncio.sleep(interval)
 
 
 async def all_settled(engine: AsyncEngine, *users: int) -> bool:

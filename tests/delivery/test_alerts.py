@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.models import Alert
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import execute, fetch
-from tests.delivery.helpers import Sessions, now, owner_with_device
+from sandbox.seed import Sessions, now
+from tests.kit.chat import owner_with_device
+from tests.kit.sql import execute, fetch
 
 
 async def _history(sessions: Sessions, user: int, device: int, values: list[float]) -> None:

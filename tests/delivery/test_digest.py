@@ -11,17 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.jobs.digest import DIGEST_LOCK, queue_digests
 from core.services import notices
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import execute, fetch
-from tests.delivery.helpers import (
-    Sessions,
-    all_settled,
-    co2_high,
-    delivered,
-    eventually,
-    fan_out,
-    now,
-    owner_with_device,
-)
+from sandbox.seed import Sessions, now
+from tests.delivery.helpers import all_settled, co2_high, delivered, fan_out
+from tests.kit.chat import owner_with_device
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 

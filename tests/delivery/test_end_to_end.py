@@ -3,55 +3,51 @@ the user reads it at the Bot API double."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import topics
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.alerting.helpers import share
-from tests.bot.helpers import device_id, execute, new_device
-from tests.delivery.helpers import Sessions, all_settled, delivered, eventually, person
-from tests.processor.helpers import ProcessorProcess, Publisher
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.programs import ProcessorProcess
+from sandbox.seed import Sessions, share
+from tests.delivery.helpers import all_settled, delivered
+from tests.kit.chat import owner_with_device, started_user
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher
 
 
 @pytest.fixture(scope="module")
 async def processor(
     database_url: str, broker: Broker, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[ProcessorProcess]:
-    log = Path(tmp_path_factory.mktemp("processor")) / "processor.log"
-    process = ProcessorProcess(database_url, broker, f"delivery-{secrets.token_hex(3)}", log)
-    process.start()
-    await process.wait_connected(within=90)
+    """One `python -m processor` for the module's tests."""
+    process = ProcessorProcess(database_url, broker, tmp_path_factory.mktemp("processor"))
+    await process.launch()
     yield process
-    if process.process is not None and process.process.poll() is None:
-        process.terminate()
+    await process.stop()
 
 
 async def _paired(
     tg: BotApiDouble, engine: AsyncEngine, sessions: Sessions, name: str
 ) -> tuple[TelegramUser, int, int, str]:
     """A user who paired a new device with /add: (user, users.id, device id, device uid)."""
-    owner, owner_id = await person(tg, engine, name)
-    uid, code = await new_device(sessions)
-    owner.send(f"/add {code}")
-    assert "Paired" in ((await owner.next_message()).text or "")
-    device = await device_id(engine, uid)
+    owner, owner_id, device = await owner_with_device(tg, engine, sessions, name)
     await execute(engine, "UPDATE devices SET name = :n WHERE id = :d", n=f"{name}'s room", d=device)
-    return owner, owner_id, device, uid
+    rows = await fetch(engine, "SELECT device_uid FROM devices WHERE id = :d", d=device)
+    return owner, owner_id, device, str(rows[0][0])
 
 
 async def test_a_crossing_over_mqtt_reaches_each_subscriber_once_and_so_does_the_recovery(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, processor: ProcessorProcess, broker: Broker
 ) -> None:
     owner, owner_id, device, uid = await _paired(tg, engine, sessionmaker, "Ann")
-    viewer, viewer_id = await person(tg, engine, "Val", "ru")
-    quiet, quiet_id = await person(tg, engine, "Quinn")
+    viewer, viewer_id = await started_user(tg, engine, "Val", "ru")
+    quiet, quiet_id = await started_user(tg, engine, "Quinn")
     await share(sessionmaker, viewer_id, device)
     await share(sessionmaker, quiet_id, device, notifications=False)
     mark = len(tg.calls)

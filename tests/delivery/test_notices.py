@@ -10,20 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.service import APPLICATION_NAME
 from core.services import notices
 from sandbox.botapi import BotApiDouble
-from tests.alerting.helpers import share
-from tests.bot.helpers import add_reading, execute, fetch
-from tests.delivery.helpers import (
-    Sessions,
-    all_settled,
-    co2_high,
-    co2_normal,
-    delivered,
-    eventually,
-    fan_out,
-    now,
-    owner_with_device,
-    person,
-)
+from sandbox.seed import Sessions, add_reading, now, share
+from tests.delivery.helpers import all_settled, co2_high, co2_normal, delivered, fan_out
+from tests.kit.chat import owner_with_device, started_user
+from tests.kit.sql import execute, fetch
+from tests.kit.wait import eventually
 
 
 async def test_a_crossing_and_its_recovery_reach_each_subscriber_once_in_their_language(
@@ -31,8 +22,8 @@ async def test_a_crossing_and_its_recovery_reach_each_subscriber_once_in_their_l
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker)
     await execute(engine, "UPDATE devices SET name = 'Kitchen' WHERE id = :d", d=device)
-    viewer, viewer_id = await person(tg, engine, "Vera", "ru")
-    quiet, quiet_id = await person(tg, engine, "Quentin")
+    viewer, viewer_id = await started_user(tg, engine, "Vera", "ru")
+    quiet, quiet_id = await started_user(tg, engine, "Quentin")
     await share(sessionmaker, viewer_id, device)
     await share(sessionmaker, quiet_id, device, notifications=False)
     since = now() - timedelta(seconds=70)
@@ -93,7 +84,7 @@ async def test_a_user_who_blocked_the_bot_does_not_stop_delivery_to_others(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker)
-    blocker, blocker_id = await person(tg, engine, "Boris")
+    blocker, blocker_id = await started_user(tg, engine, "Boris")
     await share(sessionmaker, blocker_id, device)
     tg.block(blocker.id)
     mark = len(tg.calls)
@@ -130,7 +121,7 @@ async def test_mute_silences_that_device_for_that_user_only(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker)
-    viewer, viewer_id = await person(tg, engine, "Vlad")
+    viewer, viewer_id = await started_user(tg, engine, "Vlad")
     await share(sessionmaker, viewer_id, device)
     await fan_out(sessionmaker, co2_high(device, 1200))
     await owner.next_message()
@@ -151,7 +142,7 @@ async def test_mute_and_history_of_someone_elses_device_are_refused(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions
 ) -> None:
     _, _, device = await owner_with_device(tg, engine, sessionmaker)
-    stranger, _ = await person(tg, engine, "Sam")
+    stranger, _ = await started_user(tg, engine, "Sam")
     for data in (f"mute:{device}", f"hist:{device}:6h:co2"):
         stranger.press_raw(data)
         assert (await stranger.next_answer()).text == "⛔ You have no rights for this on that device."

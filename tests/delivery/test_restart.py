@@ -15,20 +15,12 @@ from bot.texts import Catalogue
 from core.supervisor import Supervisor
 from sandbox.botapi import BotApiDouble
 from sandbox.ports import free_port
-from tests.alerting.helpers import share
-from tests.bot.helpers import fetch
-from tests.delivery.conftest import DeliveringBot
-from tests.delivery.helpers import (
-    Sessions,
-    all_settled,
-    co2_high,
-    delivered,
-    eventually,
-    fan_out,
-    outbox_statuses,
-    owner_with_device,
-    person,
-)
+from sandbox.programs import BotProcess
+from sandbox.seed import Sessions, share
+from tests.delivery.helpers import all_settled, co2_high, delivered, fan_out, outbox_statuses
+from tests.kit.chat import owner_with_device, started_user
+from tests.kit.sql import fetch
+from tests.kit.wait import eventually
 
 NOTICES = 5
 
@@ -54,12 +46,12 @@ async def _between_sends(
 
 
 async def test_a_bot_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
-    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, bot: BotProcess
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Kim")
     people = [(owner, owner_id)]
     for name in ("Lev", "Mia"):
-        viewer, viewer_id = await person(tg, engine, name)
+        viewer, viewer_id = await started_user(tg, engine, name)
         await share(sessionmaker, viewer_id, device)
         people.append((viewer, viewer_id))
     chats = [who.id for who, _ in people]
@@ -69,11 +61,11 @@ async def test_a_bot_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
     # Five notices for three users: fifteen rows, at most one message a second per chat.
     await fan_out(sessionmaker, *(co2_high(device, 1100 + n) for n in range(NOTICES)))
     await eventually(lambda: _between_sends(tg, engine, [(w.id, uid) for w, uid in people], mark))
-    await delivering_bot.kill()
+    bot.kill()
     before = sum(len(delivered(tg, chat, mark)) for chat in chats)
     assert before < NOTICES * len(chats)
 
-    await delivering_bot.start()
+    await bot.launch()
     await eventually(lambda: all_settled(engine, *(uid for _, uid in people)), within=60)
     for chat, (_, uid) in zip(chats, people, strict=True):
         texts = Counter(delivered(tg, chat, mark))
@@ -83,19 +75,19 @@ async def test_a_bot_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
 
 
 async def test_sigterm_mid_delivery_hands_unsent_rows_back_for_the_next_start(
-    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, bot: BotProcess
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Nina")
     mark = len(tg.calls)
     await fan_out(sessionmaker, *(co2_high(device, 1200 + n) for n in range(NOTICES)))
     await eventually(lambda: _accepted(tg, [owner.id], mark, 1))
 
-    assert await delivering_bot.stop() == 0
+    assert await bot.stop() == 0
     statuses = await outbox_statuses(engine, owner_id)
     # Nothing is left leased: what was not sent is pending again, so the next start need not wait for a lease.
     assert set(statuses) <= {"sent", "pending"} and "pending" in statuses
 
-    await delivering_bot.start()
+    await bot.launch()
     await eventually(lambda: all_settled(engine, owner_id), within=30)
     texts = delivered(tg, owner.id, mark)
     assert sorted(texts) == sorted(set(texts)) and len(texts) == NOTICES
@@ -110,31 +102,31 @@ def _worker(url: str, sessions: Sessions, token: str) -> tuple[Bot, DeliveryWork
 
 
 async def test_a_notice_that_could_not_reach_telegram_is_retried_after_a_backoff(
-    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, delivering_bot: DeliveringBot
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, bot: BotProcess
 ) -> None:
     owner, owner_id, device = await owner_with_device(tg, engine, sessionmaker, "Otto")
-    await delivering_bot.stop()  # this test runs its own workers, in this process
+    await bot.stop()  # this test runs its own workers, in this process
     mark = len(tg.calls)
     row = "SELECT status, attempts, error IS NOT NULL FROM notification_outbox WHERE user_id = :u"
 
     # Telegram unreachable (nothing listens on that port): a transient failure, retried later.
-    bot, worker = _worker(f"http://127.0.0.1:{free_port()}", sessionmaker, tg.token)
+    client, worker = _worker(f"http://127.0.0.1:{free_port()}", sessionmaker, tg.token)
     worker.start(Supervisor("test"))
     try:
         await fan_out(sessionmaker, co2_high(device, 1210))
         await eventually(lambda: _rows(engine, row, owner_id, [("pending", 1, True)]))
     finally:
         await worker.stop()
-        await bot.session.close()
+        await client.session.close()
 
-    bot, worker = _worker(tg.url, sessionmaker, tg.token)
+    client, worker = _worker(tg.url, sessionmaker, tg.token)
     worker.start(Supervisor("test"))
     try:
         assert "1210 ppm" in ((await owner.next_message(timeout=15)).text or "")
         await eventually(lambda: all_settled(engine, owner_id))
     finally:
         await worker.stop()
-        await bot.session.close()
+        await client.session.close()
     assert await fetch(engine, row, u=owner_id) == [("sent", 2, False)]
     assert len(delivered(tg, owner.id, mark)) == 1
 

@@ -1,3 +1,3 @@
-"""Fixtures for this package: its own database and broker (see tests.support.fixtures)."""
+"""Fixtures for this package: its own database and broker (see tests.kit.fixtures)."""
 
-from tests.support.fixtures import *  # noqa: F403 - fixtures are found by name
+from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name

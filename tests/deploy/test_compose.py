@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 
 from core import web
+from sandbox.database import create_database, drop_database
 from sandbox.ports import free_port
 from tests.deploy.compose import COMPOSE_FILE, ROOT, check_schema, services
-from tests.support.database import create_database, drop_database
 
 OUR_IMAGE = "${SMARTAIR_IMAGE:-ghcr.io/smartair/smartair}:${SMARTAIR_TAG:-latest}"
 REQUIRED_SECRETS = {"POSTGRES_PASSWORD", "MQTT_PASSWORD", "BOT_TOKEN"}

@@ -11,23 +11,15 @@ import pytest
 
 from core import web
 from sandbox.botapi import BotApiDouble
+from sandbox.infisical import InfisicalDouble
 from sandbox.ports import free_port
+from sandbox.programs import bot_settings
 from tests.deploy.compose import ROOT
-from tests.support.bot_process import bot_environment, stop_bot
-from tests.support.infisical_double import InfisicalDouble
 
 
 @pytest.fixture
 async def infisical() -> AsyncIterator[InfisicalDouble]:
     double = InfisicalDouble(secrets={})
-    await double.start()
-    yield double
-    await double.close()
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[BotApiDouble]:
-    double = BotApiDouble()
     await double.start()
     yield double
     await double.close()
@@ -54,18 +46,19 @@ def _one_line(stderr: str) -> str:
 
 
 async def test_bot_polls_telegram_with_the_token_it_loaded_from_infisical(
-    infisical: InfisicalDouble, telegram: BotApiDouble, database_url: str
+    infisical: InfisicalDouble, bot_api: BotApiDouble, database_url: str
 ) -> None:
-    infisical.secrets["BOT_TOKEN"] = telegram.token
-    env = _without_infisical(bot_environment(telegram, database_url))
+    infisical.secrets["BOT_TOKEN"] = bot_api.token
+    env = _without_infisical({**os.environ, **bot_settings(bot_api, database_url)})
     del env["BOT_TOKEN"]
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=ROOT, env={**env, **infisical.environment_for_programs()}
     )
     try:
-        await telegram.wait_for_call("getUpdates", timeout=90)
+        await bot_api.wait_for_call("getUpdates", timeout=90)
     finally:
-        assert await stop_bot(process) == 0
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 30) == 0
     assert infisical.requests[:2] == ["login", "list"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiomqtt
 import orjson
 
-from tests.support.broker import Broker
+from sandbox.broker import Broker
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 from core.services.broker_access import Access
-from tests.device.conftest import Spawn
+from sandbox.broker import Broker
 from tests.device.mqtt_probe import Received, probe
-from tests.device.processes import agent_config
-from tests.support.broker import Broker
-from tests.support.device_accounts import grant
+from tests.kit.agent import agent_config
+from tests.kit.device_accounts import grant
+from tests.kit.fixtures import Spawn
 
 
 def _kind(kind: str, **fields: object):  # type: ignore[no-untyped-def]

@@ -10,8 +10,8 @@ from device.agent.buffer import ReadingBuffer
 from device.agent.runner import Agent
 from device.agent.settings import AgentSettings
 from device.sensors.base import Reading, SensorError
+from sandbox.broker import Broker
 from tests.device.mqtt_probe import probe
-from tests.support.broker import Broker
 
 
 class FlakySensor:

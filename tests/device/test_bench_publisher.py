@@ -6,8 +6,8 @@ import asyncio
 
 from bench import consumers
 from bench.load import Job, run_job
+from sandbox.broker import Broker
 from tests.device.mqtt_probe import probe
-from tests.support.broker import Broker
 
 
 async def test_raw_publisher_delivers_every_reading_acknowledged_and_in_order(broker: Broker) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import signal
 import time
 
-from tests.device.conftest import Spawn
+from sandbox.broker import Broker
 from tests.device.mqtt_probe import Received, probe
-from tests.support.broker import Broker
+from tests.kit.fixtures import Spawn
 
 UIDS = ("simt-0001", "simt-0002", "simt-0003")
 

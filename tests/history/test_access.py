@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import accept, execute, invite, now, pair
-from tests.history.data import readings, store
+from sandbox.seed import now, readings, store
+from tests.kit.chat import accept, invite, pair
+from tests.kit.sql import execute
 
 Sessions = async_sessionmaker[AsyncSession]
 REFUSAL = "⛔ You have no rights for this on that device."

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.services import export
 from core.services.periods import Window
 from sandbox.botapi import BotApiDouble, BotMessage
-from tests.bot.helpers import execute, now, pair
-from tests.history.data import readings, store
-from tests.history.devices import make_device
+from sandbox.seed import now, pair_device, readings, store
+from tests.kit.chat import pair
+from tests.kit.sql import execute
 
 Sessions = async_sessionmaker[AsyncSession]
 BOM = "\ufeff"
@@ -90,7 +90,7 @@ async def test_more_rows_than_a_chunk_stream_out_whole(
     sessionmaker: Sessions, engine: AsyncEngine, database_url: str
 ) -> None:
     """More rows than one chunk: every reading arrives once, in order."""
-    device = await make_device(engine, "Stream")
+    device = await pair_device(sessionmaker, name="Stream")
     end = datetime.now(UTC).replace(microsecond=0)
     written = await store(database_url, readings(device, end - timedelta(days=4), end))
     assert written > 2 * export.CHUNK_ROWS

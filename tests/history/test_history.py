@@ -9,8 +9,9 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, BotMessage
-from tests.bot.helpers import execute, now, pair
-from tests.history.data import readings, store
+from sandbox.seed import now, readings, store
+from tests.kit.chat import pair
+from tests.kit.sql import execute
 
 Sessions = async_sessionmaker[AsyncSession]
 PHONE_WIDTH = 1080

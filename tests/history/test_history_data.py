@@ -10,17 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import history
 from core.services.history import MAX_RAW_READINGS, HourStats, Sample
-from tests.history.data import readings, store
-from tests.history.devices import make_device
+from sandbox.seed import pair_device, readings, store
 
 Sessions = async_sessionmaker[AsyncSession]
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-async def month_device(engine: AsyncEngine, database_url: str) -> int:
+async def month_device(sessionmaker: Sessions, database_url: str) -> int:
     """30 days of 30-second readings (86 400 rows), written as the processor writes them."""
-    device = await make_device(engine, "Month")
+    device = await pair_device(sessionmaker, name="Month")
     assert await store(database_url, readings(device, NOW - timedelta(days=30), NOW)) == 86400
     return device
 
@@ -90,7 +89,7 @@ async def test_no_period_reads_more_than_a_few_thousand_points(
 async def test_dense_readings_use_the_rollup_even_for_six_hours(
     sessionmaker: Sessions, engine: AsyncEngine, database_url: str
 ) -> None:
-    device = await make_device(engine, "Live")
+    device = await pair_device(sessionmaker, name="Live")
     await store(database_url, readings(device, NOW - timedelta(hours=6), NOW, step_s=5))  # 4320 readings
     data = await _load(sessionmaker, device, timedelta(hours=6))
     assert data.hourly
@@ -112,7 +111,7 @@ async def test_period_longer_than_the_bound_is_refused(sessionmaker: Sessions, m
 async def test_threshold_comes_from_the_config_else_the_co2_rule(
     sessionmaker: Sessions, engine: AsyncEngine
 ) -> None:
-    device = await make_device(engine, "Threshold")
+    device = await pair_device(sessionmaker, name="Threshold")
     async with engine.begin() as connection:
         await connection.execute(
             text("UPDATE device_configs SET co2_threshold = 1200 WHERE device_id = :d"), {"d": device}

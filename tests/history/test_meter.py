@@ -10,15 +10,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.workers.rendering.drawing import render_report
 from core import telemetry_store
 from core.services import export, history, report
 from core.services.periods import month_window
 from core.telemetry_store import Row
-from tests.history.data import store
-from tests.history.devices import make_device
+from sandbox.seed import pair_device, store
 from tests.history.test_report import PAGE
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -43,9 +42,10 @@ def meter_month(device_id: int) -> Iterator[Row]:
 
 
 @pytest.fixture
-async def meter(engine: AsyncEngine, database_url: str) -> tuple[int, float]:
+async def meter(sessionmaker: async_sessionmaker[AsyncSession], database_url: str) -> tuple[int, float]:
     """The meter's id and its register at the month's last reading."""
-    device_id = await make_device(engine, "Flat 12", datetime(2026, 9, 1, tzinfo=UTC), device_type="meter")
+    created = datetime(2026, 9, 1, tzinfo=UTC)
+    device_id = await pair_device(sessionmaker, device_type="meter", name="Flat 12", created_at=created)
     rows = list(meter_month(device_id))
     await store(database_url, iter(rows))
     return device_id, float(rows[-1][2 + 5])  # energy_kwh is the sixth metric column

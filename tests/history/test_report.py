@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import report
 from sandbox.botapi import BotApiDouble
-from tests.bot.helpers import execute, now, open_card, pair
-from tests.history.data import readings, store
-from tests.history.devices import make_device
+from sandbox.seed import now, pair_device, readings, store
+from tests.kit.chat import open_card, pair
+from tests.kit.sql import execute
 
 Sessions = async_sessionmaker[AsyncSession]
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -32,7 +32,7 @@ def stuffy_mornings(ts: datetime) -> tuple[float | None, float | None, float | N
 async def test_month_numbers_follow_the_readings(
     sessionmaker: Sessions, engine: AsyncEngine, database_url: str
 ) -> None:
-    device = await make_device(engine, "Office", created_at=datetime(2026, 9, 1, tzinfo=UTC))
+    device = await pair_device(sessionmaker, name="Office", created_at=datetime(2026, 9, 1, tzinfo=UTC))
     # 5 October: a whole day; 6 October: only until noon, then silence.
     await store(database_url, readings(device, local(5, 0), local(6, 12), metrics=stuffy_mornings))
     await execute(engine, "INSERT INTO users (telegram_id, first_name) VALUES (-9001, 'a'), (-9002, 'b')")

@@ -1,11 +1,10 @@
-"""Fixtures for the processor: an in-process processor factory and a `python -m processor` factory."""
+"""Fixtures for the processor: an in-process processor factory (`python -m processor` runs come from
+tests.kit.fixtures.processors)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 
@@ -13,9 +12,10 @@ from core.settings import DatabaseSettings, MqttSettings
 from processor.app import Options, Processor
 from processor.sinks import AfterCommit
 from processor.writer import WriterOptions
-from tests.processor.helpers import ProcessorProcess, eventually, new_uid
-from tests.support.broker import Broker
-from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid
+from tests.kit.fixtures import *  # noqa: F403 - this package gets its own database and broker
+from tests.kit.wait import eventually
 
 
 class Running:
@@ -88,22 +88,3 @@ def _connected(run: Running) -> Callable[[], object]:
         return run.processor.connected
 
     return check
-
-
-@pytest.fixture
-def processor_process(
-    database_url: str, broker: Broker, tmp_path: Path
-) -> Iterator[Callable[[str], ProcessorProcess]]:
-    """Factory for `python -m processor` subprocesses; any still running at the end are killed."""
-    made: list[ProcessorProcess] = []
-
-    def make(client_id: str) -> ProcessorProcess:
-        process = ProcessorProcess(database_url, broker, client_id, tmp_path / f"{client_id}.log")
-        made.append(process)
-        return process
-
-    yield make
-    for process in made:
-        if process.process is not None and process.process.poll() is None:
-            with contextlib.suppress(Exception):
-                process.kill()

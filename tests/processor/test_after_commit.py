@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
 from processor.sinks import CommittedBatch
-from tests.processor.helpers import Publisher, eventually, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 
 class Recorder:
@@ -34,7 +36,7 @@ async def test_sinks_get_each_new_reading_once_after_commit_and_a_broken_sink_st
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     recorder = Recorder(database_url)
     await start_processor(sinks=[Broken(), recorder])
     ts = int(time.time()) - 10

@@ -25,8 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.models import Device, User
 from core.services import devices, pairing
-from tests.processor.helpers import ROOT, eventually, new_uid, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.programs import ROOT
+from sandbox.seed import new_uid
+from tests.kit.wait import eventually
+from tests.processor.helpers import telemetry_rows
 
 REFUSED = 128  # SUBACK: failure
 

@@ -15,8 +15,10 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import payloads, topics
-from tests.processor.helpers import Publisher, eventually, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 WRONG_TYPES: tuple[object, ...] = (True, False, 1, -1.5, "x", [], {}, [1], {"a": 1})
 NUMBER_FIELDS = ("timestamp", "co2", "temperature", "humidity", "pm25", "voc", "uptime")
@@ -180,7 +182,7 @@ async def test_hostile_payloads_on_every_device_topic_are_counted_and_good_neigh
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid, stranger = new_uid(), new_uid("stranger")
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     run = await start_processor()
     now = int(time.time())
     hostile = hostile_messages(uid, stranger, now)
@@ -214,7 +216,7 @@ async def test_retained_poison_is_dropped_again_after_a_restart_and_ingest_goes_
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     poison = {
         topics.device_topic(uid, topics.STATUS): _json({"status": ["online"], "firmware_version": "2.0.1\n"}),
         topics.device_topic(uid, topics.EVENTS): _json({"type": "config_applied", "version": 2**40}),
@@ -248,7 +250,7 @@ async def test_a_message_that_breaks_our_code_is_dropped_as_internal_and_logged_
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str, caplog
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     run = await start_processor()
     directory = run.processor._directory
     resolve = directory.resolve

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
-from tests.processor.helpers import Publisher, eventually, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 FULL = {"co2": 920, "temperature": 25.5, "humidity": 29, "pm25": 4.25, "voc": 110}
 
@@ -19,7 +21,7 @@ async def test_each_metric_alone_is_stored_once_even_when_delivered_twice(
     metric, start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     ts = int(time.time()) - 60
     message = {"timestamp": ts, metric: FULL[metric]}
@@ -39,7 +41,7 @@ async def test_backlog_array_is_stored_once_even_when_delivered_twice(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     run = await start_processor()
     start = int(time.time()) - 3600
     backlog = [{"timestamp": start + 30 * i, **FULL, "co2": 800 + i} for i in range(50)]
@@ -59,7 +61,7 @@ async def test_reading_without_timestamp_is_stored_at_receive_time(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     before = time.time()
     async with Publisher(broker) as device:
@@ -81,7 +83,7 @@ async def test_two_processors_in_a_shared_group_split_the_stream_and_store_each_
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     group = new_uid("group")
     first, second = await start_processor(shared_group=group), await start_processor(shared_group=group)
     start = int(time.time()) - 1000
@@ -100,7 +102,7 @@ async def test_retained_telemetry_replayed_on_subscribe_is_not_stored_again(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     async with Publisher(broker) as device:
         # A device that (wrongly) retains its telemetry, without a timestamp.

@@ -18,8 +18,10 @@ from core import topics
 from core.settings import MqttSettings
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
-from tests.processor.helpers import Publisher, eventually, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 
 async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: Broker):
@@ -107,7 +109,7 @@ async def test_with_the_fast_path_switched_off_readings_are_stored_and_acked(
     caplog: pytest.LogCaptureFixture,
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     client_id = new_uid("proc")
     telemetry = topics.device_topic(uid, "telemetry")
     ts = int(time.time()) - 30

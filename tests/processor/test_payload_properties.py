@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import catalogue, payloads, telemetry_store
 from processor.device_events import _record_one
 from processor.sinks import ReceivedEvent
-from tests.processor.helpers import new_uid, pair_device
+from sandbox.seed import new_uid, pair_device
 
 UID = "dev-properties"
 NOW = time.time()
@@ -78,7 +78,7 @@ raw_payloads = st.one_of(
 
 @pytest.fixture
 async def device(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    return await pair_device(sessionmaker, new_uid())
+    return await pair_device(sessionmaker, device_type="multi", uid=new_uid())
 
 
 @pytest.fixture

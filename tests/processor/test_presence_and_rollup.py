@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
-from tests.processor.helpers import Publisher, eventually, fetch, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, fetch, telemetry_rows
 
 
 async def _device(url: str, device_id: int):
@@ -23,7 +25,7 @@ async def test_status_and_last_will_update_online_state_firmware_and_ip(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     status = topics.device_topic(uid, "status")
     async with Publisher(broker) as device:
@@ -67,7 +69,7 @@ async def test_hourly_rollup_matches_raw_rows_and_ignores_duplicates(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     hour = (int(time.time()) // 3600 - 2) * 3600
     readings = [

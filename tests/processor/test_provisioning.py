@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.models import User
 from core.services import pairing
-from tests.processor.helpers import Publisher, eventually, fetch, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, fetch, telemetry_rows
 
 CROCKFORD_CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
 
@@ -89,7 +91,7 @@ async def test_owned_device_is_refused(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession]
 ):
     uid = new_uid()
-    await pair_device(sessionmaker, uid)
+    await pair_device(sessionmaker, device_type="multi", uid=uid)
     await start_processor()
     async with responses(broker, uid) as device, Publisher(broker) as sender:
         # The retained {"status": "paired"} of the pairing itself may come first.

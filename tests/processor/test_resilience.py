@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
 from processor.app import APPLICATION_NAME
-from tests.processor.helpers import eventually, fetch, new_uid, pair_device
-from tests.support.broker import Broker
-from tests.support.database import SERVER_URL
+from sandbox.broker import Broker
+from sandbox.database import SERVER_URL
+from sandbox.seed import new_uid, pair_device
+from tests.kit.fixtures import Processors
+from tests.kit.wait import eventually
+from tests.processor.helpers import fetch
 
 CONCURRENCY = 100
 
@@ -88,13 +91,13 @@ async def _at_least(url: str, device_id: int, count: int) -> bool:
 
 
 async def test_kill_9_mid_stream_then_restart_stores_every_message_exactly_once(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    processor = processor_process(new_uid("proc"))
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     count, first_ts = 4000, int(time.time()) - 5000
 
     stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
@@ -102,7 +105,7 @@ async def test_kill_9_mid_stream_then_restart_stores_every_message_exactly_once(
     processor.kill()
     killed_at = await stored(database_url, device_id)
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     await stream
 
     assert killed_at < count  # the kill really happened mid-stream
@@ -110,19 +113,19 @@ async def test_kill_9_mid_stream_then_restart_stores_every_message_exactly_once(
 
 
 async def test_sigterm_flushes_acks_and_exits_zero(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    processor = processor_process(new_uid("proc"))
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     count, first_ts = 2000, int(time.time()) - 3000
     stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
     await eventually(lambda: _at_least(database_url, device_id, 200), 60)
 
-    assert processor.terminate() == 0
-    log = processor.log_text()
+    assert await processor.stop() == 0
+    log = processor.output()
     assert "processor stopping acked=" in log
     counters = processor.counters()
     # Whatever it acknowledged before leaving is in the database: that is what "flush, then ack" means.
@@ -134,23 +137,23 @@ async def test_sigterm_flushes_acks_and_exits_zero(
     assert pending[0]["n"] == 0
 
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     resent = await stream
     await assert_all_stored_once(database_url, device_id, first_ts, count)
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0
     # Everything the first run stored was acked before it left: the broker redelivered none of it, so the
     # second run saw a stored reading again only if the publisher itself had to send it twice.
     assert processor.counters()["duplicates"] <= resent, resent
 
 
 async def test_broker_restart_during_ingest_loses_nothing(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    processor = processor_process(new_uid("proc"))
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     count, first_ts = 3000, int(time.time()) - 4000
 
     stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
@@ -159,31 +162,31 @@ async def test_broker_restart_during_ingest_loses_nothing(
     await stream
 
     await assert_all_stored_once(database_url, device_id, first_ts, count)
-    assert "mqtt connection lost" in processor.log_text()
-    assert processor.log_text().count("mqtt connected") >= 2
+    assert "mqtt connection lost" in processor.output()
+    assert processor.output().count("mqtt connected") >= 2
 
     # Messages the broker holds for the stopped processor survive a broker restart too (persistent session).
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0
     await publish_stream(broker, uid, first_ts + count, 500)
     await asyncio.to_thread(broker.restart)
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     await assert_all_stored_once(database_url, device_id, first_ts, count + 500)
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0
 
 
 async def test_database_loss_during_ingest_waits_and_loses_nothing(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     # The machine's PostgreSQL server is shared with other people's test runs, so it is not restarted.
     # What a restart looks like to the processor is reproduced inside our own database only: new connections
     # are refused (ALLOW_CONNECTIONS false) and its existing sessions are killed (pg_terminate_backend,
     # picked by application_name and database), repeatedly, for a few seconds; then connections are allowed.
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    processor = processor_process(new_uid("proc"))
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     count, first_ts = 3000, int(time.time()) - 4000
     database = database_url.rsplit("/", 1)[1]
 
@@ -209,19 +212,19 @@ async def test_database_loss_during_ingest_waits_and_loses_nothing(
     await stream
 
     await assert_all_stored_once(database_url, device_id, first_ts, count)
-    assert processor.process is not None and processor.process.poll() is None  # it waited, it did not die
-    assert processor.terminate() == 0
+    assert processor.alive  # it waited, it did not die
+    assert await processor.stop() == 0
     assert processor.counters()["flush_retries"] > 0
 
 
 async def test_a_database_error_waiting_cannot_cure_stops_the_processor_without_losing_messages(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    processor = processor_process(new_uid("proc"))
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
     processor.start()
-    await processor.wait_connected()
+    await processor.ready()
     admin = await asyncpg.connect(database_url)
     try:
         # A broken deployment, as the processor sees it: a table it writes to is missing.
@@ -229,19 +232,18 @@ async def test_a_database_error_waiting_cannot_cure_stops_the_processor_without_
         try:
             count, first_ts = 50, int(time.time()) - 100
             await publish_stream(broker, uid, first_ts, count)
-            assert processor.process is not None
-            exit_code = await asyncio.to_thread(processor.process.wait, 60)
+            exit_code = await processor.wait_exit(60)
         finally:
             await admin.execute("ALTER TABLE telemetry_hourly_away RENAME TO telemetry_hourly_pending")
     finally:
         await admin.close()
     assert exit_code != 0
-    assert "batch cannot be written" in processor.log_text()
+    assert "batch cannot be written" in processor.output()
     # Stopped loudly by its supervisor, not a writer silently gone while the rest runs on.
-    assert "background task gave up, stopping supervisor=processor task=writer" in processor.log_text()
+    assert "background task gave up, stopping supervisor=processor task=writer" in processor.output()
     assert await stored(database_url, device_id) == 0
 
     processor.start()  # the operator fixed the schema: what the broker kept is stored now
-    await processor.wait_connected()
+    await processor.ready()
     await assert_all_stored_once(database_url, device_id, first_ts, count)
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0

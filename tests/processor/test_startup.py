@@ -10,9 +10,13 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
-from tests.processor.helpers import ROOT, Publisher, eventually, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
-from tests.support.database import SERVER_URL
+from sandbox.broker import Broker
+from sandbox.database import SERVER_URL
+from sandbox.programs import ROOT
+from sandbox.seed import new_uid, pair_device
+from tests.kit.fixtures import Processors
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, telemetry_rows
 
 
 def test_bad_configuration_stops_with_one_line_and_exit_code_2():
@@ -33,14 +37,14 @@ def test_bad_configuration_stops_with_one_line_and_exit_code_2():
 
 
 async def test_processor_started_before_its_database_accepts_connections_waits_then_ingests(
-    processor_process, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     # Our own test database refuses connections for a while (the shared server itself is never touched).
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     database = database_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(SERVER_URL)
-    processor = processor_process(new_uid("proc"))
+    processor = processors()
     try:
         await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
         processor.start()
@@ -48,13 +52,13 @@ async def test_processor_started_before_its_database_accepts_connections_waits_t
     finally:
         await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
         await admin.close()
-    await processor.wait_connected(within=30)
+    await processor.ready(within=30)
     async with Publisher(broker) as device:
         await device.send(topics.device_topic(uid, "telemetry"), {"co2": 812})
     rows = await eventually(lambda: telemetry_rows(database_url, device_id))
     assert rows[0]["co2"] == 812
-    assert processor.terminate() == 0
+    assert await processor.stop() == 0
 
 
 async def _logged(processor, text: str) -> bool:
-    return text in processor.log_text()
+    return text in processor.output()

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
 from core.services import pairing
-from tests.processor.helpers import Publisher, eventually, fetch, new_uid, pair_device, telemetry_rows
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.kit.wait import eventually
+from tests.processor.helpers import Publisher, fetch, telemetry_rows
 
 
 def _bad_inputs(uid: str, now: int) -> list[tuple[str, bytes | object, dict[str, int]]]:
@@ -49,7 +51,7 @@ async def test_bad_inputs_are_dropped_and_counted_and_good_ones_around_them_stor
 ):
     caplog.set_level(logging.INFO)
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     run = await start_processor()
     now = int(time.time())
     cases = _bad_inputs(uid, now)
@@ -76,7 +78,7 @@ async def test_array_with_some_bad_readings_keeps_the_good_ones(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid = new_uid()
-    device_id = await pair_device(sessionmaker, uid)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
     run = await start_processor()
     now = int(time.time())
     backlog = [
@@ -106,7 +108,7 @@ async def test_telemetry_of_a_device_without_owner_is_dropped(
         async with sessionmaker() as session:
             await pairing.offer_code(session, uid, "co2", None, datetime.now(UTC))
     known = new_uid()
-    known_id = await pair_device(sessionmaker, known)
+    known_id = await pair_device(sessionmaker, device_type="multi", uid=known)
     run = await start_processor()
     async with Publisher(broker) as device:
         for second in range(3):

@@ -17,14 +17,15 @@ from processor.acks import Acknowledger
 from processor.counters import Counters
 from processor.ledger import Ledger
 from processor.writer import REFUSED_BY_DATABASE, BatchWriter
-from tests.processor.helpers import fetch, new_uid, pair_device, telemetry_rows
+from sandbox.seed import new_uid, pair_device
+from tests.processor.helpers import fetch, telemetry_rows
 
 
 async def test_rows_the_database_refuses_are_dropped_and_counted_and_the_rest_stored(
     sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
-    device_id = await pair_device(sessionmaker, new_uid())
-    other_id = await pair_device(sessionmaker, new_uid())
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=new_uid())
+    other_id = await pair_device(sessionmaker, device_type="multi", uid=new_uid())
     ledger, counters = Ledger(Acknowledger()), Counters()
     writer = BatchWriter(lambda: asyncpg.connect(database_url), ledger, counters)
     now = time.time() - 100

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,48 +16,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from sandbox import settings
-from sandbox.ports import free_port
-from tests.sandbox.stack import ROOT, wait_healthy
-
-
-class Sandbox:
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.people = workdir / "people.json"
-        self.log = workdir / "sandbox.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def spawn(self) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "SANDBOX_PORT": str(self.port), "SANDBOX_PEOPLE_FILE": str(self.people)}
-        with self.log.open("ab") as log:
-            command = [sys.executable, "-m", "sandbox"]
-            return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-
-    async def start(self) -> None:
-        self.process = self.spawn()
-        await wait_healthy(self.url, self.process, self.log.read_text)
-
-    def stop(self) -> int:
-        if self.process is None:
-            return 0
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
+from sandbox.programs import SandboxProcess
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    program = Sandbox(tmp_path)
+async def sandbox(tmp_path: Path) -> AsyncIterator[SandboxProcess]:
+    program = SandboxProcess(tmp_path, SANDBOX_PEOPLE_FILE=str(tmp_path / "people.json"))
     yield program
-    program.stop()
+    await program.stop()
 
 
 @pytest.fixture
@@ -77,16 +39,16 @@ async def call(http: aiohttp.ClientSession, method: str, url: str, body: Any = N
 
 
 async def test_people_keep_their_telegram_ids_across_a_restart(
-    sandbox: Sandbox, http: aiohttp.ClientSession
+    sandbox: SandboxProcess, http: aiohttp.ClientSession
 ) -> None:
-    await sandbox.start()
+    await sandbox.launch()
     _, alice = await call(http, "POST", f"{sandbox.url}/api/people", {"name": "Alice", "language": "en"})
     status, refused = await call(http, "POST", f"{sandbox.url}/api/people", {"name": "", "language": "de"})
     assert status == 400
     assert "language" in refused["error"]
-    assert sandbox.stop() == 0
+    assert await sandbox.stop() == 0
 
-    await sandbox.start()
+    await sandbox.launch()
     _, state = await call(http, "GET", f"{sandbox.url}/api/state")
     assert state["people"] == [alice]
     assert state["bot"]["username"] == settings.USERNAME
@@ -96,9 +58,9 @@ async def test_people_keep_their_telegram_ids_across_a_restart(
 
 
 async def test_device_reports_reach_the_panel_and_bad_ones_are_refused(
-    sandbox: Sandbox, http: aiohttp.ClientSession
+    sandbox: SandboxProcess, http: aiohttp.ClientSession
 ) -> None:
-    await sandbox.start()
+    await sandbox.launch()
     report = {
         "uid": "sim-0001",
         "status": "pending",
@@ -123,9 +85,9 @@ async def test_device_reports_reach_the_panel_and_bad_ones_are_refused(
 
 
 async def test_the_page_hears_what_the_bot_does_through_server_sent_events(
-    sandbox: Sandbox, http: aiohttp.ClientSession
+    sandbox: SandboxProcess, http: aiohttp.ClientSession
 ) -> None:
-    await sandbox.start()
+    await sandbox.launch()
     _, carol = await call(http, "POST", f"{sandbox.url}/api/people", {"name": "Carol", "language": "en"})
     bot = Bot(settings.TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url)))
     try:

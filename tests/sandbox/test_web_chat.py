@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.sandbox.stack import ROOT, Stack
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.programs import ROOT
+from tests.sandbox.stack import Stack
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WAIT_MS = 45_000  # generous: two cores shared by every process of the stack and the browser
@@ -31,7 +32,7 @@ async def stack(database_url: str, broker: Broker, tmp_path: Path) -> AsyncItera
         await running.start()
         yield running
     finally:
-        running.stop()
+        await running.stop()
         # pytest shows this only when the test failed: what each program said.
         print(running.logs())  # noqa: T201
 

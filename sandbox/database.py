@@ -1,4 +1,4 @@
-"""A dedicated PostgreSQL database per test session, built by the real `alembic upgrade head`."""
+"""Private PostgreSQL databases, built by the real `alembic upgrade head` and dropped after use."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import asyncpg
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+# The server's maintenance database: private databases are created and dropped through it.
 SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -27,6 +28,17 @@ async def create_database(prefix: str = "smartair_test") -> tuple[str, str]:
     finally:
         await connection.close()
     return name, _url_for(name)
+
+
+async def migrated_database(prefix: str = "smartair_test") -> tuple[str, str]:
+    """A new database with the whole schema (`alembic upgrade head`); (name, URL). Dropped again if the
+    migration fails, with alembic's stderr in the error."""
+    name, url = await create_database(prefix)
+    result = alembic(url, "upgrade", "head")
+    if result.returncode != 0:
+        await drop_database(name)
+        raise RuntimeError(f"alembic upgrade head failed:\n{result.stderr[-3000:]}")
+    return name, url
 
 
 async def drop_database(name: str) -> None:

@@ -1,7 +1,7 @@
 """The real ClickHouse engine (embedded by `chdb`) behind a small endpoint speaking the part of ClickHouse's
 HTTP interface `clickhouse-connect` uses: no ClickHouse server package fits our machines.
 
-    python -m tests.support.clickhouse_http PORT DATA_DIR
+    python -m sandbox.clickhouse_http PORT DATA_DIR
 
 A query comes in the `query` parameter and/or the body; its own `FORMAT` clause decides the answer's format
 (TabSeparated otherwise, as ClickHouse does). An insert is `INSERT … FORMAT Native` on the body's first
@@ -109,7 +109,7 @@ class ClickHouseServer:
 
     def start(self, timeout: float = 120.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "tests.support.clickhouse_http", str(self.port), str(self.data_dir)]
+        command = [sys.executable, "-m", "sandbox.clickhouse_http", str(self.port), str(self.data_dir)]
         self.process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[2])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from core.settings import MqttSettings
 from processor.broker_access import BrokerAccess
 from processor.counters import Counters
 from processor.dynsec import DynamicSecurity
-from tests.support.broker import Broker
+from sandbox.broker import Broker
 
 
 async def grant(broker: Broker, uid: str, secret: str, access: Access) -> None:

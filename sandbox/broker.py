@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sandbox.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def server_account() -> tuple[str, str]:

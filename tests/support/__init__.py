@@ -1,1 +1,0 @@
-"""Helpers the test suite shares: a private database, a private Mosquitto, free ports."""
