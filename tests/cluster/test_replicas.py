@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -100,14 +101,11 @@ async def test_the_webhook_registered_carries_the_secret_token(
 
 
 async def test_an_unreachable_redis_stops_the_bot_with_one_clear_line(
-    telegram: BotApiDouble, database_url: str
+    telegram: BotApiDouble, database_url: str, tmp_path: Path
 ) -> None:
-    env = bot_environment(telegram, database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    text = stderr.decode()
-    assert process.returncode != 0
+    bot = BotProcess(telegram, database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    bot.start()
+    assert await bot.wait_exit(120) != 0
+    text = bot.output()
     assert "Traceback" not in text
     assert text.strip().splitlines()[-1].startswith("configuration error: REDIS_URL: Redis cannot be reached")
