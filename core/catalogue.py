@@ -203,6 +203,11 @@ def device_type(code: str) -> DeviceTypeSpec:
     return TYPES.get(code) or TYPES["co2"]
 
 
+def metric_range(code: str, name: str) -> tuple[float, float]:
+    """The plausible range of metric `name` on a device of type `code` (the type's own where it differs)."""
+    return device_type(code).ranges.get(name, (METRICS[name].low, METRICS[name].high))
+
+
 def metric(name: str) -> Metric:
     return METRICS[name]
 

@@ -35,8 +35,7 @@ _RANGES: Ranges = tuple((name, low, high) for name, (low, high) in METRIC_RANGES
 def type_ranges(device_type: str) -> Ranges:
     """The ranges readings of `device_type` are held to, where the type is known (HTTP ingest): the
     metric's own, or the type's where the catalogue says it differs. Same order as METRIC_RANGES."""
-    own = catalogue.device_type(device_type).ranges
-    return tuple((name, *own.get(name, (low, high))) for name, low, high in _RANGES)
+    return tuple((name, *catalogue.metric_range(device_type, name)) for name, _, _ in _RANGES)
 
 
 # Matched with fullmatch (never match with ^…$: `$` also matches before a trailing newline) and sized to the

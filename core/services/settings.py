@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
+from core import catalogue, notify
 from core.alerts.rules import InvalidRule, Rule
 from core.models import AlertRule, Device, DeviceConfig, User
-from core.payloads import METRIC_RANGES
 from core.services.access import Action
 from core.services.devices import authorize
 
@@ -75,6 +74,7 @@ class DeviceSettings:
     version: int
     applied_version: int
     rules: tuple[RuleSetting, ...]
+    device_type: str = "co2"
 
     def rule(self, rule_id: int) -> RuleSetting:
         """One of this device's rules; SettingRefused for an id that is not (or no longer) one of them."""
@@ -117,6 +117,7 @@ async def load(session: AsyncSession, user_id: int, device_id: int) -> DeviceSet
         rules=tuple(
             RuleSetting(r.id, r.metric, r.direction, r.threshold, r.clear_level, r.critical) for r in rules
         ),
+        device_type=device.device_type,
     )
 
 
@@ -173,7 +174,8 @@ async def set_rule_level(
     )
     if rule is None:
         raise SettingRefused("no-rule")
-    low, high = METRIC_RANGES[rule.metric]
+    device_type = await session.scalar(select(Device.device_type).where(Device.id == device_id))
+    low, high = catalogue.metric_range(device_type or "", rule.metric)
     if not low <= value <= high:
         raise SettingRefused("level-range", low=low, high=high)
     threshold = value if level is Level.THRESHOLD else rule.threshold

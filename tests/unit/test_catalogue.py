@@ -61,3 +61,9 @@ def test_a_host_may_run_hotter_than_a_room_where_its_type_is_known():
     assert payloads.parse_telemetry(hot, "h-1", NOW).rejected == ["out_of_range"]
     (reading,) = payloads.parse_telemetry(hot, "h-1", NOW, payloads.type_ranges("host")).readings
     assert reading.value("temperature") == 92.0
+
+
+def test_a_threshold_may_use_its_types_own_range():
+    assert catalogue.metric_range("host", "temperature") == (-40.0, 150.0)
+    assert catalogue.metric_range("co2", "temperature") == (-40.0, 85.0)
+    assert catalogue.metric_range("meter", "power_w") == (0.0, 100_000.0)

@@ -16,8 +16,8 @@ from bot.keyboards import settings as keyboards
 from bot.texts import Translator
 from bot.views import settings as views
 from bot.workers.settings import announce
+from core import catalogue
 from core.models import User
-from core.payloads import METRIC_RANGES
 from core.services import settings
 from core.services.settings import Change, Level, SettingRefused
 
@@ -81,7 +81,7 @@ async def ask_level(
         return
     await state.set_state(SettingsInput.level)
     await state.update_data(device_id=current.device_id, rule_id=rule.id, level=level.value)
-    low, high = METRIC_RANGES[rule.metric]
+    low, high = catalogue.metric_range(current.device_type, rule.metric)
     await bot.send_message(user.telegram_id, views.level_prompt(t, rule, level is Level.CLEAR, low, high))
     await callback.answer()
 
