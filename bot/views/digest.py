@@ -42,9 +42,11 @@ def _date(payload: dict[str, Any]) -> str:
 
 def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime) -> str:
     lines = [t("digest-device", device=str(device.get("device_name", "?")))]
-    if device.get("co2_max") is None:
+    # A meter's or a computer's night is told by its held alerts and outages below.
+    measures_co2 = device.get("measures_co2", True)
+    if measures_co2 and device.get("co2_max") is None:
         lines.append(t("digest-co2-none"))
-    else:
+    elif measures_co2:
         avg, peak = metric_value(t, "co2", device.get("co2_avg")), metric_value(t, "co2", device["co2_max"])
         lines.append(t("digest-co2", avg=avg, max=peak))
     minutes = float(device.get("minutes_above_threshold") or 0)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
+from core import catalogue, notify
 from core.alerts.presence import MIN_SILENCE, MISSED_REPORTS
 from core.models import OutboxMessage
 from core.services.presence import OFFLINE, ONLINE
@@ -49,6 +49,8 @@ class DeviceNight:
     device_id: int
     name: str
     co2_threshold: float
+    # The catalogue type: the CO2 lines are for devices that measure CO2 (a meter's night has none).
+    device_type: str = "co2"
     co2_avg: float | None = None
     co2_max: float | None = None
     above_threshold: timedelta = timedelta(0)
@@ -64,6 +66,7 @@ class DeviceNight:
         return {
             "device_id": self.device_id,
             "device_name": self.name,
+            "measures_co2": "co2" in catalogue.device_type(self.device_type).metrics,
             "co2_threshold": self.co2_threshold,
             "co2_avg": None if self.co2_avg is None else round(self.co2_avg, 1),
             "co2_max": self.co2_max,
@@ -96,7 +99,7 @@ class DueDigest:
 
 
 _DEVICES = text("""
-SELECT d.id, COALESCE(d.name, d.device_uid) AS name,
+SELECT d.id, COALESCE(d.name, d.device_uid) AS name, d.device_type,
        COALESCE(r.threshold, c.co2_threshold, 1000) AS threshold, COALESCE(c.report_interval, 30) AS interval
 FROM user_devices ud
 JOIN devices d ON d.id = ud.device_id
@@ -157,7 +160,9 @@ async def night_summary(
     threshold (from telemetry), alerts held by night mode, and offline periods (from offline/online alerts).
     """
     devices = {row.id: row for row in await session.execute(_DEVICES, {"user_id": user_id})}
-    nights = {id_: DeviceNight(id_, row.name, float(row.threshold)) for id_, row in devices.items()}
+    nights = {
+        id_: DeviceNight(id_, row.name, float(row.threshold), row.device_type) for id_, row in devices.items()
+    }
     if not nights:
         return []
     ids = list(devices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.texts import Catalogue
+from bot.views.digest import digest_text
 from bot.views.readings import reading_line
 from bot.views.seen import seen_text
 from core.services.readings import Reading, reading_of
@@ -50,3 +51,14 @@ def test_a_meter_and_a_computer_show_their_types_status_metrics_first() -> None:
     assert reading_line(en, meter, "meter") == "⚡ 2,300 W · 🔢 15,234.567 kWh · 〰 229.5 V · 🔌 10 A"
     host = reading_of(NOW, {"temperature": 61.0, "cpu_percent": 96.5, "mem_percent": 16.0, "load1": 3.72})
     assert reading_line(ru, host, "host").startswith("🖥 ЦП 96,5 % · 🧠 память 16 % · 🌡 61 °C")
+
+
+def test_a_meters_morning_digest_tells_its_held_alert_without_a_co2_line() -> None:
+    en = catalogue["en"]
+    held = {"alert_type": "power_w_high", "value": 7400, "threshold": 7000, "at": NOW.isoformat()}
+    meter = {"device_name": "Flat 12", "measures_co2": False, "co2_max": None, "held_alerts": [held]}
+    room = {"device_name": "Bedroom", "co2_max": None, "held_alerts": []}
+    text = digest_text(en, {"date": "2026-11-23", "devices": [meter, room]}, "Europe/Moscow", NOW)
+    flat, bedroom = text.split("\n\n")[1:]
+    assert "CO2" not in flat and "7,400 W" in flat
+    assert "no CO2 readings overnight" in bedroom
