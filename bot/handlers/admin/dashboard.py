@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data.admin import AdminOpen, AdminView
@@ -20,36 +20,22 @@ from core.services.admin.dashboard import RevenueSource, dashboard
 router = Router(name=__name__)
 
 
-async def _dashboard(
-    session: AsyncSession, user: User, t: Translator, revenue: RevenueSource | None
-) -> tuple[str, InlineKeyboardMarkup]:
+@router.message(Command("admin"))
+@router.callback_query(AdminOpen.filter(F.view == AdminView.DASHBOARD))
+async def show_dashboard(
+    event: Message | CallbackQuery,
+    *,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    revenue: RevenueSource | None = None,
+) -> None:
+    """A new dashboard for /admin; the same message brought up to date for its 🔄 button."""
     now = datetime.now(UTC)
     board = await dashboard(session, now, user.timezone, revenue)
-    return dashboard_text(t, board, now, user.timezone), keyboards.dashboard(t)
-
-
-@router.message(Command("admin"))
-async def open_dashboard(
-    message: Message,
-    *,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-    revenue: RevenueSource | None = None,
-) -> None:
-    text, markup = await _dashboard(session, user, t, revenue)
-    await message.answer(text, reply_markup=markup)
-
-
-@router.callback_query(AdminOpen.filter(F.view == AdminView.DASHBOARD))
-async def refresh_dashboard(
-    callback: CallbackQuery,
-    *,
-    session: AsyncSession,
-    user: User,
-    t: Translator,
-    revenue: RevenueSource | None = None,
-) -> None:
-    text, markup = await _dashboard(session, user, t, revenue)
-    await show(callback, text, markup)
-    await callback.answer()
+    text, markup = dashboard_text(t, board, now, user.timezone), keyboards.dashboard(t)
+    if isinstance(event, CallbackQuery):
+        await show(event, text, markup)
+        await event.answer()
+    else:
+        await event.answer(text, reply_markup=markup)
