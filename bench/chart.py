@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 
-from bench.report import Row, print_table
+from bench.report import Row, machine_load, print_table
 from bot.workers.rendering.drawing import HistoryJob, render_history
 from bot.workers.rendering.pool import default_workers
 from core import telemetry_store
@@ -262,8 +260,7 @@ def report(
     status_storm_ms = [1000 * v for v in status_stormy]
     direct_ms = [1000 * v for v in direct.totals]
     say(f"chart alone: {len(ms)} requests; storm: {len(storm_ms)} requests from {STORM_USERS} users at once")
-    # Shared machines vary: the load average says how much of the CPU this run really had.
-    say(f"machine: {os.cpu_count()} cores, load average {Path('/proc/loadavg').read_text().split()[0]}")
+    say(machine_load())
     load_ms, render_ms = (1000 * statistics.median(v) for v in (direct.loads, direct.renders))
     say(f"direct in this process, medians: load {load_ms:.0f} ms + render {render_ms:.0f} ms")
     p95 = percentile(ms, 0.95)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 
@@ -42,3 +43,9 @@ def print_table(rows: list[Row]) -> None:
         if index == 0:
             print("  ".join("-" * width for width in widths))
     print()
+
+
+def machine_load() -> str:
+    """Cores and load averages: on a shared machine, how much of the CPU a run really had."""
+    one, five, fifteen = os.getloadavg()
+    return f"machine: {os.cpu_count()} cores, load average {one:.2f} {five:.2f} {fifteen:.2f}"

@@ -82,11 +82,21 @@ async def _chart(
 ) -> tuple[bytes, str, InlineKeyboardMarkup]:
     # Nothing is held while waiting in line: the user's lookup left a transaction (and a connection) open.
     await session.commit()
-    async with renderer.admission:
-        settings, png = await _render(session, user, renderer, device.id, view)
+    # Everything the picture depends on (the caller's access was checked above, every time).
+    asked = (device.id, view.span, view.metric, user.timezone, user.language)
+    settings, png = await renderer.recent.get(
+        asked, lambda: _admitted(session, user, renderer, device.id, view)
+    )
     period = t(f"history-span-{view.span}")
     caption = t("history-caption", name=device.name, period=period, zone=user.timezone)
     return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
+
+
+async def _admitted(
+    session: AsyncSession, user: User, renderer: Renderer, device_id: int, view: HistoryView
+) -> tuple[history.ChartSettings, bytes]:
+    async with renderer.admission:
+        return await _render(session, user, renderer, device_id, view)
 
 
 async def _render(

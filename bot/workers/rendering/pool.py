@@ -17,6 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from bot.workers.rendering import drawing
 from bot.workers.rendering.drawing import HistoryJob
+from bot.workers.rendering.recent import RecentPictures
+from core.services.history import ChartSettings
 from core.services.report import MonthData
 
 logger = logging.getLogger(__name__)
@@ -24,9 +26,20 @@ logger = logging.getLogger(__name__)
 __all__ = ["HistoryJob", "Renderer", "default_workers"]
 
 
+# Workers draw at a lower priority than the event loop and PostgreSQL: a chart storm may use every
+# core, yet /status and the other updates still get the CPU first when they need it.
+WORKER_NICENESS = 10
+MAX_WORKERS = 4
+
+
 def default_workers() -> int:
-    # One core stays with the event loop and PostgreSQL: a chart storm slows charts, not /status.
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
+    """One worker per core this process may run on (a container's CPU set, not the host's count)."""
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def _start_worker() -> None:
+    os.nice(WORKER_NICENESS)
+    drawing.warm_up()
 
 
 class Renderer:
@@ -42,6 +55,8 @@ class Renderer:
         self.workers = workers or default_workers()
         # One request drawing and one loading its data per worker keeps the pool busy.
         self.admission = asyncio.Semaphore(2 * self.workers)
+        # Identical requests within a minute: one drawing (the history handler keys it by what was asked).
+        self.recent: RecentPictures[tuple[ChartSettings, bytes]] = RecentPictures()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -49,7 +64,7 @@ class Renderer:
         context = multiprocessing.get_context("forkserver")
         # The server imports matplotlib once; every worker forked from it starts with it loaded.
         context.set_forkserver_preload(["bot.workers.rendering.drawing"])
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=drawing.warm_up)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker)
 
     async def history(self, job: HistoryJob) -> bytes:
         return await self._run(drawing.render_history, job)
