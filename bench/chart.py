@@ -11,6 +11,12 @@ sendPhoto arrives there, so the figure covers polling, the database, rendering i
 Baselines, measured in the same run: the same load and drawing done directly in this process, interleaved with
 the lone requests (what the work itself costs on this machine right now), and /status for the 20-device user
 alone, to compare with /status answered during the chart storm.
+
+The bot keeps a picture for a minute and draws identical requests once (bot.workers.rendering.recent). So
+that no cached picture is counted as a drawn one, every measured request is made distinct: before it, the
+viewer gets a time zone no earlier request used (the zone is part of what is asked, and the chart's axis).
+The cache's own effect is printed apart: the same chart asked again within the minute, and 20 people asking
+for the same chart at once.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import available_timezones
 
 import asyncpg
 
@@ -40,7 +47,8 @@ STORM_USERS = 20
 STATUS_DEVICES = 20
 DAYS = 7
 STEP_S = 30
-TARGET_P95_MS = 400.0
+TARGET_P95_MS = 300.0
+TARGET_STORM_P50_MS = 1500.0
 TIMEOUT_S = 60.0
 # A text message of each chat to press the button on: on a photo the bot would edit it, not send one.
 TEXT_MESSAGES: dict[int, int] = {}
@@ -172,6 +180,38 @@ async def storm(
     return list(charts), await watcher
 
 
+class Zones:
+    """Zones no request has used yet, given to viewers in the database (the bot reads them per update)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._unused = iter(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
+        self._connection: asyncpg.Connection | None = None
+
+    async def give(self, people: list[TelegramUser], zone: str | None = None) -> str:
+        """One zone for all of `people`: a fresh one unless `zone` is given."""
+        zone = zone or next(self._unused)
+        await self._set([person.id for person in people], [zone] * len(people))
+        return zone
+
+    async def give_each(self, people: list[TelegramUser]) -> None:
+        await self._set([person.id for person in people], [next(self._unused) for _ in people])
+
+    async def _set(self, ids: list[int], zones: list[str]) -> None:
+        if self._connection is None:
+            self._connection = await asyncpg.connect(self._url)
+        await self._connection.execute(
+            "UPDATE users SET timezone = z.zone FROM unnest($1::bigint[], $2::text[]) AS z(id, zone)"
+            " WHERE users.telegram_id = z.id",
+            ids,
+            zones,
+        )
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+
 class Direct:
     """The same work in this process, without the bot around it: load the data, draw the chart."""
 
@@ -227,20 +267,31 @@ async def run(alone_count: int, rounds: int) -> None:
             TEXT_MESSAGES[person.id] = (await person.next_message(timeout=TIMEOUT_S)).message_id
         await chart_request(users[0], device)  # first request: connections, caches
 
-        alone = []
+        zones = Zones(url)
+        alone, again = [], []
         for n in range(alone_count):
             # Interleaved, so both see the same machine: a shared box's load comes and goes.
-            alone.append(await chart_request(users[n % STORM_USERS], device))
+            person, neighbour = users[n % STORM_USERS], users[(n + 1) % STORM_USERS]
+            zone = await zones.give([person])
+            alone.append(await chart_request(person, device))
+            await zones.give([neighbour], zone)
+            again.append(await chart_request(neighbour, device))
             await direct.sample()
         await direct.close()
         status_alone = [await status_request(status_user) for _ in range(alone_count)]
         stormy: list[float] = []
         status_stormy: list[float] = []
+        shared: list[float] = []
         for _ in range(rounds):
+            await zones.give_each(users)
             charts, statuses = await storm(users, device, status_user)
             stormy += charts
             status_stormy += statuses
+            await zones.give(users)
+            shared += (await storm(users, device, status_user))[0]
+        await zones.close()
         report(alone, stormy, status_alone, status_stormy, direct)
+        report_cache(again, shared, alone, stormy)
     finally:
         await bot.stop()
         await double.close()
@@ -282,6 +333,8 @@ def report(
                 percentile(storm_ms, 0.5),
                 "ms",
                 ("alone p50", percentile(ms, 0.5)),
+                f"≤ {TARGET_STORM_P50_MS:.0f} ms",
+                percentile(storm_ms, 0.5) <= TARGET_STORM_P50_MS,
             ),
             Row("chart 7 d p95, 20 at once", percentile(storm_ms, 0.95), "ms", ("alone p95", p95)),
             Row(
@@ -291,6 +344,28 @@ def report(
                 ("alone", percentile(status_ms, 0.5)),
             ),
             Row("/status max during storm", max(status_storm_ms), "ms", ("alone max", max(status_ms))),
+        ]
+    )
+
+
+def report_cache(again: list[float], shared: list[float], alone: list[float], stormy: list[float]) -> None:
+    """What the minute's cache adds, apart from the figures above (which it never served)."""
+    again_ms, shared_ms = [1000 * v for v in again], [1000 * v for v in shared]
+    say("the same charts again, served by the minute's cache (not counted above):")
+    print_table(
+        [
+            Row(
+                "chart 7 d p50, asked again",
+                percentile(again_ms, 0.5),
+                "ms",
+                ("drawn p50", 1000 * percentile(alone, 0.5)),
+            ),
+            Row(
+                "one chart p50, 20 at once",
+                percentile(shared_ms, 0.5),
+                "ms",
+                ("20 different p50", 1000 * percentile(stormy, 0.5)),
+            ),
         ]
     )
 

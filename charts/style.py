@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 from contextlib import AbstractContextManager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import matplotlib as mpl
+import numpy as np
+import numpy.typing as npt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 DPI = 100
 WIDTH_IN = 10.8  # 1080 px: a phone screen's width, so Telegram shows it without shrinking the text
@@ -18,6 +20,7 @@ PANEL_IN = 3.6
 HEADER_IN = 1.1
 FOOTER_IN = 0.75
 PLOT_WIDTH_PX = 960  # roughly the data area; decimation keeps two points per column of it
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 LINE_COLOURS = {
@@ -62,12 +65,31 @@ def new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
 def png(figure: Figure) -> bytes:
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
-    width, height = canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buffer = io.BytesIO()
-    # Opaque RGB and a fast zlib level: a chart is sent once, so encoding time beats a few kilobytes.
-    image.convert("RGB").save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    return encode_png(np.asarray(canvas.buffer_rgba())[:, :, :3])
+
+
+def encode_png(rgb: npt.NDArray[np.uint8]) -> bytes:
+    """An opaque 8-bit RGB PNG, every row unfiltered, zlib at its fastest level.
+
+    Pillow tries PNG's row filters (sub, up, average, Paeth) on every row; on a chart's flat colours they
+    shrink nothing (the same ~200 kB) yet cost three quarters of the encoding, itself a quarter of the chart.
+    """
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter type 0, then its pixels
+    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, truecolour, no interlace
+    return b"".join(
+        (
+            PNG_SIGNATURE,
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def period_text(start: datetime, end: datetime, zone: ZoneInfo) -> str:
