@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
@@ -30,8 +32,8 @@ from bench.report import Row, machine_load, print_table
 from core.db import make_engine, make_sessionmaker
 from core.services import devices
 from sandbox.botapi import BotApiDouble, TelegramUser
-from tests.support.bot_process import start_bot, stop_bot
-from tests.support.database import alembic, create_database, drop_database
+from sandbox.database import drop_database, migrated_database
+from sandbox.programs import BotProcess
 
 USER_DEVICES = 20
 DEVICES_PER_FILLER_USER = 2
@@ -103,14 +105,11 @@ async def status_request(person: TelegramUser) -> float:
 
 async def run(requests: int, quick: bool, days: int) -> None:
     device_count, readings = (1000, 100) if quick else (10_000, 1000)
-    name, url = await create_database("smartair_bench")
+    name, url = await migrated_database("smartair_bench")
     double = BotApiDouble()
-    process = None
+    bot = BotProcess(double, url, Path(tempfile.mkdtemp(prefix="smartair-bench-status-")))
     engine = make_engine(url)
     try:
-        result = alembic(url, "upgrade", "head")
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-2000:])
         await double.start()
         person = double.user("Status")
         started = time.monotonic()
@@ -135,7 +134,7 @@ async def run(requests: int, quick: bool, days: int) -> None:
                 text("EXPLAIN (ANALYZE, BUFFERS, SUMMARY) " + _compiled(user_id)),
             )
             say("the query's plan, once:\n  " + "\n  ".join(row[0] for row in plan))
-        process = await start_bot(double, url)
+        await bot.launch()
         person.send("/start")
         await person.next_message(timeout=TIMEOUT_S)
         await status_request(person)  # first one: the bot's connections, the user loaded once
@@ -148,8 +147,7 @@ async def run(requests: int, quick: bool, days: int) -> None:
             direct_times.append(await direct())
         report(bot_times, direct_times)
     finally:
-        if process is not None:
-            await stop_bot(process)
+        await bot.stop()
         await engine.dispose()
         await double.close()
         await drop_database(name)

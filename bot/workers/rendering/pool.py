@@ -28,7 +28,7 @@ __all__ = ["HistoryJob", "Renderer", "default_workers"]
 
 # Workers draw at a lower priority than the event loop and PostgreSQL: a chart storm may use every
 # core, yet /status and the other updates still get the CPU first when they need it.
-WORKER_NICENESS = 10
+WORKER_NICENESS = 5
 MAX_WORKERS = 4
 
 
