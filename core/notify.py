@@ -14,6 +14,9 @@ DEVICE_REMOVED = "device_removed"
 CONFIG_CHANGED = "config_changed"
 # payload: command id. A command is waiting to be published.
 COMMAND_QUEUED = "command_queued"
+# payload: rollout id. A rollout started, widened, paused, resumed or was cancelled, or one of its devices
+# reported progress: the processor publishes or clears `devices/{uid}/ota` and judges the stage.
+OTA_CHANGED = "ota_changed"
 # payload: device id. A device confirmed a config or answered a command (recorded by the processor).
 DEVICE_EVENT = "device_event"
 # payload: outbox id. Something waits in notification_outbox for the bot.

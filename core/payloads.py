@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from core import catalogue
+from core.services.ota.rules import REPORTED
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 # A clock running fast by more than this is a broken clock, not a reading from the future.
@@ -54,6 +55,10 @@ _MAX_EVENT_DEPTH = 16
 
 CONFIG_APPLIED = "config_applied"
 COMMAND_RESULT = "command_result"
+OTA = "ota"
+# An ota event's id is the rollout's id (core.services.ota.delivery), its state one the device reports.
+_ROLLOUT_ID = re.compile(r"[0-9]{1,9}")
+_OTA_STATES = frozenset(state.value for state in REPORTED)
 
 # Drop reasons: the names of the per-reason counters.
 OVERSIZE = "oversize"
@@ -139,7 +144,8 @@ class ProvisionRequest:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A device event. `config_applied` and `command_result` are checked here in full (they are stored);
+    """A device event. `config_applied`, `command_result` and `ota` are checked here in full (they are
+    stored);
     other types only for being storable as JSON."""
 
     type: str
@@ -206,6 +212,13 @@ def parse_event(payload: bytes, uid: str) -> Event:
         if document.get("ok").__class__ is not bool:
             raise Rejected(WRONG_TYPE)
         _text(document.get("id"), _COMMAND_ID)
+    elif kind == OTA:
+        _text(document.get("id"), _ROLLOUT_ID)
+        state, error = document.get("state"), document.get("error")
+        if state.__class__ is not str or state not in _OTA_STATES:
+            raise Rejected(WRONG_TYPE)
+        if error is not None and error.__class__ is not str:
+            raise Rejected(WRONG_TYPE)
     _check_storable(document, 0)
     return Event(type=kind, body=document)
 

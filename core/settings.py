@@ -108,6 +108,17 @@ class HttpSettings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1", alias="PUBLIC_URL")
 
 
+class FirmwareSettings(BaseSettings):
+    """OTA (SPEC 6): the key that signs uploaded firmware and the folder the files live in (the bot writes
+    them, the processor serves them)."""
+
+    model_config = _COMMON
+
+    # Ed25519 private key, PEM; empty: uploads are refused with a clear message (nothing can be signed).
+    firmware_signing_key: SecretStr = Field(default=SecretStr(""), alias="FIRMWARE_SIGNING_KEY")
+    firmware_dir: str = Field(default="var/firmware", alias="FIRMWARE_DIR")
+
+
 class ReplicaSettings(BaseSettings):
     """Several bot replicas: updates by webhook through one URL (empty = long polling), conversations in
     Redis (empty = this process's memory)."""

@@ -12,6 +12,7 @@ from core import web
 from core.monitoring.watch import watch
 from core.settings import (
     DatabaseSettings,
+    FirmwareSettings,
     GeneralSettings,
     HttpSettings,
     MqttSettings,
@@ -29,8 +30,10 @@ async def _main(
     database: DatabaseSettings,
     broker: MqttSettings,
     http: HttpSettings,
+    *,
     operators: OperatorSettings,
     general: GeneralSettings,
+    firmware: FirmwareSettings,
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
         sinks: list[AfterCommit] = []
@@ -39,7 +42,10 @@ async def _main(
             export = await stack.enter_async_context(exporting(general.clickhouse_url))
             sinks.append(export)
             metrics.append(ExportCollector(export))
-        await _serve(Processor(database, broker, sinks=sinks), http, operators, metrics)
+        processor = Processor(
+            database, broker, sinks=sinks, public_url=http.public_url, firmware_dir=firmware.firmware_dir
+        )
+        await _serve(processor, http, operators, metrics)
 
 
 async def _serve(
@@ -74,13 +80,13 @@ async def _serve(
 
 def main() -> None:
     database, broker, http = load(DatabaseSettings), load(MqttSettings), load(HttpSettings)
-    operators, general = load(OperatorSettings), load(GeneralSettings)
+    operators, general, firmware = load(OperatorSettings), load(GeneralSettings), load(FirmwareSettings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
     )
     # paho logs every packet at DEBUG and aiomqtt repeats connection errors we already report.
     logging.getLogger("mqtt").setLevel(logging.WARNING)
-    asyncio.run(_main(database, broker, http, operators, general))
+    asyncio.run(_main(database, broker, http, operators=operators, general=general, firmware=firmware))
 
 
 if __name__ == "__main__":

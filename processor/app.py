@@ -30,8 +30,10 @@ from processor.desired_state import Reconciler
 from processor.device_directory import DeviceDirectory
 from processor.device_events import DeviceEvents
 from processor.dynsec import DynamicSecurity
+from processor.firmware_download import FirmwareDownloads
 from processor.ingest import Ingest
 from processor.ledger import Ledger
+from processor.ota import OtaRollouts
 from processor.presence.sweep import PresenceSweep
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
@@ -65,6 +67,9 @@ class Processor:
         broker: MqttSettings,
         options: Options = Options(),
         sinks: Sequence[AfterCommit] = (),
+        *,
+        public_url: str = "http://127.0.0.1",
+        firmware_dir: str = "var/firmware",
     ) -> None:
         self._broker = broker
         self._options = options
@@ -86,6 +91,8 @@ class Processor:
         self._alerts = AlertFeed(sessionmaker, self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
         self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
+        self._ota = OtaRollouts(sessionmaker, self._publisher, self.counters, public_url)
+        self._downloads = FirmwareDownloads(sessionmaker, firmware_dir, self.counters)
         self._presence = PresenceSweep(sessionmaker, lambda: self.connected, options.presence_sweep_interval)
         self._writer = BatchWriter(
             self._connect,
@@ -111,6 +118,7 @@ class Processor:
                 notify.DEVICE_REMOVED: self._access.changed,
                 notify.CONFIG_CHANGED: self._desired_state_changed,
                 notify.COMMAND_QUEUED: self._desired_state_changed,
+                notify.OTA_CHANGED: self._ota_changed,
             },
             self._listening,
         )
@@ -143,6 +151,7 @@ class Processor:
             ("presence_sweep", self._presence.run),
             ("device_events", self._device_events.run),
             ("desired_state", self._desired_state.run),
+            ("ota", self._ota.run),
             ("broker_access", self._access.run),
         ):
             self._tasks.start(name, run)
@@ -166,8 +175,10 @@ class Processor:
         return self._ledger.waiting
 
     def add_routes(self, app: web.Application) -> None:
-        """The processor's routes on its HTTP side (core.web): HTTP pairing and ingest (SPEC 3a)."""
+        """The processor's routes on its HTTP side (core.web): HTTP pairing and ingest (SPEC 3a), firmware
+        downloads (SPEC 6)."""
         self._agents.add_routes(app)
+        self._downloads.add_routes(app)
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -276,11 +287,15 @@ class Processor:
     def _desired_state_changed(self, _payload: str) -> None:
         self._desired_state.trigger()
 
+    def _ota_changed(self, _payload: str) -> None:
+        self._ota.trigger()
+
     async def _listening(self) -> None:
         """(Re)connected: catch up with whatever was NOTIFYed while nobody listened."""
         await self._directory.reload()
         self._announcer.trigger()
         self._desired_state.trigger()
+        self._ota.trigger()
         self._access.resync()
 
     async def _log_counters(self) -> None:

@@ -1,4 +1,4 @@
-"""Device events after commit: `config_applied` and `command_result` are recorded, and the bot is told.
+"""Device events after commit: `config_applied`, `command_result` and `ota` are recorded, and the bot is told.
 
 An `AfterCommit` sink: ingest hands it the batch's events and a worker records them, so ingest never waits.
 Losing one (the processor dies between ack and record) heals by itself for configs: the agent confirms the
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import notify, payloads
 from core.retry import DATABASE_ERRORS, is_transient
 from core.services import commands, desired_config
+from core.services.ota import delivery
+from core.services.ota.rules import TargetState
 from processor.backlog import Backlog
 from processor.counters import Counters
 from processor.sinks import CommittedBatch, ReceivedEvent
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CONFIG_APPLIED = payloads.CONFIG_APPLIED
 COMMAND_RESULT = payloads.COMMAND_RESULT
+OTA = payloads.OTA
+RECORDED = (CONFIG_APPLIED, COMMAND_RESULT, OTA)
 MAX_PENDING = 10_000
 
 
@@ -36,7 +40,7 @@ class DeviceEvents:
         self._events: Backlog[ReceivedEvent] = Backlog("device_events", MAX_PENDING, counters)
 
     async def committed(self, batch: CommittedBatch) -> None:
-        self._events.add(item for item in batch.events if item.event.type in (CONFIG_APPLIED, COMMAND_RESULT))
+        self._events.add(item for item in batch.events if item.event.type in RECORDED)
 
     async def run(self) -> None:
         await self._events.run(self._record)
@@ -79,11 +83,25 @@ async def _record_one(session: AsyncSession, item: ReceivedEvent, now: datetime)
     body: dict[str, Any] = item.event.body
     if item.event.type == CONFIG_APPLIED:
         return await desired_config.record_applied(session, item.device_id, body["version"])
+    if item.event.type == OTA:
+        return await _record_ota(session, item, body, now)
     if item.event.type != COMMAND_RESULT:
-        return False  # other events (ota progress…) are not recorded here
+        return False
     command_id, ok = body["id"], body["ok"]
     details = {key: value for key, value in body.items() if key not in ("type", "id", "ok")}
     recorded = await commands.record_result(session, item.device_id, command_id, ok, details, now=now)
     if recorded:
         log.info("command answered uid=%s id=%s ok=%s", item.uid, command_id, ok)
+    return recorded
+
+
+async def _record_ota(
+    session: AsyncSession, item: ReceivedEvent, body: dict[str, Any], now: datetime
+) -> bool:
+    state = TargetState(body["state"])
+    recorded = await delivery.record_event(
+        session, item.device_id, int(body["id"]), state=state, error=body.get("error"), now=now
+    )
+    if recorded:
+        log.info("ota progress uid=%s rollout=%s state=%s", item.uid, body["id"], state)
     return recorded

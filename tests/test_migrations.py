@@ -19,6 +19,8 @@ EXPECTED_TABLES = {
     "alert_states",
     "device_types",
     "firmware",
+    "rollouts",
+    "rollout_targets",
     "device_commands",
     "pairing_codes",
     "pairing_attempts",

@@ -13,7 +13,7 @@ from core.models.billing import (
     Refund,
 )
 from core.models.device import ROLES, Device, DeviceConfig, DeviceType, UserDevice
-from core.models.firmware import DeviceCommand, Firmware
+from core.models.firmware import DeviceCommand, Firmware, Rollout, RolloutTarget
 from core.models.live import LiveWatcher
 from core.models.operators import Broadcast, ErrorReport, NodeHealth
 from core.models.outbox import OutboxMessage
@@ -49,6 +49,8 @@ __all__ = [
     "PaymentAttempt",
     "PaymentMethod",
     "Refund",
+    "Rollout",
+    "RolloutTarget",
     "Telemetry",
     "TelemetryHourly",
     "User",

@@ -1,0 +1,1 @@
+"""OTA firmware updates (SPEC 6): firmware images, their signatures, rollouts and the devices' progress."""

@@ -1,0 +1,272 @@
+"""Rollouts on their way to devices (SPEC 3 `devices/{uid}/ota`, SPEC 6): the processor's side.
+
+Which documents to publish (each with a fresh per-device download token, stored hashed), which retained
+documents to clear (the device finished, or the rollout was cancelled), the devices' `ota` events, silent
+devices, the stage's verdict, and the download check behind `GET /firmware/{id}?token=…`.
+
+Publishing is at least once and never an update twice: a target is marked published only after the broker
+took its document, so a processor that dies in between publishes it again on start (with a new token: the
+old one was never stored), while a target once published is never published again; the device itself
+ignores a document for the version it already runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import notify
+from core.models import OutboxMessage, Rollout, RolloutTarget
+from core.services.ota.rollouts import counts
+from core.services.ota.rules import (
+    FINISHED,
+    SILENT,
+    RolloutState,
+    TargetState,
+    Verdict,
+    advance,
+    verdict,
+)
+
+HALTED_KIND = "ota_halted"  # the outbox notice telling the operator
+MAX_ERROR = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingOta:
+    rollout_id: int
+    device_id: int
+    uid: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Clearing:
+    rollout_id: int
+    device_id: int
+    uid: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def download_url(public_url: str, firmware_id: int, token: str) -> str:
+    return f"{public_url.rstrip('/')}/firmware/{firmware_id}?token={token}"
+
+
+_UNPUBLISHED = text(
+    """
+    SELECT t.rollout_id, t.device_id, d.device_uid, f.id AS firmware_id, f.version, f.size, f.checksum,
+           f.signature
+    FROM rollout_targets t
+    JOIN rollouts r ON r.id = t.rollout_id
+    JOIN firmware f ON f.id = r.firmware_id
+    JOIN devices d ON d.id = t.device_id
+    WHERE t.published_at IS NULL AND r.state = 'running'
+    ORDER BY t.rollout_id, t.device_id
+    LIMIT :limit
+    FOR UPDATE OF t SKIP LOCKED
+    """
+)
+
+
+async def unpublished(session: AsyncSession, public_url: str, limit: int = 2000) -> list[OutgoingOta]:
+    """Documents of running rollouts not yet on the broker, each with a new token (its hash stored).
+    Commits."""
+    rows = (await session.execute(_UNPUBLISHED, {"limit": limit})).all()
+    outgoing, hashes = [], []
+    for row in rows:
+        token = secrets.token_urlsafe(32)
+        hashes.append({"r": row.rollout_id, "d": row.device_id, "h": token_hash(token)})
+        outgoing.append(
+            OutgoingOta(
+                row.rollout_id,
+                row.device_id,
+                row.device_uid,
+                {
+                    "id": str(row.rollout_id),
+                    "version": row.version,
+                    "url": download_url(public_url, row.firmware_id, token),
+                    "size": row.size,
+                    "checksum": f"sha256:{row.checksum}",
+                    "signature": row.signature,
+                },
+            )
+        )
+    if hashes:
+        await session.execute(
+            update(RolloutTarget)
+            .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+            .values(token_hash=bindparam("h")),
+            hashes,
+            execution_options={"synchronize_session": False},
+        )
+    await session.commit()
+    return outgoing
+
+
+async def mark_published(session: AsyncSession, sent: Sequence[tuple[int, int]], now: datetime) -> None:
+    """The broker took these (rollout id, device id) documents; commits."""
+    if not sent:
+        return
+    await session.execute(
+        update(RolloutTarget)
+        .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+        .values(published_at=now),
+        [{"r": rollout_id, "d": device_id} for rollout_id, device_id in sent],
+        execution_options={"synchronize_session": False},
+    )
+    await session.commit()
+
+
+_TO_CLEAR = text(
+    """
+    SELECT t.rollout_id, t.device_id, d.device_uid
+    FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id JOIN devices d ON d.id = t.device_id
+    WHERE t.published_at IS NOT NULL AND t.cleared_at IS NULL
+      AND (t.finished_at IS NOT NULL OR r.state = 'cancelled')
+    ORDER BY t.rollout_id, t.device_id
+    LIMIT :limit
+    """
+)
+
+
+async def to_clear(session: AsyncSession, limit: int = 2000) -> list[Clearing]:
+    """Retained documents the device no longer needs: it finished, or its rollout was cancelled."""
+    rows = await session.execute(_TO_CLEAR, {"limit": limit})
+    return [Clearing(row.rollout_id, row.device_id, row.device_uid) for row in rows]
+
+
+async def mark_cleared(session: AsyncSession, cleared: Sequence[Clearing], now: datetime) -> None:
+    if not cleared:
+        return
+    await session.execute(
+        update(RolloutTarget)
+        .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+        .values(cleared_at=now),
+        [{"r": item.rollout_id, "d": item.device_id} for item in cleared],
+        execution_options={"synchronize_session": False},
+    )
+    await session.commit()
+
+
+async def record_event(
+    session: AsyncSession,
+    device_id: int,
+    rollout_id: int,
+    *,
+    state: TargetState,
+    error: str | None,
+    now: datetime,
+) -> bool:
+    """A device's `ota` event; the first finished state counts. False for a rollout the device is not in,
+    or one that was cancelled. Runs in the caller's transaction."""
+    target = await session.get(
+        RolloutTarget, (rollout_id, device_id), with_for_update=True, populate_existing=True
+    )
+    if target is None or target.published_at is None:
+        return False
+    rollout = await session.get(Rollout, rollout_id)
+    if rollout is None or rollout.state == RolloutState.CANCELLED:
+        return False
+    current = TargetState(target.state)
+    if current in FINISHED:
+        return False
+    target.state = advance(current, state)
+    target.updated_at = now
+    if state in FINISHED:
+        target.finished_at = now
+        target.error = (error or "")[:MAX_ERROR] or None
+    await notify.notify(session, notify.OTA_CHANGED, str(rollout_id))
+    return True
+
+
+_SILENT = text(
+    """
+    UPDATE rollout_targets t SET state = 'failed', error = :error, finished_at = :now, updated_at = :now
+    FROM rollouts r
+    WHERE r.id = t.rollout_id AND r.state IN ('running', 'paused', 'halted')
+      AND t.published_at IS NOT NULL AND t.finished_at IS NULL
+      AND GREATEST(t.published_at, COALESCE(t.updated_at, t.published_at))
+          < :now - make_interval(secs => r.timeout_seconds)
+    RETURNING t.rollout_id
+    """
+)
+
+_NEXT_SILENCE = text(
+    """
+    SELECT min(GREATEST(t.published_at, COALESCE(t.updated_at, t.published_at))
+               + make_interval(secs => r.timeout_seconds))
+    FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
+    WHERE r.state IN ('running', 'paused', 'halted') AND t.published_at IS NOT NULL AND t.finished_at IS NULL
+    """
+)
+
+
+async def judge(session: AsyncSession, now: datetime) -> dict[int, Verdict]:
+    """Silent devices fail (core.services.ota.rules.is_silent, in SQL); each running rollout then halts
+    (the operator is told), ends, or waits for the operator to widen it. Commits."""
+    await session.execute(_SILENT, {"now": now, "error": SILENT})
+    running = list(
+        await session.scalars(
+            select(Rollout).where(Rollout.state == RolloutState.RUNNING).with_for_update(skip_locked=True)
+        )
+    )
+    verdicts = {}
+    for rollout in running:
+        tally = await counts(session, rollout.id)
+        last = rollout.stage >= len(rollout.stages) - 1
+        verdicts[rollout.id] = outcome = verdict(tally, threshold=rollout.failure_threshold, last_stage=last)
+        if outcome is Verdict.HALT:
+            rollout.state = RolloutState.HALTED
+            await _tell_halted(session, rollout, tally.failures)
+        elif outcome is Verdict.DONE:
+            rollout.state, rollout.finished_at = RolloutState.DONE, now
+    await session.commit()
+    return verdicts
+
+
+async def _tell_halted(session: AsyncSession, rollout: Rollout, failures: int) -> None:
+    if rollout.started_by is None:
+        return
+    payload = {"rollout_id": rollout.id, "failures": failures, "threshold": rollout.failure_threshold}
+    session.add(OutboxMessage(user_id=rollout.started_by, kind=HALTED_KIND, payload=payload))
+    await notify.notify(session, notify.OUTBOX, HALTED_KIND)
+
+
+async def next_silence(session: AsyncSession) -> datetime | None:
+    """When the next published device would count as silent (the processor's next judging round)."""
+    return await session.scalar(_NEXT_SILENCE)
+
+
+async def authorize_download(
+    session: AsyncSession, firmware_id: int, token: str, now: datetime
+) -> str | None:
+    """The file name behind `/firmware/{id}?token=…` when the token is this firmware's for some device of a
+    rollout that is not cancelled (the first download is recorded; commits); None otherwise (403)."""
+    if not token or len(token) > 128:
+        return None
+    row = (
+        await session.execute(
+            text(
+                """
+                UPDATE rollout_targets t SET downloaded_at = COALESCE(t.downloaded_at, :now)
+                FROM rollouts r, firmware f
+                WHERE t.token_hash = :hash AND r.id = t.rollout_id AND f.id = r.firmware_id
+                  AND f.id = :firmware_id AND r.state <> 'cancelled' AND f.state <> 'withdrawn'
+                RETURNING f.file_name
+                """
+            ),
+            {"hash": token_hash(token), "firmware_id": firmware_id, "now": now},
+        )
+    ).first()
+    await session.commit()
+    return None if row is None else row.file_name

@@ -1,0 +1,119 @@
+"""Rollouts → broker: retained `devices/{uid}/ota` documents published for each device of a running stage,
+cleared once the device finished or its rollout was cancelled; silent devices failed and stages judged.
+
+Like processor.desired_state, a round does everything still to do, so it is right whenever it runs: at start,
+on OTA_CHANGED, after the LISTEN connection comes back, when the next device would fall silent, and every
+SWEEP_INTERVAL as a safety net.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import topics
+from core.retry import run_rounds
+from core.services.ota import delivery
+from core.services.ota.rules import Verdict
+from processor.counters import Counters
+from processor.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL = 60.0
+# Documents in flight at once: the broker acknowledges them in parallel, and one round of 10 000 devices
+# must not wait for 10 000 round trips one after another.
+IN_FLIGHT = 200
+
+
+class OtaRollouts:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        counters: Counters,
+        public_url: str,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._publisher = publisher
+        self._counters = counters
+        self._public_url = public_url
+        self._wanted = asyncio.Event()
+        self._wanted.set()  # the first round runs at start
+        self._timer: asyncio.TimerHandle | None = None
+
+    def trigger(self) -> None:
+        self._wanted.set()
+
+    async def run(self) -> None:
+        try:
+            await run_rounds(self._wanted, self._round, what="ota", log=log, every=SWEEP_INTERVAL)
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+
+    async def _round(self) -> None:
+        await self._publish()
+        await self._clear()
+        async with self._sessionmaker() as session:
+            verdicts = await delivery.judge(session, datetime.now(UTC))
+        for rollout_id, outcome in verdicts.items():
+            if outcome in (Verdict.HALT, Verdict.DONE):
+                self._counters.add(f"rollouts_{outcome}")
+                log.info("rollout %s rollout=%s", outcome, rollout_id)
+        await self._clear()  # a halted or finished stage may have finished devices with it
+        await self._wake_at_next_silence()
+
+    async def _publish(self) -> None:
+        while True:
+            async with self._sessionmaker() as session:
+                batch = await delivery.unpublished(session, self._public_url)
+            if not batch:
+                return
+            for start in range(0, len(batch), IN_FLIGHT):
+                chunk = batch[start : start + IN_FLIGHT]
+                await asyncio.gather(
+                    *(
+                        self._publisher.publish(
+                            topics.device_topic(item.uid, topics.OTA), orjson.dumps(item.payload), retain=True
+                        )
+                        for item in chunk
+                    )
+                )
+                async with self._sessionmaker() as session:
+                    sent = [(item.rollout_id, item.device_id) for item in chunk]
+                    await delivery.mark_published(session, sent, datetime.now(UTC))
+            self._counters.add("ota_published", len(batch))
+            log.info("ota published rollout=%s devices=%s", batch[0].rollout_id, len(batch))
+
+    async def _clear(self) -> None:
+        while True:
+            async with self._sessionmaker() as session:
+                batch = await delivery.to_clear(session)
+            if not batch:
+                return
+            # An empty retained message removes the retained document (MQTT 3.1.1 section 3.3.1.3).
+            await asyncio.gather(
+                *(
+                    self._publisher.publish(topics.device_topic(item.uid, topics.OTA), b"", retain=True)
+                    for item in batch
+                )
+            )
+            async with self._sessionmaker() as session:
+                await delivery.mark_cleared(session, batch, datetime.now(UTC))
+            self._counters.add("ota_cleared", len(batch))
+
+    async def _wake_at_next_silence(self) -> None:
+        async with self._sessionmaker() as session:
+            when = await delivery.next_silence(session)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if when is not None:
+            delay = max((when - datetime.now(UTC)).total_seconds(), 0.0) + 0.05
+            if delay < SWEEP_INTERVAL:
+                self._timer = asyncio.get_running_loop().call_later(delay, self._wanted.set)
