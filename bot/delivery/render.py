@@ -13,11 +13,13 @@ from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
 from bot.views.error_reports import error_notice
 from bot.views.notices import Rendered, UnreadableNotice, alert_notice
+from bot.views.ota import halted_notice
 from core.billing.notices import BILLING_KIND
 from core.services.broadcast import BROADCAST_KIND, Content
 from core.services.digest import DIGEST_KIND
 from core.services.error_reports import ERROR_KIND
 from core.services.notices import ALERT_KIND
+from core.services.ota.delivery import HALTED_KIND
 from core.services.outbox import Claimed
 
 
@@ -31,6 +33,8 @@ def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
         return billing_notice(t, row.payload)
     if row.kind == ERROR_KIND:
         return error_notice(t, row.payload, row.timezone, now)
+    if row.kind == HALTED_KIND:
+        return halted_notice(t, row.payload)
     if row.kind == BROADCAST_KIND:
         return broadcast_message(Content.from_payload(row.payload))
     raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")

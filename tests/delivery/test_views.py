@@ -7,10 +7,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.limiter import SendLimiter
+from bot.delivery.render import render
 from bot.delivery.worker import MAX_BACKOFF, backoff
 from bot.texts import Catalogue
 from bot.views.digest import MAX_LENGTH, digest_text
 from bot.views.notices import alert_notice
+from core.services.ota.delivery import HALTED_KIND
+from core.services.outbox import Claimed
 
 NOW = datetime(2026, 3, 12, 5, 10, tzinfo=UTC)  # 08:10 in Moscow
 CATALOGUE = Catalogue()
@@ -117,3 +120,12 @@ def test_retry_backoff_grows_and_is_bounded() -> None:
     assert 1.6 <= first.total_seconds() <= 2.4
     assert 12.8 <= fourth.total_seconds() <= 19.2
     assert late.total_seconds() <= MAX_BACKOFF * 1.2
+
+
+def test_a_halted_rollout_notice_names_the_rollout_its_failures_and_the_way_back() -> None:
+    payload = {"rollout_id": 7, "device_type": "co2", "version": "2.0.2", "failures": 3, "threshold": 1}
+    row = Claimed(1, 1, 42, "en", "Europe/Moscow", HALTED_KIND, payload, None, 0)
+    text = render(CATALOGUE, row, NOW).text
+    assert "#7" in text and "co2 2.0.2" in text and "3" in text and "/rollouts" in text
+    russian = render(CATALOGUE, Claimed(1, 1, 42, "ru", "Europe/Moscow", HALTED_KIND, payload, None, 0), NOW)
+    assert "остановлена" in russian.text

@@ -17,13 +17,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
-from core.models import OutboxMessage, Rollout, RolloutTarget
+from core.models import Firmware, OutboxMessage, Rollout, RolloutTarget
 from core.services.ota.rollouts import counts
 from core.services.ota.rules import (
     FINISHED,
@@ -35,6 +35,8 @@ from core.services.ota.rules import (
     verdict,
 )
 
+# Core, not ORM, statements for the executemany updates by (rollout id, device id).
+_TARGETS = cast(Table, RolloutTarget.__table__)
 HALTED_KIND = "ota_halted"  # the outbox notice telling the operator
 MAX_ERROR = 500
 
@@ -103,11 +105,10 @@ async def unpublished(session: AsyncSession, public_url: str, limit: int = 2000)
         )
     if hashes:
         await session.execute(
-            update(RolloutTarget)
-            .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+            update(_TARGETS)
+            .where(_TARGETS.c.rollout_id == bindparam("r"), _TARGETS.c.device_id == bindparam("d"))
             .values(token_hash=bindparam("h")),
             hashes,
-            execution_options={"synchronize_session": False},
         )
     await session.commit()
     return outgoing
@@ -118,11 +119,10 @@ async def mark_published(session: AsyncSession, sent: Sequence[tuple[int, int]],
     if not sent:
         return
     await session.execute(
-        update(RolloutTarget)
-        .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+        update(_TARGETS)
+        .where(_TARGETS.c.rollout_id == bindparam("r"), _TARGETS.c.device_id == bindparam("d"))
         .values(published_at=now),
         [{"r": rollout_id, "d": device_id} for rollout_id, device_id in sent],
-        execution_options={"synchronize_session": False},
     )
     await session.commit()
 
@@ -149,11 +149,10 @@ async def mark_cleared(session: AsyncSession, cleared: Sequence[Clearing], now: 
     if not cleared:
         return
     await session.execute(
-        update(RolloutTarget)
-        .where(RolloutTarget.rollout_id == bindparam("r"), RolloutTarget.device_id == bindparam("d"))
+        update(_TARGETS)
+        .where(_TARGETS.c.rollout_id == bindparam("r"), _TARGETS.c.device_id == bindparam("d"))
         .values(cleared_at=now),
         [{"r": item.rollout_id, "d": item.device_id} for item in cleared],
-        execution_options={"synchronize_session": False},
     )
     await session.commit()
 
@@ -191,12 +190,13 @@ async def record_event(
 
 _SILENT = text(
     """
-    UPDATE rollout_targets t SET state = 'failed', error = :error, finished_at = :now, updated_at = :now
+    UPDATE rollout_targets t
+    SET state = 'failed', error = :error, finished_at = :now, updated_at = :now
     FROM rollouts r
     WHERE r.id = t.rollout_id AND r.state IN ('running', 'paused', 'halted')
       AND t.published_at IS NOT NULL AND t.finished_at IS NULL
       AND GREATEST(t.published_at, COALESCE(t.updated_at, t.published_at))
-          < :now - make_interval(secs => r.timeout_seconds)
+          < CAST(:now AS timestamptz) - make_interval(secs => r.timeout_seconds)
     RETURNING t.rollout_id
     """
 )
@@ -237,7 +237,14 @@ async def judge(session: AsyncSession, now: datetime) -> dict[int, Verdict]:
 async def _tell_halted(session: AsyncSession, rollout: Rollout, failures: int) -> None:
     if rollout.started_by is None:
         return
-    payload = {"rollout_id": rollout.id, "failures": failures, "threshold": rollout.failure_threshold}
+    firmware = await session.get(Firmware, rollout.firmware_id)
+    payload = {
+        "rollout_id": rollout.id,
+        "device_type": firmware.device_type if firmware else "",
+        "version": firmware.version if firmware else "",
+        "failures": failures,
+        "threshold": rollout.failure_threshold,
+    }
     session.add(OutboxMessage(user_id=rollout.started_by, kind=HALTED_KIND, payload=payload))
     await notify.notify(session, notify.OUTBOX, HALTED_KIND)
 

@@ -188,7 +188,7 @@ async def counts(session: AsyncSession, rollout_id: int) -> Counts:
         .where(RolloutTarget.rollout_id == rollout_id)
         .group_by(RolloutTarget.state)
     )
-    return Counts({state: int(number) for state, number in rows.tuples()})
+    return Counts({state: int(number) for state, number in rows})
 
 
 async def summary(session: AsyncSession, rollout_id: int) -> RolloutSummary | None:

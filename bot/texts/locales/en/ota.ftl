@@ -1,0 +1,1 @@
+ota-halted = ⛔ Rollout #{ $rollout } ({ $type } { $version }) halted: { $failures } devices failed, more than the allowed { $threshold }. Nobody else gets this version until you resume it in /rollouts.

@@ -1,0 +1,259 @@
+"""Rollouts over the real broker and the processor's HTTP side: documents, tokens, downloads, progress,
+cancel, silent devices, a halted canary, a processor restart mid-rollout."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+
+from core import topics
+from core.services.ota import rollouts, signing
+from core.services.ota.rules import Scope
+from tests.ota.conftest import Ota
+from tests.ota.helpers import (
+    OtaWatcher,
+    new_user,
+    paired_devices,
+    report,
+    rollout_state,
+    stored_firmware,
+    target_states,
+)
+from tests.processor.helpers import eventually, fetch
+from tests.processor.test_broker_security import (
+    as_device,
+    claim,
+    registered_and_pending,
+    subscribe_codes,
+)
+
+
+async def _document(watcher: OtaWatcher, uid: str) -> dict[str, object]:
+    async def published() -> list[dict[str, object]]:
+        return watcher.published(uid)
+
+    return (await eventually(published, within=30))[-1]
+
+
+async def _status(http: aiohttp.ClientSession, url: str, **headers: str) -> tuple[int, bytes]:
+    async with http.get(url, headers=headers) as response:
+        return response.status, await response.read()
+
+
+async def test_a_device_downloads_its_signed_image_with_its_token_and_its_progress_is_recorded(ota: Ota):
+    await ota.processor.start()
+    image = b"firmware-2.0.2 " * 20_000
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, "2.0.2", image)
+    devices = await paired_devices(ota.sessionmaker, 1)
+    ((uid, device_id),) = devices.items()
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        async with ota.sessionmaker() as session:
+            rollout_id = await rollouts.start(
+                session, firmware_id=info.id, scope=Scope.DEVICE, device_id=device_id
+            )
+        document = await _document(watcher, uid)
+        assert document["id"] == str(rollout_id) and document["version"] == "2.0.2"
+        assert document["size"] == len(image)
+        assert document["checksum"] == "sha256:" + hashlib.sha256(image).hexdigest()
+        public = signing.load_public_key(
+            signing.public_pem(signing.load_private_key(ota.firmware.firmware_signing_key.get_secret_value()))
+        )
+        assert signing.verify(public, hashlib.sha256(image).hexdigest(), str(document["signature"]))
+        url = str(document["url"])
+        assert url.startswith(f"{ota.processor.url}/firmware/{info.id}?token=")
+
+        # A resumed download: the rest of the file from byte 1000 on.
+        status, tail = await _status(ota.http, url, Range="bytes=1000-")
+        assert (status, tail) == (206, image[1000:])
+        status, whole = await _status(ota.http, url)
+        assert (status, whole) == (200, image)
+        rows = await fetch(
+            ota.database_url, "SELECT downloaded_at FROM rollout_targets WHERE rollout_id = $1", rollout_id
+        )
+        assert rows[0]["downloaded_at"] is not None
+
+        for state in ("downloading", "verifying", "installing"):
+            await report(ota.broker, uid, rollout_id, state)
+        await eventually(lambda: _state_is(ota.database_url, rollout_id, uid, "installing"))
+        await report(ota.broker, uid, rollout_id, "success")
+        await eventually(lambda: _state_is(ota.database_url, rollout_id, uid, "success"))
+        await eventually(lambda: _rollout_is(ota.database_url, rollout_id, "done"))
+
+        async def cleared() -> bool:
+            return watcher.cleared(uid)
+
+        await eventually(cleared, within=30)
+        # A repeated or late event changes nothing once the device finished.
+        await report(ota.broker, uid, rollout_id, "downloading")
+        assert (await target_states(ota.database_url, rollout_id))[uid] == "success"
+
+
+async def test_a_wrong_token_or_another_firmwares_token_gets_403(ota: Ota):
+    await ota.processor.start()
+    first = await stored_firmware(ota.sessionmaker, ota.firmware, "3.0.0")
+    devices = await paired_devices(ota.sessionmaker, 2)
+    (uid, device_id), (_, other_id) = devices.items()
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        async with ota.sessionmaker() as session:
+            await rollouts.start(session, firmware_id=first.id, scope=Scope.DEVICE, device_id=device_id)
+        token = str((await _document(watcher, uid))["url"]).split("token=", 1)[1]
+    base = f"{ota.processor.url}/firmware"
+    assert (await _status(ota.http, f"{base}/{first.id}?token={token}x"))[0] == 403
+    assert (await _status(ota.http, f"{base}/{first.id}"))[0] == 403
+    # The device's token is for its own rollout's image only, not for any other firmware.
+    second = await stored_firmware(ota.sessionmaker, ota.firmware, "3.0.1")
+    assert (await _status(ota.http, f"{base}/{second.id}?token={token}"))[0] == 403
+    assert (await _status(ota.http, f"{base}/{first.id}?token={token}"))[0] == 200
+    assert other_id != device_id
+
+
+async def test_cancelling_clears_the_retained_document_and_stops_its_token(ota: Ota):
+    await ota.processor.start()
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, "4.0.0")
+    devices = await paired_devices(ota.sessionmaker, 3)
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        async with ota.sessionmaker() as session:
+            rollout_id = await rollouts.start(session, firmware_id=info.id, scope=Scope.ALL)
+        documents = {uid: await _document(watcher, uid) for uid in devices}
+        first = next(iter(devices))
+        await report(ota.broker, first, rollout_id, "downloading")
+        await eventually(lambda: _state_is(ota.database_url, rollout_id, first, "downloading"))
+        async with ota.sessionmaker() as session:
+            await rollouts.act(session, rollout_id, "cancel", now=_now())
+
+        async def all_cleared() -> bool:
+            return all(watcher.cleared(uid) for uid in devices)
+
+        await eventually(all_cleared, within=30)
+    for document in documents.values():
+        assert (await _status(ota.http, str(document["url"])))[0] == 403
+    # A fresh subscriber (a device coming online later) is handed nothing.
+    async with OtaWatcher(ota.broker).watching() as late:
+        await report(ota.broker, first, rollout_id, "success")  # ignored: the rollout was cancelled
+        await eventually(lambda: _rollout_is(ota.database_url, rollout_id, "cancelled"))
+        assert not any(late.documents.values())
+    assert (await target_states(ota.database_url, rollout_id))[first] == "downloading"
+
+
+async def test_a_canary_halts_when_more_devices_fail_than_its_threshold_and_the_operator_is_told(ota: Ota):
+    await ota.processor.start()
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, "5.0.0", device_type="meter")
+    devices = await paired_devices(ota.sessionmaker, 10, device_type="meter")
+    operator = await new_user(ota.sessionmaker)
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        async with ota.sessionmaker() as session:
+            rollout_id = await rollouts.start(
+                session,
+                firmware_id=info.id,
+                scope=Scope.CANARY,
+                stages=[30, 100],
+                failure_threshold=1,
+                started_by=operator,
+            )
+        canary = await eventually(lambda: target_states(ota.database_url, rollout_id))
+        assert len(canary) == 3  # 30 % of 10
+        for uid in canary:
+            await _document(watcher, uid)
+        first, second, third = canary
+        await report(ota.broker, first, rollout_id, "failed", "flash write error")
+        await report(ota.broker, second, rollout_id, "success")
+        await eventually(lambda: _state_is(ota.database_url, rollout_id, second, "success"))
+        assert await rollout_state(ota.database_url, rollout_id) == "running"  # one failure is within 1
+        await report(ota.broker, third, rollout_id, "rolled_back", "health check failed")
+        await eventually(lambda: _rollout_is(ota.database_url, rollout_id, "halted"))
+        notices = await fetch(
+            ota.database_url,
+            "SELECT payload FROM notification_outbox WHERE user_id = $1 AND kind = 'ota_halted'",
+            operator,
+        )
+        assert len(notices) == 1
+        # Nobody beyond the canary was handed the image.
+        assert {uid for uid in devices if watcher.documents.get(uid)} == set(canary)
+    async with ota.sessionmaker() as session:
+        assert (await rollouts.counts(session, rollout_id)).failures == 2
+
+
+async def test_a_device_silent_past_the_timeout_counts_as_failed(ota: Ota):
+    await ota.processor.start()
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, "6.0.0")
+    ((uid, device_id),) = (await paired_devices(ota.sessionmaker, 1)).items()
+    async with ota.sessionmaker() as session:
+        rollout_id = await rollouts.start(
+            session,
+            firmware_id=info.id,
+            scope=Scope.DEVICE,
+            device_id=device_id,
+            silence=timedelta(seconds=2),
+        )
+    await eventually(lambda: _state_is(ota.database_url, rollout_id, uid, "failed"), within=30)
+    rows = await fetch(
+        ota.database_url, "SELECT error FROM rollout_targets WHERE rollout_id = $1", rollout_id
+    )
+    assert rows[0]["error"] == "no report within the timeout"
+    assert await rollout_state(ota.database_url, rollout_id) == "halted"
+
+
+async def test_a_processor_restart_mid_rollout_hands_every_device_its_document_once(ota: Ota):
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, "7.0.0", device_type="host")
+    devices = await paired_devices(ota.sessionmaker, 6, device_type="host")
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        # Started while the processor is down: published when it starts.
+        async with ota.sessionmaker() as session:
+            rollout_id = await rollouts.start(session, firmware_id=info.id, scope=Scope.ALL)
+        await ota.processor.start()
+        for uid in devices:
+            await _document(watcher, uid)
+        half = list(devices)[:3]
+        for uid in half:
+            await report(ota.broker, uid, rollout_id, "success")
+        for uid in half:
+            await eventually(lambda uid=uid: _state_is(ota.database_url, rollout_id, uid, "success"))
+        ota.processor.kill()
+        for uid in devices:
+            if uid not in half:
+                await report(ota.broker, uid, rollout_id, "installing")  # queued for the processor's session
+        await ota.processor.start()
+        for uid in devices:
+            if uid not in half:
+                await eventually(lambda uid=uid: _state_is(ota.database_url, rollout_id, uid, "installing"))
+                await report(ota.broker, uid, rollout_id, "success")
+        await eventually(lambda: _rollout_is(ota.database_url, rollout_id, "done"))
+
+        async def all_cleared() -> bool:
+            return all(watcher.cleared(uid) for uid in devices)
+
+        await eventually(all_cleared, within=30)
+        assert {uid: len(watcher.published(uid)) for uid in devices} == dict.fromkeys(devices, 1)
+
+
+async def test_a_paired_device_may_read_its_own_ota_topic_only(ota: Ota):
+    await ota.processor.start()
+    uid, secret = "ota-" + _token(), _token() * 2
+    neighbour = "ota-" + _token()
+    await claim(ota.sessionmaker, await registered_and_pending(ota.broker, uid, secret))
+    async with as_device(ota.broker, uid, secret) as device:
+        await eventually(lambda: _can_subscribe(device, topics.device_topic(uid, topics.OTA)), within=20)
+        assert await subscribe_codes(device, topics.device_topic(neighbour, topics.OTA)) == [128]
+
+
+async def _can_subscribe(device, topic: str) -> bool:  # type: ignore[no-untyped-def]
+    return await subscribe_codes(device, topic) == [1]
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _state_is(database_url: str, rollout_id: int, uid: str, state: str) -> bool:
+    return (await target_states(database_url, rollout_id)).get(uid) == state
+
+
+async def _rollout_is(database_url: str, rollout_id: int, state: str) -> bool:
+    return await rollout_state(database_url, rollout_id) == state
