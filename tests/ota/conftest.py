@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.services.ota import signing
 from core.settings import FirmwareSettings
+from sandbox.broker import Broker
 from sandbox.ports import free_port
-from tests.processor.helpers import ProcessorProcess, eventually, new_uid
-from tests.support.broker import Broker
-from tests.support.fixtures import *  # noqa: F403 - this package gets its own database and broker
+from sandbox.programs import ProcessorProcess
+from tests.kit.fixtures import *  # noqa: F403 - this package gets its own database and broker
+from tests.kit.fixtures import Processors
+from tests.kit.wait import eventually
 
 
 @pytest.fixture
@@ -30,22 +31,15 @@ def firmware_settings(tmp_path: Path) -> FirmwareSettings:
 class OtaProcessor:
     """`python -m processor` serving firmware on a free port, which a test may kill and start again."""
 
-    def __init__(self, database_url: str, broker: Broker, firmware: FirmwareSettings, log: Path) -> None:
+    def __init__(self, processors: Processors, firmware: FirmwareSettings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = ProcessorProcess(
-            database_url,
-            broker,
-            new_uid("proc"),
-            log,
-            PROCESSOR_HTTP_PORT=str(self.port),
-            PUBLIC_URL=self.url,
-            FIRMWARE_DIR=firmware.firmware_dir,
+        self.process: ProcessorProcess = processors(
+            PROCESSOR_HTTP_PORT=str(self.port), PUBLIC_URL=self.url, FIRMWARE_DIR=firmware.firmware_dir
         )
 
     async def start(self) -> None:
-        self.process.start()
-        await self.process.wait_connected(within=60)
+        await self.process.launch()
 
         async def healthy() -> bool:
             try:
@@ -58,17 +52,6 @@ class OtaProcessor:
 
     def kill(self) -> None:
         self.process.kill()
-
-
-@pytest.fixture
-def ota_processor(
-    database_url: str, broker: Broker, firmware_settings: FirmwareSettings, tmp_path: Path
-) -> Iterator[OtaProcessor]:
-    running = OtaProcessor(database_url, broker, firmware_settings, tmp_path / "processor.log")
-    yield running
-    if running.process.process is not None and running.process.process.poll() is None:
-        with contextlib.suppress(Exception):
-            running.kill()
 
 
 @dataclass
@@ -85,11 +68,12 @@ class Ota:
 
 @pytest.fixture
 async def ota(
-    ota_processor: OtaProcessor,
+    processors: Processors,
     broker: Broker,
     sessionmaker: async_sessionmaker[AsyncSession],
     firmware_settings: FirmwareSettings,
     database_url: str,
 ) -> AsyncIterator[Ota]:
+    running = OtaProcessor(processors, firmware_settings)
     async with aiohttp.ClientSession() as http:
-        yield Ota(ota_processor, broker, sessionmaker, firmware_settings, database_url, http)
+        yield Ota(running, broker, sessionmaker, firmware_settings, database_url, http)

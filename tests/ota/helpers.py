@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,11 +15,11 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
-from core.models import User
 from core.services.ota import firmware
 from core.settings import FirmwareSettings
-from tests.processor.helpers import Publisher, fetch, new_uid, pair_device
-from tests.support.broker import Broker
+from sandbox.broker import Broker
+from sandbox.seed import new_uid, pair_device
+from tests.processor.helpers import Publisher, fetch
 
 
 async def stored_firmware(
@@ -45,20 +44,12 @@ async def stored_firmware(
         )
 
 
-async def new_user(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    async with sessionmaker() as session:
-        user = User(telegram_id=10**12 + secrets.randbelow(10**12), first_name="Operator")
-        session.add(user)
-        await session.commit()
-        return user.id
-
-
 async def paired_devices(
     sessionmaker: async_sessionmaker[AsyncSession], count: int, device_type: str = "co2"
 ) -> dict[str, int]:
     """uid → device id of `count` newly paired devices."""
     uids = [new_uid("ota") for _ in range(count)]
-    return {uid: await pair_device(sessionmaker, uid, device_type) for uid in uids}
+    return {uid: await pair_device(sessionmaker, uid=uid, device_type=device_type) for uid in uids}
 
 
 class OtaWatcher:
