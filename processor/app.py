@@ -33,7 +33,11 @@ from processor.dynsec import DynamicSecurity
 from processor.firmware_download import FirmwareDownloads
 from processor.ingest import Ingest
 from processor.ledger import Ledger
+<<<<<<< HEAD
 from processor.ota import OtaRollouts
+=======
+from processor.over_budget import OverBudget
+>>>>>>> 78e9f7c (abuse limits: the owner of a device over its budget is told once a day (an outbox notice deduplicated per device and UTC day, queued off the ingest path; ru/en texts))
 from processor.presence.sweep import PresenceSweep
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher
@@ -124,6 +128,7 @@ class Processor:
         )
         self._tasks = Supervisor("processor")
         self._agents = AgentApi(sessionmaker, self._writer, self.counters)
+        self._over_budget = OverBudget(sessionmaker, self.counters)
         self._ingest = Ingest(
             self._directory,
             self._writer,
@@ -131,6 +136,7 @@ class Processor:
             self._ledger,
             self.counters,
             device_budget=rate_limit.Buckets(options.device_rate, options.device_burst),
+            over_budget=self._over_budget,
         )
 
     async def run(self) -> None:
@@ -153,6 +159,7 @@ class Processor:
             ("desired_state", self._desired_state.run),
             ("ota", self._ota.run),
             ("broker_access", self._access.run),
+            ("over_budget", self._over_budget.run),
         ):
             self._tasks.start(name, run)
         if self._dynsec is not None:

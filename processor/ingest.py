@@ -13,6 +13,7 @@ from core import payloads, rate_limit, topics
 from processor.counters import Counters
 from processor.device_directory import DeviceDirectory
 from processor.ledger import Ledger, Ticket
+from processor.over_budget import OverBudget
 from processor.provisioning import Provisioning
 from processor.writer import BatchWriter
 
@@ -37,6 +38,7 @@ class Ingest:
         counters: Counters,
         *,
         device_budget: rate_limit.Buckets | None = None,
+        over_budget: OverBudget | None = None,
     ) -> None:
         self._directory = directory
         self._writer = writer
@@ -44,6 +46,7 @@ class Ingest:
         self._ledger = ledger
         self._counters = counters
         self._device_budget = device_budget or rate_limit.Buckets()
+        self._over_budget = over_budget
         # Per uid: a device asks again every few minutes; all together: what PostgreSQL answers comfortably.
         self._provision_budget = rate_limit.Buckets(rate=0.2, burst=5)
         self._provisioning_budget = rate_limit.Buckets(rate=50, burst=500)
@@ -81,6 +84,8 @@ class Ingest:
             return
         if not self._device_budget.allow(device_id):
             self._drop(ticket, RATE_LIMITED, uid, topic, payload)
+            if self._over_budget is not None:
+                self._over_budget.note(device_id)
             return
         try:
             self._route(kind, device_id, uid, payload, ticket, retained=retained)

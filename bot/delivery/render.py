@@ -12,7 +12,7 @@ from bot.views.billing import billing_notice
 from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
 from bot.views.error_reports import error_notice
-from bot.views.notices import Rendered, UnreadableNotice, alert_notice
+from bot.views.notices import Rendered, UnreadableNotice, alert_notice, over_budget_notice
 from bot.views.ota import halted_notice
 from core.billing.notices import BILLING_KIND
 from core.services.broadcast import BROADCAST_KIND, Content
@@ -21,6 +21,7 @@ from core.services.error_reports import ERROR_KIND
 from core.services.notices import ALERT_KIND
 from core.services.ota.delivery import HALTED_KIND
 from core.services.outbox import Claimed
+from core.services.over_budget import OVER_BUDGET_KIND
 
 
 def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
@@ -35,6 +36,8 @@ def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
         return error_notice(t, row.payload, row.timezone, now)
     if row.kind == HALTED_KIND:
         return halted_notice(t, row.payload)
+    if row.kind == OVER_BUDGET_KIND:
+        return over_budget_notice(t, row.payload)
     if row.kind == BROADCAST_KIND:
         return broadcast_message(Content.from_payload(row.payload))
     raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")

@@ -63,6 +63,18 @@ def alert_notice(t: Translator, payload: dict[str, Any], timezone: str, now: dat
     return Rendered(text, notice_buttons(t, device_id, metric))
 
 
+def over_budget_notice(t: Translator, payload: dict[str, Any]) -> Rendered:
+    """The owner's once-a-day word about a device over its message budget (core.services.over_budget)."""
+    try:
+        device_id, device = int(payload["device_id"]), str(payload["device_name"])
+        dropped = int(payload["dropped"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnreadableNotice(f"over-budget payload without {error}") from error
+    return Rendered(
+        t("notice-over-budget", device=device, dropped=dropped), notice_buttons(t, device_id, mute=False)
+    )
+
+
 def _fired(
     t: Translator,
     *,

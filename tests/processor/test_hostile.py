@@ -18,7 +18,7 @@ from core import payloads, topics
 from sandbox.broker import Broker
 from sandbox.seed import new_uid, pair_device
 from tests.kit.wait import eventually
-from tests.processor.helpers import Publisher, telemetry_rows
+from tests.processor.helpers import Publisher, fetch, telemetry_rows
 
 WRONG_TYPES: tuple[object, ...] = (True, False, 1, -1.5, "x", [], {}, [1], {"a": 1})
 NUMBER_FIELDS = ("timestamp", "co2", "temperature", "humidity", "pm25", "voc", "uptime")
@@ -296,6 +296,21 @@ async def test_a_device_beyond_its_budget_has_the_excess_dropped_and_counted(
     await eventually(lambda: _has(run, "dropped_rate_limited", 10))
     assert len(await telemetry_rows(database_url, device_id)) == 20
     assert run.counters["dropped_rate_limited"] == 10
+    # The owner is told, once a day however long the flood goes on.
+    await eventually(lambda: _has(run, "over_budget_told", 1))
+    async with Publisher(broker) as device:
+        for index in range(5):
+            await device.send(
+                topics.device_topic(uid, topics.TELEMETRY), {"timestamp": now - 100 - index, "co2": 1}
+            )
+    await eventually(lambda: _has(run, "dropped_rate_limited", 15))
+    notices = await fetch(
+        database_url,
+        "SELECT o.payload FROM notification_outbox o JOIN user_devices l ON l.user_id = o.user_id"
+        " WHERE o.kind = 'device_over_budget' AND l.device_id = $1 AND l.role = 'owner'",
+        device_id,
+    )
+    assert len(notices) == 1
 
 
 async def test_provision_requests_of_one_uid_beyond_its_budget_are_dropped_and_counted(

@@ -43,3 +43,4 @@ notice-never = never
 notice-button-history = 📈 History
 notice-button-mute = 🔕 Mute 1 h
 notice-muted = 🔕 { $device } is muted for you until { $until }.
+notice-over-budget = ⚠️ { $device } sends far more often than any device should (more than 10 messages a second for a long while): { $dropped } of its messages were dropped. Check its report interval or firmware. You will hear about this at most once a day.
