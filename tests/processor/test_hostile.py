@@ -281,8 +281,8 @@ async def test_a_device_beyond_its_budget_has_the_excess_dropped_and_counted(
     start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
     uid, neighbour = new_uid(), new_uid()
-    device_id = await pair_device(sessionmaker, uid)
-    neighbour_id = await pair_device(sessionmaker, neighbour)
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    neighbour_id = await pair_device(sessionmaker, device_type="multi", uid=neighbour)
     # SPEC's budget is 10/s with bursts of 6 000; the same bucket, shrunk: a burst of 20, (almost) no refill.
     run = await start_processor(device_budget=(0.001, 20))
     now = int(time.time())
