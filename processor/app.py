@@ -33,11 +33,8 @@ from processor.dynsec import DynamicSecurity
 from processor.firmware_download import FirmwareDownloads
 from processor.ingest import Ingest
 from processor.ledger import Ledger
-<<<<<<< HEAD
 from processor.ota import OtaRollouts
-=======
 from processor.over_budget import OverBudget
->>>>>>> 78e9f7c (abuse limits: the owner of a device over its budget is told once a day (an outbox notice deduplicated per device and UTC day, queued off the ingest path; ru/en texts))
 from processor.presence.sweep import PresenceSweep
 from processor.provisioning import PairingAnnouncer, Provisioning
 from processor.publisher import Publisher

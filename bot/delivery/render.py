@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot
 from aiogram.types import Message
 
-from bot.texts import Catalogue
+from bot.texts import Catalogue, Translator
 from bot.views.billing import billing_notice
 from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
@@ -23,24 +24,23 @@ from core.services.ota.delivery import HALTED_KIND
 from core.services.outbox import Claimed
 from core.services.over_budget import OVER_BUDGET_KIND
 
+# Each outbox kind as its text: (translator, row, now) → the message.
+_RENDERERS: dict[str, Callable[[Translator, Claimed, datetime], Rendered]] = {
+    ALERT_KIND: lambda t, row, now: alert_notice(t, row.payload, row.timezone, now),
+    DIGEST_KIND: lambda t, row, now: Rendered(digest_text(t, row.payload, row.timezone, now)),
+    BILLING_KIND: lambda t, row, _now: billing_notice(t, row.payload),
+    ERROR_KIND: lambda t, row, now: error_notice(t, row.payload, row.timezone, now),
+    HALTED_KIND: lambda t, row, _now: halted_notice(t, row.payload),
+    OVER_BUDGET_KIND: lambda t, row, _now: over_budget_notice(t, row.payload),
+    BROADCAST_KIND: lambda _t, row, _now: broadcast_message(Content.from_payload(row.payload)),
+}
+
 
 def render(catalogue: Catalogue, row: Claimed, now: datetime) -> Rendered:
-    t = catalogue[row.language]
-    if row.kind == ALERT_KIND:
-        return alert_notice(t, row.payload, row.timezone, now)
-    if row.kind == DIGEST_KIND:
-        return Rendered(digest_text(t, row.payload, row.timezone, now))
-    if row.kind == BILLING_KIND:
-        return billing_notice(t, row.payload)
-    if row.kind == ERROR_KIND:
-        return error_notice(t, row.payload, row.timezone, now)
-    if row.kind == HALTED_KIND:
-        return halted_notice(t, row.payload)
-    if row.kind == OVER_BUDGET_KIND:
-        return over_budget_notice(t, row.payload)
-    if row.kind == BROADCAST_KIND:
-        return broadcast_message(Content.from_payload(row.payload))
-    raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")
+    renderer = _RENDERERS.get(row.kind)
+    if renderer is None:
+        raise UnreadableNotice(f"unknown outbox kind {row.kind!r}")
+    return renderer(catalogue[row.language], row, now)
 
 
 async def post(bot: Bot, chat_id: int, rendered: Rendered, request_timeout: int | None = None) -> Message:

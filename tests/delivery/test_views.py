@@ -13,13 +13,9 @@ from bot.delivery.render import render
 from bot.delivery.worker import MAX_BACKOFF, backoff
 from bot.texts import Catalogue
 from bot.views.digest import MAX_LENGTH, digest_text
-<<<<<<< HEAD
-from bot.views.notices import alert_notice
+from bot.views.notices import UnreadableNotice, alert_notice, over_budget_notice
 from core.services.ota.delivery import HALTED_KIND
 from core.services.outbox import Claimed
-=======
-from bot.views.notices import UnreadableNotice, alert_notice, over_budget_notice
->>>>>>> 78e9f7c (abuse limits: the owner of a device over its budget is told once a day (an outbox notice deduplicated per device and UTC day, queued off the ingest path; ru/en texts))
 
 NOW = datetime(2026, 3, 12, 5, 10, tzinfo=UTC)  # 08:10 in Moscow
 CATALOGUE = Catalogue()
@@ -128,7 +124,6 @@ def test_retry_backoff_grows_and_is_bounded() -> None:
     assert late.total_seconds() <= MAX_BACKOFF * 1.2
 
 
-<<<<<<< HEAD
 def test_a_halted_rollout_notice_names_the_rollout_its_failures_and_the_way_back() -> None:
     payload = {"rollout_id": 7, "device_type": "co2", "version": "2.0.2", "failures": 3, "threshold": 1}
     row = Claimed(1, 1, 42, "en", "Europe/Moscow", HALTED_KIND, payload, None, 0)
@@ -136,7 +131,8 @@ def test_a_halted_rollout_notice_names_the_rollout_its_failures_and_the_way_back
     assert "#7" in text and "co2 2.0.2" in text and "3" in text and "/rollouts" in text
     russian = render(CATALOGUE, Claimed(1, 1, 42, "ru", "Europe/Moscow", HALTED_KIND, payload, None, 0), NOW)
     assert "остановлена" in russian.text
-=======
+
+
 def test_over_budget_notice_names_the_device_and_how_much_was_dropped_in_both_languages():
     payload = {"device_id": 7, "device_name": "Kitchen", "dropped": 123}
     english = over_budget_notice(CATALOGUE["en"], payload)
@@ -146,4 +142,3 @@ def test_over_budget_notice_names_the_device_and_how_much_was_dropped_in_both_la
     assert english.markup is not None
     with pytest.raises(UnreadableNotice):
         over_budget_notice(CATALOGUE["en"], {"device_id": 7})
->>>>>>> 78e9f7c (abuse limits: the owner of a device over its budget is told once a day (an outbox notice deduplicated per device and UTC day, queued off the ingest path; ru/en texts))
