@@ -25,10 +25,48 @@ METRIC_ORDER = ("co2", "temperature", "humidity", "pm25", "voc")
 def history_chart(history: History, labels: Labels = ENGLISH) -> bytes:
     """PNG of the device's history; a "no data" image when there is nothing to draw."""
     with style.styled():
-        return style.png(history_figure(history, labels))
+        return style.png(history_figure(history, labels, _SKELETONS))
 
 
-def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
+class Skeletons:
+    """Figures with their panels, kept per panel count and emptied for the next chart of a process.
+
+    Building the axes (their ticks above all: three lines and two texts each) is a third of a chart's time;
+    an emptied figure keeps them. Only for a process drawing one chart at a time (a rendering worker): the
+    figure handed out last is emptied when the next one is asked for.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Figure, list[Axes]]] = {}
+
+    def take(self, panels_count: int) -> tuple[Figure, list[Axes]]:
+        if panels_count not in self._kept:
+            self._kept[panels_count] = new_skeleton(panels_count)
+            return self._kept[panels_count]
+        figure, axes = self._kept[panels_count]
+        for ax in axes:
+            for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+                artist.remove()
+            ax.containers.clear()
+            # Limits come from the next chart's data again, as on a new axes (relim forgets the old data).
+            ax.relim()
+            ax.set_autoscale_on(True)
+        return figure, axes
+
+
+_SKELETONS = Skeletons()
+
+
+def new_skeleton(panels_count: int) -> tuple[Figure, list[Axes]]:
+    height = style.HEADER_IN + style.PANEL_IN * panels_count + style.FOOTER_IN
+    figure = style.new_figure(height)
+    figure.subplots_adjust(
+        left=0.1, right=0.97, top=1 - style.HEADER_IN / height, bottom=style.FOOTER_IN / height, hspace=0.3
+    )
+    return figure, list(figure.subplots(panels_count, 1, sharex=True, squeeze=False)[:, 0])
+
+
+def history_figure(history: History, labels: Labels = ENGLISH, skeletons: Skeletons | None = None) -> Figure:
     zone = ZoneInfo(history.tz_name)
     prepared = {
         metric: prepare(series, history.report_interval_s, style.PLOT_WIDTH_PX)
@@ -40,12 +78,7 @@ def history_figure(history: History, labels: Labels = ENGLISH) -> Figure:
     if not metrics and not counters:
         return empty_figure(title(history.device_name, history.period, zone), labels)
     panels_count = len(metrics) + len(counters)
-    height = style.HEADER_IN + style.PANEL_IN * panels_count + style.FOOTER_IN
-    figure = style.new_figure(height)
-    figure.subplots_adjust(
-        left=0.1, right=0.97, top=1 - style.HEADER_IN / height, bottom=style.FOOTER_IN / height, hspace=0.3
-    )
-    axes = figure.subplots(panels_count, 1, sharex=True, squeeze=False)[:, 0]
+    figure, axes = skeletons.take(panels_count) if skeletons is not None else new_skeleton(panels_count)
     for ax, metric in zip(axes, metrics, strict=False):
         _panel(ax, metric, prepared[metric], history, labels)
     for ax, metric in zip(axes[len(metrics) :], counters, strict=True):
