@@ -14,7 +14,7 @@ from sqlalchemy import Row, Select, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
-from core.models import METRICS, Device, Invitation, Telemetry, User, UserDevice
+from core.models import METRICS, Device, Invitation, LiveWatcher, Telemetry, User, UserDevice
 from core.services import agents
 from core.services.access import Action, Role, ensure
 from core.services.readings import Reading, reading_of
@@ -171,6 +171,7 @@ async def remove(session: AsyncSession, user_id: int, device_id: int) -> list[Us
     members = await _members_except(session, device_id, user_id)
     await _unlink(session, device_id, None)
     await session.execute(delete(Invitation).where(Invitation.device_id == device_id))
+    await session.execute(delete(LiveWatcher).where(LiveWatcher.device_id == device_id))
     await agents.revoke(session, device_id)
     # A new owner starts afresh: the name and place were the previous owner's.
     uid = await session.scalar(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Device, Invitation, User, UserDevice
+from core.models import Device, Invitation, LiveWatcher, User, UserDevice
 from core.services.access import Action, Role, is_grantable, may_receive_ownership
 from core.services.devices import authorize, role_of
 from core.services.users import display_name
@@ -185,6 +185,10 @@ async def revoke(session: AsyncSession, owner_id: int, device_id: int, member_id
     await _member_link(session, device_id, member_id)
     await session.execute(
         delete(UserDevice).where(UserDevice.device_id == device_id, UserDevice.user_id == member_id)
+    )
+    # Their live views of it end too: the bot's next renewal no longer finds the device.
+    await session.execute(
+        delete(LiveWatcher).where(LiveWatcher.device_id == device_id, LiveWatcher.user_id == member_id)
     )
     member = await session.get_one(User, member_id)
     if member.current_device_id == device_id:

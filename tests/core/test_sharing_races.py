@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import User, UserDevice
-from core.services import devices, pairing, sharing
+from core.services import devices, live, pairing, sharing
 
 
 async def _user(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> User:
@@ -60,3 +60,23 @@ async def test_an_invitation_accepted_while_the_device_is_removed_links_nobody(
                 select(func.count()).select_from(UserDevice).where(UserDevice.device_id == device_id)
             )
         assert links == 0
+
+
+async def test_a_revoked_member_s_live_view_ends_at_its_next_renewal(
+    sessionmaker: async_sessionmaker[AsyncSession],
+):
+    owner, guest = await _user(sessionmaker, "Owner"), await _user(sessionmaker, "Guest")
+    device_id = await _owned_device(sessionmaker, owner)
+    async with sessionmaker() as session:
+        invite = await sharing.invite(session, owner.id, device_id, "viewer", datetime.now(UTC))
+    await _accept(sessionmaker, guest, invite.token)
+    async with sessionmaker() as session:
+        view = await live.start(session, guest.id, [device_id], datetime.now(UTC))
+    async with sessionmaker() as session:
+        assert await live.renew(session, view.id, datetime.now(UTC)) == [device_id]
+
+    async with sessionmaker() as session:
+        await sharing.revoke(session, owner.id, device_id, guest.id)
+
+    async with sessionmaker() as session:
+        assert await live.renew(session, view.id, datetime.now(UTC)) == []
