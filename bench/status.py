@@ -27,7 +27,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from bench.chart import percentile, say
+from bench.chart import percentile, say, status_request
 from bench.report import Row, machine_load, print_table
 from core.db import make_engine, make_sessionmaker
 from core.services import devices
@@ -93,14 +93,6 @@ async def _readings(ids: list[int], readings: int, start: datetime, end: datetim
     for device in ids:
         prefix = str(device)
         yield (prefix + ("\n" + prefix).join(tails) + "\n").encode()
-
-
-async def status_request(person: TelegramUser) -> float:
-    person.drain()
-    started = time.monotonic()
-    person.send("/status")
-    await person.next_message(timeout=TIMEOUT_S)
-    return time.monotonic() - started
 
 
 async def run(requests: int, quick: bool, days: int) -> None:

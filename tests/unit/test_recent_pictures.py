@@ -34,6 +34,13 @@ class Drawer:
         return f"picture {number}"
 
 
+def instant() -> Drawer:
+    """A drawer whose drawings finish at once."""
+    drawer = Drawer()
+    drawer.release.set()
+    return drawer
+
+
 async def test_twenty_identical_requests_at_once_cause_one_drawing() -> None:
     recent: RecentPictures[str] = RecentPictures(clock=Clock())
     drawer = Drawer()
@@ -47,8 +54,7 @@ async def test_twenty_identical_requests_at_once_cause_one_drawing() -> None:
 async def test_a_picture_is_reused_within_the_minute_and_drawn_again_after_it() -> None:
     clock = Clock()
     recent: RecentPictures[str] = RecentPictures(ttl_s=60, clock=clock)
-    drawer = Drawer()
-    drawer.release.set()
+    drawer = instant()
     assert await recent.get("week", drawer) == "picture 1"
     clock.now += 59
     assert await recent.get("week", drawer) == "picture 1"
@@ -59,9 +65,8 @@ async def test_a_picture_is_reused_within_the_minute_and_drawn_again_after_it() 
 
 async def test_a_failed_drawing_is_not_kept() -> None:
     recent: RecentPictures[str] = RecentPictures(clock=Clock())
-    drawer = Drawer()
+    drawer = instant()
     drawer.fail = True
-    drawer.release.set()
     with pytest.raises(RuntimeError):
         await recent.get("week", drawer)
     drawer.fail = False
@@ -83,8 +88,7 @@ async def test_one_cancelled_requester_does_not_cancel_the_picture_for_the_other
 async def test_old_pictures_make_room_when_the_bound_is_reached() -> None:
     clock = Clock()
     recent: RecentPictures[str] = RecentPictures(max_entries=2, clock=clock)
-    drawer = Drawer()
-    drawer.release.set()
+    drawer = instant()
     for key in ("a", "b", "c"):
         await recent.get(key, drawer)
     # "a" was the oldest and made room for "c": asked again, it is drawn again; "c" is still kept.
