@@ -29,6 +29,7 @@ from bot.jobs.retention import retention_job
 from bot.middlewares import setup_middlewares
 from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
+from bot.workers.ota_progress import OtaProgress
 from bot.workers.rendering.pool import Renderer
 from core import web
 from core.billing import grace, revenue, yookassa
@@ -38,6 +39,7 @@ from core.services import archive
 from core.settings import (
     BillingSettings,
     DatabaseSettings,
+    FirmwareSettings,
     GeneralSettings,
     HttpSettings,
     OperatorSettings,
@@ -67,6 +69,7 @@ async def run(
     billing: BillingSettings,
     retention: RetentionSettings,
     replicas: ReplicaSettings,
+    firmware: FirmwareSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -83,6 +86,7 @@ async def run(
         renderer=renderer,
         operators=operators.operators,
         billing=billing_context,
+        firmware_settings=firmware,
         # /admin's dashboard shows this month's revenue while billing is on.
         **({"revenue": revenue.month_revenue} if billing.enabled else {}),
     )
@@ -91,13 +95,13 @@ async def run(
     setup_routers(dispatcher)
     dispatcher.startup.register(set_commands)
     # The delivery worker reschedules a 429'd row itself instead of sleeping inside the request.
-    sender = create_bot(telegram, wait_on_flood=False)
-    receiver = create_bot(telegram)
+    sender, receiver = create_bot(telegram, wait_on_flood=False), create_bot(telegram)
     tasks = Supervisor("bot")
     try:
         await check_reachable(storage)
         async with contextlib.AsyncExitStack() as background:
             await background.enter_async_context(tasks)
+            tasks.start("ota_progress", OtaProgress(receiver, sessionmaker, catalogue).run)
             # Features add their routes (payment notifications, metrics, webhook) to this one application.
             web_app = web.new_app()
             if billing.enabled:
@@ -201,9 +205,18 @@ def main() -> None:
         load(HttpSettings),
     )
     operators, billing, retention = load(OperatorSettings), load(BillingSettings), load(RetentionSettings)
-    replicas = load(ReplicaSettings)
+    replicas, firmware = load(ReplicaSettings), load(FirmwareSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run(*settings, operators=operators, billing=billing, retention=retention, replicas=replicas))
+    asyncio.run(
+        run(
+            *settings,
+            operators=operators,
+            billing=billing,
+            retention=retention,
+            replicas=replicas,
+            firmware=firmware,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ COMMANDS = [
     "settings",
     "share",
     "billing",
+    "update",
     "language",
 ]
 

@@ -20,6 +20,7 @@ from bot.handlers import (
     language,
     live,
     notices,
+    ota,
     pairing,
     report,
     select,
@@ -54,6 +55,7 @@ def setup_routers(dispatcher: Dispatcher) -> None:
         admin.router,  # operators only; anyone else falls through to `fallback`
         billing.router,
         broadcast.router,  # operators only, as admin
+        ota.router,  # /firmware and /rollouts for operators only; /update for owners
         # New features go above this line: fallback answers whatever nobody else took.
         fallback.router,
     )

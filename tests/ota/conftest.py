@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.services.ota import signing
 from core.settings import FirmwareSettings
+from sandbox.botapi import BotApiDouble, TelegramUser
 from sandbox.broker import Broker
 from sandbox.ports import free_port
 from sandbox.programs import ProcessorProcess
@@ -21,11 +21,28 @@ from tests.kit.fixtures import Processors
 from tests.kit.wait import eventually
 
 
-@pytest.fixture
-def firmware_settings(tmp_path: Path) -> FirmwareSettings:
+@pytest.fixture(scope="package")
+def firmware_settings(tmp_path_factory: pytest.TempPathFactory) -> FirmwareSettings:
+    """One signing key and firmware folder for the package: the bot writes there, processors serve it."""
     return FirmwareSettings(
-        FIRMWARE_SIGNING_KEY=SecretStr(signing.new_private_pem()), FIRMWARE_DIR=str(tmp_path / "firmware")
+        FIRMWARE_SIGNING_KEY=SecretStr(signing.new_private_pem()),
+        FIRMWARE_DIR=str(tmp_path_factory.mktemp("firmware")),
     )
+
+
+@pytest.fixture(scope="package")
+def operator(bot_api: BotApiDouble) -> TelegramUser:
+    """The one Telegram user in ADMIN_USER_IDS."""
+    return bot_api.user("Opal", username="opal_ops")
+
+
+@pytest.fixture(scope="package")
+def bot_settings(operator: TelegramUser, firmware_settings: FirmwareSettings) -> dict[str, str]:
+    return {
+        "ADMIN_USER_IDS": str(operator.id),
+        "FIRMWARE_SIGNING_KEY": firmware_settings.firmware_signing_key.get_secret_value(),
+        "FIRMWARE_DIR": firmware_settings.firmware_dir,
+    }
 
 
 class OtaProcessor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -21,11 +22,18 @@ from sandbox.broker import Broker
 from sandbox.seed import new_uid, pair_device
 from tests.processor.helpers import Publisher, fetch
 
+# Versions only grow within a type: each test takes the next one, whatever ran before it in the package.
+_majors = itertools.count(100)
+
+
+def fresh_version() -> str:
+    return f"{next(_majors)}.0.0"
+
 
 async def stored_firmware(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: FirmwareSettings,
-    version: str,
+    version: str | None = None,
     content: bytes | None = None,
     device_type: str = "co2",
 ) -> firmware.FirmwareInfo:
@@ -37,7 +45,7 @@ async def stored_firmware(
             session,
             settings,
             device_type=device_type,
-            version=version,
+            version=version or fresh_version(),
             changelog="fixes",
             staged=staged,
             uploaded_by=None,

@@ -128,6 +128,12 @@ def staging_path(settings: FirmwareSettings) -> Path:
     return folder / f".upload-{uuid.uuid4().hex}"
 
 
+def discard_staged(staged: Path) -> None:
+    """Delete an upload that will not be stored (discarded, refused, or left by an abandoned conversation)."""
+    with contextlib.suppress(OSError):
+        staged.unlink(missing_ok=True)
+
+
 def file_path(settings: FirmwareSettings, file_name: str) -> Path:
     return Path(settings.firmware_dir) / file_name
 

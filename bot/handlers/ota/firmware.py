@@ -1,0 +1,235 @@
+"""/firmware: pick the device type (its firmware is listed with what can be done with each), send the file,
+type the version and the changelog, confirm; stored signed as a draft (core.services.ota.firmware).
+
+Operators only (a router-level filter). The file waits in FIRMWARE_DIR under a staging name until it is
+stored; discarding, or any refusal, deletes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callback_data.ota import FirmwareAction, OtaConfirm, OtaDiscard, OtaFirmware, OtaType
+from bot.filters.operator import operators_only
+from bot.keyboards import ota as keyboards
+from bot.replies import show
+from bot.texts import Translator
+from bot.views.ota import firmware_list
+from core.models import User
+from core.services.broadcast import device_types
+from core.services.ota import firmware, rollouts
+from core.services.ota.rules import Scope
+from core.services.ota.versions import NotAVersion
+from core.settings import FirmwareSettings
+
+router = operators_only(Router(name=__name__))
+# Another command during the upload goes to its own feature; the upload waits (or is restarted by /firmware).
+_COMMAND = F.text.startswith("/")
+
+
+class FirmwareUpload(StatesGroup):
+    device_type = State()
+    file = State()
+    version = State()
+    changelog = State()
+    confirm = State()
+
+
+@router.message(Command("firmware"))
+async def choose_type(
+    message: Message,
+    *,
+    state: FSMContext,
+    session: AsyncSession,
+    t: Translator,
+    firmware_settings: FirmwareSettings,
+) -> None:
+    await _discard_staged(state)
+    try:
+        firmware.signing_key(firmware_settings)
+    except firmware.NoSigningKey:
+        await message.answer(t("ota-refused-no-key"))
+        return
+    await state.set_state(FirmwareUpload.device_type)
+    await message.answer(
+        t("ota-firmware-pick-type"), reply_markup=keyboards.device_types(await device_types(session))
+    )
+
+
+@router.callback_query(FirmwareUpload.device_type, OtaType.filter())
+async def list_and_ask_for_file(
+    callback: CallbackQuery,
+    *,
+    callback_data: OtaType,
+    state: FSMContext,
+    session: AsyncSession,
+    t: Translator,
+) -> None:
+    if callback_data.device_type not in await device_types(session):
+        await callback.answer(t("stale-button"), show_alert=True)
+        return
+    items = await firmware.listing(session, callback_data.device_type)
+    await state.update_data(device_type=callback_data.device_type)
+    await state.set_state(FirmwareUpload.file)
+    await show(
+        callback, firmware_list(t, callback_data.device_type, items), keyboards.firmware_actions(t, items)
+    )
+    assert callback.bot is not None
+    await callback.bot.send_message(
+        callback.from_user.id, t("ota-firmware-send-file"), reply_markup=keyboards.discard(t)
+    )
+    await callback.answer()
+
+
+@router.message(FirmwareUpload.file, F.document)
+async def take_file(
+    message: Message, *, state: FSMContext, bot: Bot, t: Translator, firmware_settings: FirmwareSettings
+) -> None:
+    document = message.document
+    assert document is not None
+    try:
+        firmware.check_file(document.file_name, document.file_size)
+    except firmware.TooLarge:
+        await message.answer(t("ota-refused-too-large"))
+        return
+    except firmware.WrongFile:
+        await message.answer(t("ota-refused-wrong-file"))
+        return
+    staged = firmware.staging_path(firmware_settings)
+    await bot.download(document, destination=staged)
+    await state.update_data(staged=str(staged))
+    await state.set_state(FirmwareUpload.version)
+    await message.answer(t("ota-firmware-ask-version"))
+
+
+@router.message(FirmwareUpload.file, ~_COMMAND)
+async def not_a_file(message: Message, *, t: Translator) -> None:
+    await message.answer(t("ota-refused-wrong-file"))
+
+
+@router.message(FirmwareUpload.version, F.text, ~_COMMAND)
+async def take_version(message: Message, *, state: FSMContext, session: AsyncSession, t: Translator) -> None:
+    data = await state.get_data()
+    try:
+        version = await firmware.check_version(session, str(data["device_type"]), message.text or "")
+    except NotAVersion:
+        await message.answer(t("ota-refused-not-a-version"))
+        return
+    except firmware.NotNewer as refusal:
+        await message.answer(t("ota-refused-not-newer", latest=refusal.latest))
+        return
+    await state.update_data(version=version)
+    await state.set_state(FirmwareUpload.changelog)
+    await message.answer(t("ota-firmware-ask-changelog"))
+
+
+@router.message(FirmwareUpload.changelog, F.text, ~_COMMAND)
+async def take_changelog(message: Message, *, state: FSMContext, t: Translator) -> None:
+    draft = secrets.token_hex(4)
+    changelog = (message.text or "")[: firmware.MAX_CHANGELOG]
+    await state.update_data(changelog=changelog, draft=draft)
+    await state.set_state(FirmwareUpload.confirm)
+    data = await state.get_data()
+    text = t(
+        "ota-firmware-confirm",
+        type=str(data["device_type"]),
+        version=str(data["version"]),
+        changelog=changelog,
+    )
+    await message.answer(text, reply_markup=keyboards.confirm(t, draft))
+
+
+@router.callback_query(FirmwareUpload.confirm, OtaConfirm.filter())
+async def store(
+    callback: CallbackQuery,
+    *,
+    callback_data: OtaConfirm,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    t: Translator,
+    firmware_settings: FirmwareSettings,
+) -> None:
+    data = await state.get_data()
+    if data.get("draft") != callback_data.draft:
+        await callback.answer(t("stale-button"), show_alert=True)
+        return
+    # Cleared before anything else is awaited: a second press finds no draft.
+    await state.clear()
+    try:
+        info = await firmware.store(
+            session,
+            firmware_settings,
+            device_type=str(data["device_type"]),
+            version=str(data["version"]),
+            changelog=str(data["changelog"]),
+            staged=Path(str(data["staged"])),
+            uploaded_by=user.id,
+        )
+    except firmware.NotNewer as refusal:
+        await show(callback, t("ota-refused-not-newer", latest=refusal.latest))
+    except firmware.NoSigningKey:
+        await show(callback, t("ota-refused-no-key"))
+    except (firmware.WrongFile, firmware.TooLarge, NotAVersion):
+        await show(callback, t("ota-refused-wrong-file"))
+    else:
+        items = await firmware.listing(session, info.device_type)
+        text = t("ota-firmware-stored", type=info.device_type, version=info.version, checksum=info.checksum)
+        await show(
+            callback,
+            text + "\n\n" + firmware_list(t, info.device_type, items),
+            keyboards.firmware_actions(t, items),
+        )
+    await callback.answer()
+
+
+@router.callback_query(OtaDiscard.filter())
+async def discard(callback: CallbackQuery, *, state: FSMContext, t: Translator) -> None:
+    await _discard_staged(state)
+    await state.clear()
+    await show(callback, t("ota-firmware-discarded"))
+    await callback.answer()
+
+
+async def _discard_staged(state: FSMContext) -> None:
+    staged = (await state.get_data()).get("staged")
+    if staged:
+        firmware.discard_staged(Path(str(staged)))
+
+
+@router.callback_query(OtaFirmware.filter())
+async def act_on_firmware(
+    callback: CallbackQuery, *, callback_data: OtaFirmware, session: AsyncSession, user: User, t: Translator
+) -> None:
+    info = await firmware.get(session, callback_data.firmware_id)
+    if info is None or info.state is firmware.State.WITHDRAWN:
+        await callback.answer(t("stale-button"), show_alert=True)
+        return
+    action = callback_data.action
+    if action in (FirmwareAction.STABLE, FirmwareAction.WITHDRAW):
+        state = firmware.State.STABLE if action is FirmwareAction.STABLE else firmware.State.WITHDRAWN
+        await firmware.set_state(session, info.id, state)
+        answer = t(f"ota-firmware-now-{state}", version=info.version)
+    else:
+        scope = Scope.CANARY if action is FirmwareAction.CANARY else Scope.ALL
+        try:
+            rollout_id = await rollouts.start(session, firmware_id=info.id, scope=scope, started_by=user.id)
+        except rollouts.NoDevices:
+            await callback.answer(t("ota-refused-no-devices"), show_alert=True)
+            return
+        answer = t("ota-rollout-started", rollout=rollout_id, version=info.version)
+    items = await firmware.listing(session, info.device_type)
+    await show(
+        callback,
+        answer + "\n\n" + firmware_list(t, info.device_type, items),
+        keyboards.firmware_actions(t, items),
+    )
+    await callback.answer()

@@ -1,0 +1,91 @@
+"""Keyboards of OTA: device types, the upload's confirmation, a type's firmware, rollouts, owners' updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callback_data.ota import (
+    FirmwareAction,
+    OtaConfirm,
+    OtaDiscard,
+    OtaFirmware,
+    OtaRollout,
+    OtaType,
+    OtaUpdate,
+    RolloutAction,
+)
+from bot.texts import Translator
+from core.services.ota.firmware import FirmwareInfo, State
+from core.services.ota.rollouts import RolloutSummary
+from core.services.ota.rules import RolloutState
+
+
+def device_types(types: Sequence[str]) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    for code in types:
+        keyboard.button(text=code, callback_data=OtaType(device_type=code))
+    keyboard.adjust(3)
+    return keyboard.as_markup()
+
+
+def confirm(t: Translator, draft: str) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("ota-button-store"), callback_data=OtaConfirm(draft=draft))
+    keyboard.button(text=t("ota-button-discard"), callback_data=OtaDiscard())
+    return keyboard.as_markup()
+
+
+def discard(t: Translator) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=t("ota-button-discard"), callback_data=OtaDiscard())
+    return keyboard.as_markup()
+
+
+def firmware_actions(t: Translator, items: Sequence[FirmwareInfo]) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    for info in items:
+        if info.state is State.WITHDRAWN:
+            continue
+        buttons = [FirmwareAction.CANARY, FirmwareAction.ALL, FirmwareAction.WITHDRAW]
+        if info.state is State.DRAFT:
+            buttons.insert(0, FirmwareAction.STABLE)
+        for action in buttons:
+            keyboard.button(
+                text=t(f"ota-button-{action}", version=info.version),
+                callback_data=OtaFirmware(firmware_id=info.id, action=action),
+            )
+    keyboard.adjust(2)
+    return keyboard.as_markup()
+
+
+_ROLLOUT_ACTIONS = {
+    RolloutState.RUNNING: (RolloutAction.PAUSE, RolloutAction.CANCEL),
+    RolloutState.PAUSED: (RolloutAction.RESUME, RolloutAction.CANCEL),
+    RolloutState.HALTED: (RolloutAction.RESUME, RolloutAction.CANCEL),
+}
+
+
+def rollout_actions(t: Translator, items: Sequence[RolloutSummary]) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    for item in items:
+        actions = list(_ROLLOUT_ACTIONS.get(item.state, ()))
+        if item.state is RolloutState.RUNNING and not item.last_stage:
+            actions.insert(0, RolloutAction.WIDEN)
+        for action in actions:
+            keyboard.button(
+                text=t(f"ota-button-{action}", rollout=item.id),
+                callback_data=OtaRollout(rollout_id=item.id, action=action),
+            )
+    keyboard.adjust(3)
+    return keyboard.as_markup()
+
+
+def update(t: Translator, device_id: int, version: str) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(
+        text=t("ota-button-update", version=version), callback_data=OtaUpdate(device_id=device_id)
+    )
+    return keyboard.as_markup()
