@@ -103,7 +103,10 @@ case "${1:-}" in
     test)
         shift
         ensure_venv; ensure_postgres; ensure_chromium
-        exec "$PY" -m pytest "$@"
+        # The suite mostly waits (programs starting, brokers, timeouts): four workers keep two cores busy.
+        # Each package runs whole on one worker (tests/conftest.py groups them), with its own database,
+        # broker and bot. TEST_WORKERS=0 runs everything in this one process.
+        exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadgroup "$@"
         ;;
     lint)
         ensure_venv
