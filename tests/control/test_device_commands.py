@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sandbox.botapi import BotApiDouble
-from sandbox.programs import ProcessorProcess
 from tests.control.helpers import Agent
 from tests.kit.chat import open_card
 from tests.kit.sql import fetch
@@ -13,10 +11,7 @@ from tests.kit.wait import until_text
 
 
 async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(
-    tg: BotApiDouble,
-    processor: ProcessorProcess,
     agent: Agent,
-    sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
     owner = agent.owner
@@ -39,11 +34,7 @@ async def test_restart_round_trip_shows_the_result_and_the_agent_comes_back(
 
 
 async def test_ping_to_an_agent_that_is_down_shows_no_answer(
-    tg: BotApiDouble,
-    processor: ProcessorProcess,
     agent: Agent,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    engine: AsyncEngine,
 ) -> None:
     owner = agent.owner
     await open_card(owner, agent.name)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.services import settings
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
-from sandbox.programs import BotProcess, ProcessorProcess
+from sandbox.programs import BotProcess
 from sandbox.seed import add_reading
 from tests.control.helpers import Agent, applied_version, reading_times
 from tests.kit.chat import accept, invite, pair
@@ -39,7 +39,6 @@ async def _watchers(engine: AsyncEngine, device: int) -> int:
 
 async def test_live_edits_the_message_while_the_agent_reports_every_5_s_then_stop_restores_its_interval(
     tg: BotApiDouble,
-    processor: ProcessorProcess,
     agent: Agent,
     sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,

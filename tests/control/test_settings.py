@@ -16,10 +16,7 @@ from tests.kit.wait import until_text
 
 
 async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(
-    tg: BotApiDouble,
-    processor: ProcessorProcess,
     agent: Agent,
-    sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
     owner = agent.owner
@@ -41,10 +38,8 @@ async def test_interval_changed_in_the_chat_reaches_the_agent_and_is_confirmed(
 
 
 async def test_a_change_made_while_the_processor_is_down_arrives_when_it_starts(
-    tg: BotApiDouble,
     processor: ProcessorProcess,
     agent: Agent,
-    sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
 ) -> None:
     owner = agent.owner
