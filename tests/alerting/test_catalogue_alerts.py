@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.services.alerting import DeviceReading, evaluate_batch
-from tests.alerting.helpers import Sessions, alerts_of, make_user, outbox_of, pair_device
+from sandbox.seed import Sessions, make_user, pair_device
+from tests.alerting.helpers import alerts_of, outbox_of
 
 DAY = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -23,7 +24,7 @@ async def test_a_meter_over_its_power_limit_for_five_minutes_alerts_and_recovers
     sessionmaker: Sessions,
 ) -> None:
     owner = await make_user(sessionmaker)
-    meter = await pair_device(sessionmaker, owner, device_type="meter")
+    meter = await pair_device(sessionmaker, owner_id=owner, device_type="meter")
     # A kettle's minute above 7 kW is nothing; a quarter of an hour of it is.
     await _feed(sessionmaker, meter, "power_w", [(0, 7600), (60, 2000)])
     assert await alerts_of(sessionmaker, owner, meter) == []
@@ -40,7 +41,7 @@ async def test_a_meter_over_its_power_limit_for_five_minutes_alerts_and_recovers
 
 async def test_a_computer_whose_disk_stays_above_90_percent_alerts(sessionmaker: Sessions) -> None:
     owner = await make_user(sessionmaker)
-    host = await pair_device(sessionmaker, owner, device_type="host")
+    host = await pair_device(sessionmaker, owner_id=owner, device_type="host")
     await _feed(sessionmaker, host, "disk_percent", [(10 * i, 91.0 + i / 100) for i in range(29)])  # 280 s
     assert await alerts_of(sessionmaker, owner, host) == []
     await _feed(sessionmaker, host, "disk_percent", [(300, 92.0)])
