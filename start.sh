@@ -104,9 +104,9 @@ case "${1:-}" in
         shift
         ensure_venv; ensure_postgres; ensure_chromium
         # The suite mostly waits (programs starting, brokers, timeouts): four workers keep two cores busy.
-        # Each package runs whole on one worker (tests/conftest.py groups them), with its own database,
-        # broker and bot. TEST_WORKERS=0 runs everything in this one process.
-        exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadgroup "$@"
+        # A test file runs whole on one worker (loadfile), so its package's database, broker and bot are
+        # built once per worker that runs the package. TEST_WORKERS=0 runs everything in this one process.
+        exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile "$@"
         ;;
     lint)
         ensure_venv

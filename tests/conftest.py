@@ -13,14 +13,6 @@ os.environ["BOT_HTTP_PORT"] = "0"
 os.environ["PROCESSOR_HTTP_PORT"] = "0"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per test package (tests/<package>/...): with `--dist loadgroup` a package runs on one
-    worker, so its package-scoped database, broker and bot are built once, not once per worker."""
-    for item in items:
-        parts = item.nodeid.split("/")
-        item.add_marker(pytest.mark.xdist_group(parts[1] if len(parts) > 2 else "tests"))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test's report shows the end of the bot's and the processor's console, as they saw it."""
