@@ -22,6 +22,7 @@ from core.supervisor import Supervisor
 from device import payloads
 from device.agent.buffer import ReadingBuffer
 from device.agent.settings import AgentSettings
+from device.agent.updater import Updater
 from device.connection import (
     BrokerAddress,
     as_device,
@@ -58,6 +59,10 @@ class Agent:
         self.paired = asyncio.Event()
         self.connected_once = asyncio.Event()
         self.restart_requested = False
+        # A firmware update switched slots: the link reconnects as the new version (a reboot, in-process).
+        self.rebooting = False
+        self.reboot_now = asyncio.Event()
+        self.updater = Updater(settings, buffer, self._event, self._reboot)
         self._last_code: str | None = None
         if not settings.pairing or buffer.get_state("paired") == "yes":
             self.paired.set()
@@ -73,9 +78,7 @@ class Agent:
         return as_device(address, self.uid, self.secret) if self.secret else address
 
     def provision_request(self) -> bytes:
-        return payloads.provision_request(
-            self.settings.device_type, self.settings.firmware_version, self.secret
-        )
+        return payloads.provision_request(self.settings.device_type, self.updater.version, self.secret)
 
     def topic(self, kind: str) -> str:
         return topics.device_topic(self.uid, kind)
@@ -113,7 +116,7 @@ class Agent:
             body = payloads.reading(
                 reading,
                 time.time(),
-                firmware_version=self.settings.firmware_version,
+                firmware_version=self.updater.version,
                 ip=self.ip,
                 uptime=int(sampled_at - self.started),
             )
@@ -135,6 +138,7 @@ class Agent:
         if client is not None and len(self.buffer) == 0:
             try:
                 await client.publish(self.topic(topics.TELEMETRY), encoded, qos=1, timeout=PUBLISH_TIMEOUT)
+                await self.updater.healthy()
                 return
             except aiomqtt.MqttError as error:
                 log.warning("device=%s publish failed, buffering error=%s", self.uid, error)
@@ -146,14 +150,18 @@ class Agent:
 
     async def _link_loop(self) -> None:
         backoff = reconnect_backoff(self.settings.reconnect_max_delay)
-        will = offline_will(self.uid, self.settings.firmware_version, self.ip)
         while not self.stop.is_set():
+            will = offline_will(self.uid, self.updater.version, self.ip)
             try:
                 async with make_client(self.broker(), self.uid, will=will) as client:
                     backoff.reset()
                     log.info("device=%s connected", self.uid)
                     await self._session(client)
-                    return
+                    if not self.rebooting:
+                        return
+                    self.rebooting = False
+                    self.reboot_now.clear()
+                    continue
             except aiomqtt.MqttError as error:
                 if self.secret and not_authorised(error):
                     await self._ask_anonymously()
@@ -172,17 +180,20 @@ class Agent:
             [
                 (self.topic(topics.CONFIG), 1),
                 (self.topic(topics.COMMANDS), 1),
+                (self.topic(topics.OTA), 1),
                 (topics.provision_response(self.uid), 1),
             ]
         )
         self.client = client
         self.connected_once.set()
+        await self.updater.connected()
         self.backlog_waiting.set()
         tasks = {
             asyncio.create_task(self._listen(client)),
             asyncio.create_task(self._upload_backlog(client)),
             asyncio.create_task(self._request_pairing(client)),
             asyncio.create_task(self.stop.wait()),
+            asyncio.create_task(self.reboot_now.wait()),
         }
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -192,13 +203,13 @@ class Agent:
         for task in done:
             task.result()  # a lost connection surfaces here as MqttError
         self.client = None
-        if not self.restart_requested:
+        if not self.restart_requested and not self.rebooting:
             # A clean goodbye: the broker does not send the Will on a normal disconnect. A restart says
             # nothing: the device is back within seconds and an "offline" would only alarm its owner.
             await self._publish_status(client, online=False)
 
     async def _publish_status(self, client: aiomqtt.Client, *, online: bool) -> None:
-        body = payloads.status(online, firmware_version=self.settings.firmware_version, ip=self.ip)
+        body = payloads.status(online, firmware_version=self.updater.version, ip=self.ip)
         await client.publish(self.topic(topics.STATUS), body, qos=1, retain=True, timeout=PUBLISH_TIMEOUT)
 
     async def _upload_backlog(self, client: aiomqtt.Client) -> None:
@@ -242,6 +253,9 @@ class Agent:
     async def _listen(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
             kind = message.topic.value.rsplit("/", 1)[-1]
+            if kind == topics.OTA:
+                self.updater.offer(bytes(message.payload))  # type: ignore[arg-type]
+                continue
             try:
                 body = orjson.loads(message.payload)  # type: ignore[arg-type]
                 if kind == topics.CONFIG:
@@ -250,7 +264,8 @@ class Agent:
                     await self._execute(client, Command.model_validate(body))
                 elif kind == "response" and self._on_provisioning(ProvisioningResponse.model_validate(body)):
                     # Paired just now: the broker refused these while we were only allowed to pair.
-                    await client.subscribe([(self.topic(topics.CONFIG), 1), (self.topic(topics.COMMANDS), 1)])
+                    kinds = (topics.CONFIG, topics.COMMANDS, topics.OTA)
+                    await client.subscribe([(self.topic(kind), 1) for kind in kinds])
             except (orjson.JSONDecodeError, ValidationError) as error:
                 log.warning("device=%s ignored bad %s message error=%s", self.uid, kind, str(error)[:200])
 
@@ -275,6 +290,22 @@ class Agent:
         await client.publish(self.topic(topics.EVENTS), result, qos=1, timeout=PUBLISH_TIMEOUT)
         if self.restart_requested:
             self.stop.set()
+
+    async def _event(self, body: bytes) -> None:
+        """Publish a device event on whichever connection is current, waiting out a reconnect."""
+        while True:
+            client = self.client
+            if client is not None:
+                try:
+                    await client.publish(self.topic(topics.EVENTS), body, qos=1, timeout=PUBLISH_TIMEOUT)
+                    return
+                except aiomqtt.MqttError as error:
+                    log.warning("device=%s event not sent yet error=%s", self.uid, error)
+            await asyncio.sleep(0.5)
+
+    def _reboot(self) -> None:
+        self.rebooting = True
+        self.reboot_now.set()
 
     def _on_provisioning(self, response: ProvisioningResponse) -> bool:
         """Act on the server's answer; True if the device became paired by it."""

@@ -36,6 +36,12 @@ class AgentSettings(BaseSettings):
     # Off for a device whose pairing is handled elsewhere (e.g. registered by the factory).
     pairing: bool = True
     reconnect_max_delay: float = Field(default=30.0, gt=0)
+    # OTA (SPEC 6): the Ed25519 public key (PEM) firmware must be signed with; the A/B slots' folder; how
+    # long the new version has to publish a reading before the agent rolls back.
+    firmware_public_key: str = ""
+    slots_dir: Path = Path("smartair-slots")
+    ota_health_timeout: float = Field(default=120.0, gt=0)
+    ota_install_delay: float = Field(default=0.0, ge=0)
 
     def broker(self) -> BrokerAddress:
         return BrokerAddress(
