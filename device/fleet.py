@@ -70,6 +70,8 @@ class VirtualDevice:
     pairing: str = ""  # the last provisioning status it heard (pending, paired, ...)
     # Its broker password when it logs in as itself (SPEC section 3), made once and kept while it runs.
     secret: str = field(default_factory=new_secret)
+    firmware: str = FIRMWARE_VERSION  # an OTA update (simulated) changes it
+    updates_done: set[str] = field(default_factory=set)  # rollout ids already answered: each happens once
 
     def current_interval(self, now: float) -> float:
         return min(LIVE_INTERVAL, self.interval) if now < self.live_until else self.interval
@@ -82,14 +84,14 @@ class VirtualDevice:
         body = payloads.reading(
             self.room.sample(now),
             now,
-            firmware_version=FIRMWARE_VERSION,
+            firmware_version=self.firmware,
             ip=self.ip,
             uptime=int(now - self.started),
         )
         return payloads.encode(body)
 
     def status(self, online: bool) -> bytes:
-        return payloads.status(online, firmware_version=FIRMWARE_VERSION, ip=self.ip)
+        return payloads.status(online, firmware_version=self.firmware, ip=self.ip)
 
     def history(self, hours: float, now: float) -> list[bytes]:
         """The last `hours` of this room as backlog messages, as a device that measured offline sends them."""
@@ -116,6 +118,7 @@ class FleetOptions:
     qos: int = 1
     provision: bool = False
     backfill_hours: float = 0.0  # once paired, send this much past history (so charts have something to show)
+    ota_failure_rate: float = 0.0  # the share of simulated firmware updates that fail and roll back
 
 
 @dataclass
@@ -282,6 +285,7 @@ class Connection:
             filters += [
                 (topics.device_topic(uid, topics.CONFIG), 1),
                 (topics.device_topic(uid, topics.COMMANDS), 1),
+                (topics.device_topic(uid, topics.OTA), 1),
             ]
             if self.options.provision:
                 filters.append((topics.provision_response(uid), 1))
@@ -329,7 +333,9 @@ class Connection:
                     await self._backfill(client, device)
                 device.pairing = status
             else:
-                await fleet_control.obey(client, device, kind, body, schedule)
+                await fleet_control.obey(
+                    client, device, kind, body, schedule, failure_rate=self.options.ota_failure_rate
+                )
 
     async def _backfill(self, client: aiomqtt.Client, device: VirtualDevice) -> None:
         if self.options.backfill_hours <= 0:

@@ -1,18 +1,23 @@
-"""How a virtual device obeys the server (SPEC sections 3 and 6): retained config and commands.
+"""How a virtual device obeys the server (SPEC sections 3 and 6): retained config, commands and OTA.
 
 The same rules as the agent's: a config changes the report interval and is confirmed with
 `config_applied`; `ping`, `live` (5-second reports for `args.duration` s) and `restart` are answered with
 `command_result`. A simulated fleet thus shows "applied" and live mode in the bot like real devices.
+An `ota` document walks through downloading, verifying and installing, then succeeds (the device reports
+the new version) or, for `failure_rate` of the devices, rolls back: so a canary can be shown halting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from typing import Any, Protocol
 
 import aiomqtt
-from pydantic import ValidationError
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core import topics
 from device import payloads
@@ -20,12 +25,16 @@ from device.messages import Command, Config, live_duration
 
 log = logging.getLogger(__name__)
 
+STEP = 0.05  # seconds between a simulated update's states
+
 
 class Device(Protocol):
     uid: str
     interval: float
     live_until: float
     started: float
+    firmware: str
+    updates_done: set[str]
 
     def status(self, online: bool) -> bytes: ...
 
@@ -34,10 +43,20 @@ class Schedule(Protocol):
     def reschedule(self, device: Any, due: float) -> None: ...
 
 
-async def obey(client: aiomqtt.Client, device: Device, kind: str, body: Any, schedule: Schedule) -> None:
-    """React to one message on `devices/{uid}/config` or `devices/{uid}/commands`."""
+async def obey(
+    client: aiomqtt.Client,
+    device: Device,
+    kind: str,
+    body: Any,
+    schedule: Schedule,
+    *,
+    failure_rate: float = 0.0,
+) -> None:
+    """React to one message on `devices/{uid}/config`, `…/commands` or `…/ota`."""
     try:
-        if kind == topics.CONFIG:
+        if kind == topics.OTA:
+            await _update(client, device, OtaOffer.model_validate(body), failure_rate)
+        elif kind == topics.CONFIG:
             await _apply(client, device, Config.model_validate(body), schedule)
         elif kind == topics.COMMANDS:
             await _execute(client, device, Command.model_validate(body), schedule)
@@ -66,6 +85,40 @@ async def _execute(client: aiomqtt.Client, device: Device, command: Command, sch
     if command.command == "restart":
         status = topics.device_topic(device.uid, topics.STATUS)
         await client.publish(status, device.status(True), qos=1, retain=True)
+
+
+class OtaOffer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=32)
+
+
+async def _update(client: aiomqtt.Client, device: Device, offer: OtaOffer, failure_rate: float) -> None:
+    if offer.id in device.updates_done or offer.version == device.firmware:
+        return
+    device.updates_done.add(offer.id)
+    for state in ("downloading", "verifying", "installing"):
+        await _event(client, device, _ota(offer.id, state))
+        await asyncio.sleep(STEP)
+    # The same device fails the same update every run: a demo can be repeated.
+    if random.Random(f"{device.uid}:{offer.id}").random() < failure_rate:
+        await _event(
+            client, device, _ota(offer.id, "rolled_back", "simulated: no healthy reading on the new slot")
+        )
+        return
+    device.firmware = offer.version
+    device.started = time.time()  # rebooted into the new slot
+    status = topics.device_topic(device.uid, topics.STATUS)
+    await client.publish(status, device.status(True), qos=1, retain=True)
+    await _event(client, device, _ota(offer.id, "success"))
+
+
+def _ota(update_id: str, state: str, error: str | None = None) -> bytes:
+    body: dict[str, Any] = {"type": "ota", "id": update_id, "state": state}
+    if error:
+        body["error"] = error
+    return orjson.dumps(body)
 
 
 async def _event(client: aiomqtt.Client, device: Device, body: bytes) -> None:

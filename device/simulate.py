@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same rooms and noise")
     parser.add_argument(
+        "--ota-failure-rate",
+        type=float,
+        default=0.0,
+        help="share (0-1) of simulated firmware updates that fail and roll back: shows a canary halting",
+    )
+    parser.add_argument(
         "--types",
         type=_types,
         default=("air",),
@@ -76,6 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--devices, --connections and --interval must be positive")
     if args.devices > args.connections and not args.username:
         parser.error("more devices than --connections share connections: that needs --username/--password")
+    if not 0 <= args.ota_failure_rate <= 1:
+        parser.error("--ota-failure-rate is a share between 0 and 1")
     if args.sandbox and not args.provision:
         parser.error("--sandbox shows pairing codes: it needs --provision")
     return args
@@ -103,7 +111,9 @@ async def main(args: argparse.Namespace) -> None:
         args.devices, seed=args.seed, prefix=args.prefix, first=args.first, types=args.types
     )
     address = BrokerAddress(args.host, args.port, args.username, args.password, args.tls)
-    options = FleetOptions(address, args.interval, args.rate, args.qos, args.provision, args.backfill)
+    options = FleetOptions(
+        address, args.interval, args.rate, args.qos, args.provision, args.backfill, args.ota_failure_rate
+    )
     started = time.monotonic()
     async with contextlib.AsyncExitStack() as stack:
         panel = await stack.enter_async_context(SandboxPanel(args.sandbox)) if args.sandbox else None
