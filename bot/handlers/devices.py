@@ -18,7 +18,8 @@ from bot.texts import Catalogue, Translator
 from bot.views import devices as views
 from core.models import User
 from core.services import devices
-from core.services.access import Action
+from core.services.access import Action, can
+from core.services.ota import updates
 
 router = Router(name=__name__)
 
@@ -56,7 +57,9 @@ async def _show_card(
 ) -> None:
     device = await devices.device_summary(session, user.id, device_id)
     text = views.device_card(t, device, datetime.now(UTC), user.timezone)
-    await show(callback, text, keyboards.device_card(t, device))
+    owner = can(device.role, Action.UPDATE_FIRMWARE)
+    update_to = await updates.available(session, device_id) if owner else None
+    await show(callback, text, keyboards.device_card(t, device, update_to))
 
 
 @router.callback_query(DeviceAction.filter(F.op.in_({DeviceOp.NOTIFY_ON, DeviceOp.NOTIFY_OFF})))

@@ -7,6 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.device_commands import DeviceCommandAction
 from bot.callback_data.devices import DeviceAction, DeviceOp
+from bot.callback_data.ota import OtaUpdate
 from bot.callback_data.report import ReportMonths
 from bot.callback_data.sharing import MemberList, ShareDevice
 from bot.keyboards import column
@@ -24,8 +25,9 @@ def device_list(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
     )
 
 
-def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
-    """Only the buttons the caller's role allows; the handlers check again anyway."""
+def device_card(t: Translator, device: DeviceSummary, update_to: str | None = None) -> InlineKeyboardMarkup:
+    """Only the buttons the caller's role allows; the handlers check again anyway. `update_to`: a newer
+    stable firmware the owner may update to."""
     keyboard = InlineKeyboardBuilder()
     rows: list[int] = []
 
@@ -50,6 +52,11 @@ def device_card(t: Translator, device: DeviceSummary) -> InlineKeyboardMarkup:
         keyboard.button(text=t("devices-button-share"), callback_data=ShareDevice(device_id=device.id))
         keyboard.button(text=t("devices-button-members"), callback_data=MemberList(device_id=device.id))
         rows.append(2)
+    if update_to and can(device.role, Action.UPDATE_FIRMWARE):
+        keyboard.button(
+            text=t("ota-button-update", version=update_to), callback_data=OtaUpdate(device_id=device.id)
+        )
+        rows.append(1)
     if can(device.role, Action.REMOVE):
         action("devices-button-remove", DeviceOp.REMOVE)
     elif can(device.role, Action.LEAVE):

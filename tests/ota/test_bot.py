@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, BotMessage, TelegramUser
+from sandbox.programs import BotProcess
 from sandbox.seed import share
-from tests.kit.chat import owner_with_device, started_user
+from tests.kit.chat import open_card, owner_with_device, started_user
 from tests.kit.sql import execute, fetch
 from tests.kit.wait import eventually
 from tests.ota.conftest import Ota
@@ -159,6 +161,12 @@ async def test_an_owner_updates_from_update_and_watches_one_message_follow_the_d
     info = await stored_firmware(sessionmaker, ota.firmware, device_type="co2")
     await execute(engine, "UPDATE firmware SET state = 'stable' WHERE id = :id", id=info.id)
 
+    name = str((await fetch(ota.sessionmaker, "SELECT name FROM devices WHERE id = :id", id=device))[0][0])
+    owner_card = await open_card(owner, name)
+    assert f"⬆️ Update firmware to {info.version}" in owner_card.button_texts
+    viewer_card = await open_card(viewer, name)
+    assert not [text for text in viewer_card.button_texts if "Update firmware" in text]
+
     owner.send("/update")
     offer = await owner.next_message()
     assert f"2.0.1 → {info.version}" in (offer.text or "")
@@ -194,3 +202,28 @@ async def _published(ota: Ota, rollout: int) -> bool:
 async def _shows(tg: BotApiDouble, who: TelegramUser, message: BotMessage, text: str) -> bool:
     current = tg.chat_messages(who.id).get(message.message_id) or {}
     return text in str(current.get("text", ""))
+
+
+async def test_without_a_signing_key_firmware_is_refused_with_a_clear_message_and_nothing_stored(
+    ota: Ota, tmp_path_factory: pytest.TempPathFactory
+):
+    api = BotApiDouble()
+    await api.start()
+    operator = api.user("Keyless")
+    folder = tmp_path_factory.mktemp("keyless")
+    bot = BotProcess(
+        api,
+        ota.database_url,
+        folder,
+        ADMIN_USER_IDS=str(operator.id),
+        FIRMWARE_SIGNING_KEY="",
+        FIRMWARE_DIR=str(folder / "firmware"),
+    )
+    try:
+        await bot.launch()
+        operator.send("/firmware")
+        assert "FIRMWARE_SIGNING_KEY is not set" in await _reply(operator)
+        assert not (folder / "firmware").exists()
+    finally:
+        await bot.stop()
+        await api.close()

@@ -64,6 +64,15 @@ async def offers(session: AsyncSession, user_id: int) -> list[Offer]:
     return result
 
 
+async def available(session: AsyncSession, device_id: int) -> str | None:
+    """The newest stable version above the one the device runs, if any (the card's "Update firmware")."""
+    device = await session.get(Device, device_id)
+    if device is None:
+        return None
+    newer = await firmware.newest_stable(session, device.device_type, device.firmware_version)
+    return newer.version if newer else None
+
+
 async def start(session: AsyncSession, user_id: int, device_id: int) -> Started | None:
     """Update the device to its type's newest stable version; AccessDenied unless the caller owns it; None
     when there is nothing newer or an update is already under way. Commits."""
