@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.texts import Translator
+from bot.views.fitting import fit_blocks
 from bot.views.readings import ONLINE_DOT, reading_line
 from bot.views.seen import seen_text, state_text
 from core.services.devices import DeviceSummary
@@ -23,7 +24,7 @@ def device_list(t: Translator, devices: list[DeviceSummary]) -> str:
         )
         for device in devices
     ]
-    return "\n\n".join([t("devices-title"), *lines])
+    return fit_blocks(t, t("devices-title"), lines)
 
 
 def device_card(t: Translator, device: DeviceSummary, now: datetime, timezone: str) -> str:

@@ -7,30 +7,17 @@ from typing import Any
 
 from bot.texts import Translator
 from bot.views.alerts import alert_what
+from bot.views.fitting import fit_blocks
 from bot.views.moments import duration_text, local_moment, parse_moment
 from bot.views.notices import metric_value
-
-# Telegram refuses longer messages; a digest of many devices is cut at a device boundary.
-MAX_LENGTH = 4096
 
 
 def digest_text(t: Translator, payload: dict[str, Any], timezone: str, now: datetime) -> str:
     if payload.get("all_good"):
         return t("digest-all-good")
-    text = t("digest-title", date=_date(payload))
-    devices = payload.get("devices", [])
-    for shown, device in enumerate(devices):
-        block = "\n\n" + _device(t, device, timezone, now)
-        left_after = len(devices) - shown - 1
-        reserve = len(_more(t, left_after)) if left_after else 0
-        if len(text) + len(block) + reserve > MAX_LENGTH:
-            return text + _more(t, len(devices) - shown)
-        text += block
-    return text
-
-
-def _more(t: Translator, count: int) -> str:
-    return "\n\n" + t("digest-more", count=count)
+    # A digest of many devices is cut at a device boundary, pointing to /status for the rest.
+    blocks = [_device(t, device, timezone, now) for device in payload.get("devices", [])]
+    return fit_blocks(t, t("digest-title", date=_date(payload)), blocks, more_key="digest-more")
 
 
 def _date(payload: dict[str, Any]) -> str:

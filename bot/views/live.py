@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.texts import Translator
+from bot.views.fitting import fit_blocks
 from bot.views.readings import ONLINE_DOT, reading_line
 from core.services.devices import DeviceSummary
 
@@ -23,7 +24,7 @@ def live_text(t: Translator, devices: list[DeviceSummary], until: datetime, time
         for device in devices
     ]
     footer = t("live-footer", until=until.astimezone(zone).strftime("%H:%M"))
-    return "\n\n".join([t("live-title"), *blocks, footer])
+    return fit_blocks(t, t("live-title"), blocks, tail=footer)
 
 
 def ended_text(t: Translator, devices: list[DeviceSummary], timezone: str, until: datetime) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.texts import Translator
+from bot.views.fitting import fit_blocks
 from bot.views.readings import ONLINE_DOT, reading_line
 from bot.views.seen import seen_text, state_text
 from core.services.devices import DeviceSummary
@@ -25,4 +26,4 @@ def status_overview(t: Translator, devices: list[DeviceSummary], now: datetime, 
         )
         for device in devices
     ]
-    return "\n\n".join([t("status-title"), *blocks])
+    return fit_blocks(t, t("status-title"), blocks)

@@ -7,11 +7,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.views.fitting import MESSAGE_LENGTH, telegram_length
+from core.services.devices import NAME_MAX_LENGTH
 from core.services.pairing import offer_code
-from sandbox.botapi import BotApiDouble
-from sandbox.seed import add_reading, now, offer_device
-from tests.kit.chat import open_card, pair
+from sandbox.botapi import BotApiDouble, TelegramUser
+from sandbox.seed import add_reading, now, offer_device, pair_device
+from tests.kit.chat import open_card, pair, started_user
 from tests.kit.sql import fetch, links, set_status
+from tests.kit.wait import eventually, until_text
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -165,3 +168,34 @@ async def test_select_sets_the_current_device(
     current = await fetch(engine, "SELECT current_device_id FROM users WHERE telegram_id = :id", id=heidi.id)
     assert current == [(second,)]
     assert first != second
+
+
+async def test_many_devices_with_long_names_are_cut_to_one_message_with_how_many_more(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    # The Bot API double refuses a text over 4096 characters as Telegram does: an uncut reply never arrives.
+    erin, erin_id = await started_user(tg, engine, "Erin")
+    wing = "in the far corner of the east wing " * 2
+    names = [(f"Sensor {n:02} " + wing)[:NAME_MAX_LENGTH] for n in range(60)]
+    for name in names:
+        device = await pair_device(sessionmaker, owner_id=erin_id, name=name)
+        await add_reading(engine, device, now(), co2=1250, temperature=25.1, humidity=41)
+
+    for command, title in (("/status", "Current readings"), ("/devices", "Your devices"), ("/watch", "Live")):
+        erin.send(command)
+        reply = await until_text(erin, title)
+        text = reply.text or ""
+        assert telegram_length(text) <= MESSAGE_LENGTH, command
+        shown = sum(name in text for name in names)
+        assert 10 < shown < len(names), command
+        assert f"…and {len(names) - shown} more." in text, command
+    assert text.endswith("/stop ends it."), "the live view keeps its footer below the cut"
+    erin.send("/stop")
+    await until_text(erin, "Live readings stopped")
+    ended = await eventually(lambda: _text_when(erin, reply.message_id, "Live readings ended"))
+    assert telegram_length(ended) <= MESSAGE_LENGTH and f"…and {len(names) - shown} more." in ended
+
+
+async def _text_when(user: TelegramUser, message_id: int, needle: str) -> str | None:
+    text = str(user.double.chat_messages(user.id)[message_id].get("text", ""))
+    return text if needle in text else None

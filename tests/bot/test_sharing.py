@@ -7,7 +7,9 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.views.fitting import MESSAGE_LENGTH, telegram_length
 from sandbox.botapi import BotApiDouble, TelegramUser
+from sandbox.seed import make_user, share
 from tests.kit.chat import accept, invite, open_card, pair
 from tests.kit.sql import execute, fetch, links, user_id
 
@@ -286,3 +288,22 @@ async def test_rename_prompt_dies_with_the_access(
     bob.send("Hijacked again")
     assert (await bob.next_message()).text == "I did not understand that. /help lists what I can do."
     assert await fetch(engine, "SELECT name FROM devices WHERE id = :id", id=device) == [(DEVICE,)]
+
+
+async def test_a_members_list_of_many_long_names_is_cut_to_one_message_with_how_many_more(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    owner = tg.user("Alice")
+    device = await pair(owner, sessionmaker, engine)
+    # First names of 64 characters, as Telegram allows; the double refuses texts over 4096 as Telegram does.
+    names = [(f"Member {n:02} " + "Wolfeschlegelsteinhausenbergerdorff " * 2)[:64] for n in range(70)]
+    for name in names:
+        await share(sessionmaker, await make_user(sessionmaker, first_name=name), device)
+    await open_card(owner, DEVICE)
+    owner.press("👥 Members")
+    members = (await owner.next_message()).text or ""
+    assert telegram_length(members) <= MESSAGE_LENGTH
+    assert "👑 Alice — owner" in members
+    shown = sum(name in members for name in names)
+    assert 10 < shown < len(names)
+    assert members.endswith(f"…and {len(names) - shown} more.")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.texts import Catalogue
 from bot.views.digest import digest_text
+from bot.views.fitting import MESSAGE_LENGTH, fit_blocks, telegram_length
 from bot.views.readings import reading_line
 from bot.views.seen import seen_text
 from core.services.readings import Reading, reading_of
@@ -62,3 +63,22 @@ def test_a_meters_morning_digest_tells_its_held_alert_without_a_co2_line() -> No
     flat, bedroom = text.split("\n\n")[1:]
     assert "CO2" not in flat and "7,400 W" in flat
     assert "no CO2 readings overnight" in bedroom
+
+
+def test_a_list_that_fits_is_shown_whole_with_its_tail() -> None:
+    text = fit_blocks(catalogue["en"], "Title", ["one", "two"], tail="footer")
+    assert text == "Title\n\none\n\ntwo\n\nfooter"
+
+
+def test_a_long_list_is_cut_at_a_block_with_how_many_more_and_keeps_its_tail() -> None:
+    # 🌬 lies outside the BMP: Telegram counts it twice, so a count of code points would overshoot.
+    blocks = [f"🌬 Device {n:03} " + "x" * 60 for n in range(200)]
+    for language, more in (("en", "…and {} more."), ("ru", "…и ещё {}.")):
+        text = fit_blocks(catalogue[language], "Title", blocks, tail="footer")
+        assert telegram_length(text) <= MESSAGE_LENGTH
+        assert len(text) < MESSAGE_LENGTH - 40  # the emoji were counted twice
+        shown = text.count("🌬 ")
+        assert 10 < shown < 200
+        assert text.endswith("\n\n" + more.format(200 - shown) + "\n\nfooter")
+        # Cut where the next block would not have fitted: no room was wasted.
+        assert telegram_length(text) + telegram_length(blocks[shown]) + 2 > MESSAGE_LENGTH - 10

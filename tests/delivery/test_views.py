@@ -12,7 +12,8 @@ from bot.delivery.limiter import SendLimiter
 from bot.delivery.render import render
 from bot.delivery.worker import MAX_BACKOFF, backoff
 from bot.texts import Catalogue
-from bot.views.digest import MAX_LENGTH, digest_text
+from bot.views.digest import digest_text
+from bot.views.fitting import MESSAGE_LENGTH, telegram_length
 from bot.views.notices import UnreadableNotice, alert_notice, over_budget_notice
 from core.services.ota.delivery import HALTED_KIND
 from core.services.outbox import Claimed
@@ -75,7 +76,7 @@ def test_a_digest_names_each_devices_night_in_the_users_language_and_zone() -> N
 def test_a_digest_of_many_devices_stays_within_telegrams_message_length() -> None:
     payload = {"date": "2026-03-12", "all_good": False, "devices": [_device(n) for n in range(200)]}
     text = digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW)
-    assert len(text) <= MAX_LENGTH
+    assert telegram_length(text) <= MESSAGE_LENGTH
     shown = text.count("📟 ")
     assert 10 < shown < 200
     assert text.endswith(f"…and {200 - shown} more devices: /status shows them all.")

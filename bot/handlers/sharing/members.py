@@ -10,6 +10,7 @@ from bot.callback_data.sharing import MemberAction, MemberList, MemberOp
 from bot.keyboards import sharing as keyboards
 from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
+from bot.views.fitting import fit_blocks
 from core.models import User
 from core.services import devices, sharing
 from core.services.access import Action, Role
@@ -42,7 +43,7 @@ async def _show_members(
         )
         for member in people
     ]
-    text = "\n".join([t("share-members-title", name=device.name), *lines])
+    text = fit_blocks(t, t("share-members-title", name=device.name), lines, separator="\n")
     await show(callback, text, keyboards.members(t, device_id, people))
 
 

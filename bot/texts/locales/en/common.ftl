@@ -12,6 +12,9 @@ state-off = off
 button-back = « Back
 button-cancel = Cancel
 
+# The last line of a list too long for one message.
+list-more = …and { $count } more.
+
 seen-never = never seen
 seen-just-now = seen just now
 seen-minutes = seen { $minutes } min ago

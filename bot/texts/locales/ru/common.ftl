@@ -12,6 +12,9 @@ state-off = выключены
 button-back = « Назад
 button-cancel = Отмена
 
+# Последняя строка списка, который не помещается в одно сообщение.
+list-more = …и ещё { $count }.
+
 seen-never = ещё не выходил на связь
 seen-just-now = на связи только что
 seen-minutes = на связи { $minutes ->
