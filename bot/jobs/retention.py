@@ -21,7 +21,8 @@ def describe(pruned: retention.Pruned | None) -> str:
     if pruned is None:
         return "retention: another instance is running this job; nothing done"
     return (
-        f"retention: partitions dropped {pruned.partitions_dropped}, pairing codes {pruned.pairing_codes},"
+        f"retention: partitions dropped {pruned.partitions_dropped},"
+        f" unpaired devices {pruned.unpaired_devices}, pairing codes {pruned.pairing_codes},"
         f" pairing attempts {pruned.pairing_attempts}, invitations {pruned.invitations},"
         f" notices {pruned.notices}"
     )

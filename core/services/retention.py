@@ -1,5 +1,6 @@
 """Retention (SPEC 10): telemetry partitions created ahead and dropped past `TELEMETRY_RETENTION_DAYS`; the
-rows that would only ever grow pruned (expired pairing codes and invitations, delivered notices).
+rows that would only ever grow pruned (expired pairing codes and invitations, delivered notices, devices that
+asked for a code and were never paired).
 
 One daily run per cluster: a transaction-scoped advisory lock lets one replica work and the others skip, and
 is released by the commit, also if the process dies midway. Hourly rollups (`telemetry_hourly`) are kept.
@@ -10,11 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.models import Invitation, OutboxMessage, PairingAttempt, PairingCode
+from core.models import (
+    Device,
+    DeviceConfig,
+    Invitation,
+    OutboxMessage,
+    PairingAttempt,
+    PairingCode,
+    UserDevice,
+)
 from core.models.base import Base
 
 # Any fixed 64-bit number, the same in every replica: the advisory lock of the retention job.
@@ -28,11 +37,15 @@ EXPIRED_KEPT = timedelta(days=7)
 FINISHED_NOTICES_KEPT = timedelta(days=30)
 # Wrong-code attempts only feed a rate limit counted over minutes.
 ATTEMPTS_KEPT = timedelta(days=1)
+# A device nobody paired goes this long after its last code expired: a flood of new uids cannot grow
+# `devices` without bound, and a real device that comes back later simply asks for a code again.
+UNPAIRED_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Pruned:
     partitions_dropped: int
+    unpaired_devices: int
     pairing_codes: int
     pairing_attempts: int
     invitations: int
@@ -58,6 +71,7 @@ async def run(
         dropped = await session.scalar(select(func.telemetry_drop_partitions_before(oldest_kept)))
         pruned = Pruned(
             partitions_dropped=int(dropped or 0),
+            unpaired_devices=await _delete(session, Device, _never_paired(now - UNPAIRED_KEPT)),
             pairing_codes=await _delete(session, PairingCode, _expired_codes(now - EXPIRED_KEPT)),
             pairing_attempts=await _delete(
                 session, PairingAttempt, PairingAttempt.created_at < now - ATTEMPTS_KEPT
@@ -74,6 +88,18 @@ def _expired_codes(before: datetime) -> ColumnElement[bool]:
     return and_(
         PairingCode.expires_at < before,
         or_(PairingCode.used_at.is_(None), PairingCode.announced_at.is_not(None)),
+    )
+
+
+def _never_paired(before: datetime) -> ColumnElement[bool]:
+    # A removed device has paired_at cleared too, but keeps its device_configs row, its history and the
+    # secret it registered with: only devices that never had one are forgotten.
+    return and_(
+        Device.paired_at.is_(None),
+        Device.created_at < before,
+        ~exists().where(DeviceConfig.device_id == Device.id),
+        ~exists().where(UserDevice.device_id == Device.id),
+        ~exists().where(PairingCode.device_id == Device.id, PairingCode.expires_at >= before),
     )
 
 

@@ -12,8 +12,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.models import Invitation, OutboxMessage, PairingCode, User
-from core.services import retention
+from core.services import devices, pairing, retention
+from sandbox.seed import make_user, offer_device, pair_device
 from tests.deploy.compose import ROOT
+from tests.kit.sql import device_id, execute, fetch
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
@@ -165,3 +167,40 @@ async def test_operator_runs_retention_by_hand(database_url: str) -> None:
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()
     assert stdout.decode().startswith("retention: partitions dropped ")
+
+
+async def test_devices_never_paired_go_a_day_after_their_code_expired_and_removed_ones_stay(
+    sessionmaker: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    async def offered(at: datetime) -> int:
+        uid, _ = await offer_device(sessionmaker, at=at)
+        await _backdate(engine, uid, at)
+        return await device_id(engine, uid)
+
+    stale = await offered(NOW - timedelta(days=3))
+    just_expired = await offered(NOW - pairing.CODE_TTL - timedelta(hours=1))
+    pending = await offered(NOW)
+    owner = await make_user(sessionmaker)
+    paired = await pair_device(sessionmaker, owner_id=owner, created_at=NOW - timedelta(days=30))
+    removed = await pair_device(sessionmaker, owner_id=owner, created_at=NOW - timedelta(days=30))
+    async with sessionmaker() as session:
+        await devices.remove(session, owner, removed)
+    old = NOW - timedelta(days=20)
+    await execute(
+        engine, "UPDATE pairing_codes SET expires_at = :at WHERE device_id = :id", at=old, id=removed
+    )
+
+    pruned = await retention.run(sessionmaker, NOW, retention_days=400)
+
+    assert pruned is not None and pruned.unpaired_devices >= 1
+    left = {row[0] for row in await fetch(engine, "SELECT id FROM devices")}
+    assert stale not in left
+    assert {just_expired, pending, paired, removed} <= left
+    assert await fetch(engine, "SELECT 1 FROM pairing_codes WHERE device_id = :id", id=stale) == []
+
+
+_EXPIRE = "UPDATE pairing_codes SET expires_at = :at WHERE device_id = :id"
+
+
+async def _backdate(engine: AsyncEngine, uid: str, at: datetime) -> None:
+    await execute(engine, "UPDATE devices SET created_at = :at WHERE device_uid = :uid", at=at, uid=uid)
