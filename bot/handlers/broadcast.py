@@ -6,7 +6,6 @@ Operators only (a router-level filter): for anyone else /broadcast is an unknown
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
@@ -24,6 +23,7 @@ from bot.callback_data.broadcast import (
     BroadcastSend,
 )
 from bot.delivery.render import post
+from bot.drafts import confirmed, new_draft
 from bot.filters.operator import operators_only
 from bot.handlers.billing.context import BillingContext
 from bot.keyboards import broadcast as keyboards
@@ -103,7 +103,7 @@ async def preview(
         return
     data = await state.get_data()
     content = Content(str(data["text"]), data.get("photo"))
-    draft = secrets.token_hex(4)
+    draft = new_draft()
     await state.update_data(audience=audience, draft=draft)
     size = await broadcast.audience_size(session, audience)
     await callback.answer()
@@ -126,12 +126,9 @@ async def send(
     user: User,
     t: Translator,
 ) -> None:
-    data = await state.get_data()
-    if data.get("draft") != callback_data.draft:
-        await callback.answer(t("stale-button"), show_alert=True)
+    data = await confirmed(callback, state, callback_data.draft, t)
+    if data is None:
         return
-    # Cleared before anything else is awaited: a second press of Send finds no draft.
-    await state.clear()
     content = Content(str(data["text"]), data.get("photo"))
     started = await broadcast.start(session, user.id, content, str(data["audience"]), callback.from_user.id)
     await session.commit()

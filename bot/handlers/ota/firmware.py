@@ -7,7 +7,6 @@ stored; discarding, or any refusal, deletes it.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from aiogram import Bot, F, Router
@@ -18,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data.ota import FirmwareAction, OtaConfirm, OtaDiscard, OtaFirmware, OtaType
+from bot.drafts import confirmed, new_draft
 from bot.filters.operator import operators_only
 from bot.keyboards import ota as keyboards
 from bot.replies import show
@@ -133,7 +133,7 @@ async def take_version(message: Message, *, state: FSMContext, session: AsyncSes
 
 @router.message(FirmwareUpload.changelog, F.text, ~_COMMAND)
 async def take_changelog(message: Message, *, state: FSMContext, t: Translator) -> None:
-    draft = secrets.token_hex(4)
+    draft = new_draft()
     changelog = (message.text or "")[: firmware.MAX_CHANGELOG]
     await state.update_data(changelog=changelog, draft=draft)
     await state.set_state(FirmwareUpload.confirm)
@@ -158,12 +158,9 @@ async def store(
     t: Translator,
     firmware_settings: FirmwareSettings,
 ) -> None:
-    data = await state.get_data()
-    if data.get("draft") != callback_data.draft:
-        await callback.answer(t("stale-button"), show_alert=True)
+    data = await confirmed(callback, state, callback_data.draft, t)
+    if data is None:
         return
-    # Cleared before anything else is awaited: a second press finds no draft.
-    await state.clear()
     try:
         info = await firmware.store(
             session,

@@ -116,13 +116,20 @@ async def unpublished(session: AsyncSession, public_url: str, limit: int = 2000)
 
 async def mark_published(session: AsyncSession, sent: Sequence[tuple[int, int]], now: datetime) -> None:
     """The broker took these (rollout id, device id) documents; commits."""
-    if not sent:
+    await _stamp(session, "published_at", sent, now)
+
+
+async def _stamp(
+    session: AsyncSession, column: str, targets: Sequence[tuple[int, int]], now: datetime
+) -> None:
+    """Set `column` to `now` on these (rollout id, device id) targets in one executemany; commits."""
+    if not targets:
         return
     await session.execute(
         update(_TARGETS)
         .where(_TARGETS.c.rollout_id == bindparam("r"), _TARGETS.c.device_id == bindparam("d"))
-        .values(published_at=now),
-        [{"r": rollout_id, "d": device_id} for rollout_id, device_id in sent],
+        .values({column: now}),
+        [{"r": rollout_id, "d": device_id} for rollout_id, device_id in targets],
     )
     await session.commit()
 
@@ -146,15 +153,8 @@ async def to_clear(session: AsyncSession, limit: int = 2000) -> list[Clearing]:
 
 
 async def mark_cleared(session: AsyncSession, cleared: Sequence[Clearing], now: datetime) -> None:
-    if not cleared:
-        return
-    await session.execute(
-        update(_TARGETS)
-        .where(_TARGETS.c.rollout_id == bindparam("r"), _TARGETS.c.device_id == bindparam("d"))
-        .values(cleared_at=now),
-        [{"r": item.rollout_id, "d": item.device_id} for item in cleared],
-    )
-    await session.commit()
+    """The broker removed these retained documents; commits."""
+    await _stamp(session, "cleared_at", [(item.rollout_id, item.device_id) for item in cleared], now)
 
 
 async def record_event(
