@@ -190,11 +190,15 @@ async def test_database_loss_during_ingest_waits_and_loses_nothing(
     count, first_ts = 3000, int(time.time()) - 4000
     database = database_url.rsplit("/", 1)[1]
 
-    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, count))
+    half = count // 2
+    stream = asyncio.create_task(publish_stream(broker, uid, first_ts, half))
     await eventually(lambda: _at_least(database_url, device_id, 300), 60)
     admin = await asyncpg.connect(SERVER_URL)
     try:
         await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        # Readings sent during the outage must wait for PostgreSQL, so the writer meets the outage even on an
+        # idle machine where the first half would already be written.
+        late = asyncio.create_task(publish_stream(broker, uid, first_ts + half, count - half))
         try:
             deadline = time.monotonic() + 4
             while time.monotonic() < deadline:
@@ -209,7 +213,7 @@ async def test_database_loss_during_ingest_waits_and_loses_nothing(
             await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
     finally:
         await admin.close()
-    await stream
+    await asyncio.gather(stream, late)
 
     await assert_all_stored_once(database_url, device_id, first_ts, count)
     assert processor.alive  # it waited, it did not die
