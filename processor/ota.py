@@ -1,9 +1,10 @@
 """Rollouts → broker: retained `devices/{uid}/ota` documents published for each device of a running stage,
-cleared once the device finished or its rollout was cancelled; silent devices failed and stages judged.
+cleared once the device finished or its rollout was cancelled; silent devices failed and stages judged
+(halted, done, or widened by themselves once their soak time is over).
 
 Like processor.desired_state, a round does everything still to do, so it is right whenever it runs: at start,
-on OTA_CHANGED, after the LISTEN connection comes back, when the next device would fall silent, and every
-SWEEP_INTERVAL as a safety net.
+on OTA_CHANGED, after the LISTEN connection comes back, when the next device would fall silent or the next
+stage's soak time ends, and every SWEEP_INTERVAL as a safety net.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ class OtaRollouts:
         async with self._sessionmaker() as session:
             verdicts = await delivery.judge(session, datetime.now(UTC))
         for rollout_id, outcome in verdicts.items():
-            if outcome in (Verdict.HALT, Verdict.DONE):
+            if outcome in (Verdict.HALT, Verdict.DONE, Verdict.WIDEN):
                 self._counters.add(f"rollouts_{outcome}")
                 log.info("rollout %s rollout=%s", outcome, rollout_id)
+        if Verdict.WIDEN in verdicts.values():
+            await self._publish()  # the next stage's devices, in this round rather than on its NOTIFY
         await self._clear()  # a halted or finished stage may have finished devices with it
-        await self._wake_at_next_silence()
+        await self._wake_at_next_deadline()
 
     async def _publish(self) -> None:
         while True:
@@ -107,9 +110,9 @@ class OtaRollouts:
                 await delivery.mark_cleared(session, batch, datetime.now(UTC))
             self._counters.add("ota_cleared", len(batch))
 
-    async def _wake_at_next_silence(self) -> None:
+    async def _wake_at_next_deadline(self) -> None:
         async with self._sessionmaker() as session:
-            when = await delivery.next_silence(session)
+            when = await delivery.next_deadline(session)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -1,5 +1,5 @@
-"""Buttons of OTA: /firmware (type, confirm, discard, a firmware's actions), /rollouts (a rollout's actions)
-and the owner's "Update firmware"."""
+"""Buttons of OTA: /firmware (type, confirm, discard, a firmware's actions), a rollout's draft (canary size,
+failures allowed, soak time, start), /rollouts (a rollout's actions) and the owner's "Update firmware"."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ class RolloutAction(StrEnum):
     WIDEN = "widen"
 
 
+class DraftChoice(StrEnum):
+    CANARY = "canary"  # the first stage, % of the type
+    THRESHOLD = "threshold"  # failures allowed before the rollout halts
+    SOAK = "soak"  # seconds a finished stage is watched before the next starts by itself; 0: by hand
+
+
 class OtaType(CallbackData, prefix="otat"):
     device_type: str
 
@@ -40,9 +46,27 @@ class OtaFirmware(CallbackData, prefix="otaf"):
     action: FirmwareAction
 
 
+class OtaDraft(CallbackData, prefix="otag"):
+    # The draft (FSM data) this button changes: a button of an earlier draft changes nothing.
+    draft: str
+    choice: DraftChoice
+    value: int
+
+
+class OtaDraftStart(CallbackData, prefix="otal"):
+    draft: str
+
+
+class OtaDraftDiscard(CallbackData, prefix="otax"):
+    pass
+
+
 class OtaRollout(CallbackData, prefix="otar"):
     rollout_id: int
     action: RolloutAction
+    # The stage the operator saw: ⏩ widens from it only, so a press after the processor widened the rollout
+    # by itself does not skip a stage.
+    stage: int = 0
 
 
 class OtaUpdate(CallbackData, prefix="otau"):

@@ -14,13 +14,13 @@ from bot.views.broadcast import broadcast_message
 from bot.views.digest import digest_text
 from bot.views.error_reports import error_notice
 from bot.views.notices import Rendered, UnreadableNotice, alert_notice, over_budget_notice
-from bot.views.ota import halted_notice
+from bot.views.ota import halted_notice, widened_notice
 from core.billing.notices import BILLING_KIND
 from core.services.broadcast import BROADCAST_KIND, Content
 from core.services.digest import DIGEST_KIND
 from core.services.error_reports import ERROR_KIND
 from core.services.notices import ALERT_KIND
-from core.services.ota.delivery import HALTED_KIND
+from core.services.ota.delivery import HALTED_KIND, WIDENED_KIND
 from core.services.outbox import Claimed
 from core.services.over_budget import OVER_BUDGET_KIND
 
@@ -31,6 +31,7 @@ _RENDERERS: dict[str, Callable[[Translator, Claimed, datetime], Rendered]] = {
     BILLING_KIND: lambda t, row, _now: billing_notice(t, row.payload),
     ERROR_KIND: lambda t, row, now: error_notice(t, row.payload, row.timezone, now),
     HALTED_KIND: lambda t, row, _now: halted_notice(t, row.payload),
+    WIDENED_KIND: lambda t, row, _now: widened_notice(t, row.payload),
     OVER_BUDGET_KIND: lambda t, row, _now: over_budget_notice(t, row.payload),
     BROADCAST_KIND: lambda _t, row, _now: broadcast_message(Content.from_payload(row.payload)),
 }

@@ -8,9 +8,13 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.ota import (
+    DraftChoice,
     FirmwareAction,
     OtaConfirm,
     OtaDiscard,
+    OtaDraft,
+    OtaDraftDiscard,
+    OtaDraftStart,
     OtaFirmware,
     OtaRollout,
     OtaType,
@@ -18,9 +22,15 @@ from bot.callback_data.ota import (
     RolloutAction,
 )
 from bot.texts import Translator
+from bot.views.ota import soak_text
 from core.services.ota.firmware import FirmwareInfo, State
-from core.services.ota.rollouts import RolloutSummary
-from core.services.ota.rules import RolloutState
+from core.services.ota.rollouts import RolloutDraft, RolloutSummary
+from core.services.ota.rules import RolloutState, Scope
+
+# What a rollout's draft offers; any other soak time can be typed.
+CANARY_SIZES = (1, 5, 10, 25, 50)
+THRESHOLDS = (0, 1, 2, 5, 10)
+SOAKS = (15 * 60, 3600, 6 * 3600, 24 * 3600, 0)  # seconds; 0: the operator widens by hand
 
 
 def device_types(types: Sequence[str]) -> InlineKeyboardMarkup:
@@ -61,6 +71,36 @@ def firmware_actions(t: Translator, items: Sequence[FirmwareInfo]) -> InlineKeyb
     return keyboard.as_markup()
 
 
+def rollout_draft(t: Translator, token: str, draft: RolloutDraft) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    rows = []
+    choices: list[tuple[DraftChoice, tuple[int, ...], int]] = [
+        (DraftChoice.THRESHOLD, THRESHOLDS, draft.failure_threshold)
+    ]
+    if draft.scope is Scope.CANARY:
+        soak = 0 if draft.soak is None else int(draft.soak.total_seconds())
+        choices = [
+            (DraftChoice.CANARY, CANARY_SIZES, draft.canary),
+            *choices,
+            (DraftChoice.SOAK, SOAKS, soak),
+        ]
+    for choice, values, current in choices:
+        for value in values:
+            if choice is DraftChoice.SOAK:
+                text = "⏱ " + soak_text(t, value) if value else t("ota-draft-button-by-hand")
+            else:
+                text = t(f"ota-draft-button-{choice}", value=value)
+            keyboard.button(
+                text=f"✓ {text}" if value == current else text,
+                callback_data=OtaDraft(draft=token, choice=choice, value=value),
+            )
+        rows.append(len(values))
+    keyboard.button(text=t("ota-button-start"), callback_data=OtaDraftStart(draft=token))
+    keyboard.button(text=t("ota-button-discard"), callback_data=OtaDraftDiscard())
+    keyboard.adjust(*rows, 2)
+    return keyboard.as_markup()
+
+
 _ROLLOUT_ACTIONS = {
     RolloutState.RUNNING: (RolloutAction.PAUSE, RolloutAction.CANCEL),
     RolloutState.PAUSED: (RolloutAction.RESUME, RolloutAction.CANCEL),
@@ -77,7 +117,7 @@ def rollout_actions(t: Translator, items: Sequence[RolloutSummary]) -> InlineKey
         for action in actions:
             keyboard.button(
                 text=t(f"ota-button-{action}", rollout=item.id),
-                callback_data=OtaRollout(rollout_id=item.id, action=action),
+                callback_data=OtaRollout(rollout_id=item.id, action=action, stage=item.stage),
             )
     keyboard.adjust(3)
     return keyboard.as_markup()

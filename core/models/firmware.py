@@ -64,6 +64,11 @@ class Rollout(Base):
     failure_threshold: Mapped[int] = mapped_column(Integer, server_default="0")
     # A device silent this long after its document was published counts as failed.
     timeout_seconds: Mapped[int] = mapped_column(Integer, server_default="1800")
+    # The next stage starts by itself this long after the current one ended within the threshold;
+    # NULL: only the operator's ⏩ widens it.
+    soak_seconds: Mapped[int | None] = mapped_column(Integer)
+    # When the current stage began (the rollout started, or was widened to it).
+    stage_started_at: Mapped[datetime] = created_at_column()
     # running | paused | halted | cancelled | done (core.ota.rollouts.State)
     state: Mapped[str] = mapped_column(String(12), server_default="running")
     started_by: Mapped[int | None] = mapped_column(BigInteger)

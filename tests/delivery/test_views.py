@@ -15,7 +15,7 @@ from bot.texts import Catalogue
 from bot.views.digest import digest_text
 from bot.views.fitting import MESSAGE_LENGTH, telegram_length
 from bot.views.notices import UnreadableNotice, alert_notice, over_budget_notice
-from core.services.ota.delivery import HALTED_KIND
+from core.services.ota.delivery import HALTED_KIND, WIDENED_KIND
 from core.services.outbox import Claimed
 
 NOW = datetime(2026, 3, 12, 5, 10, tzinfo=UTC)  # 08:10 in Moscow
@@ -132,6 +132,23 @@ def test_a_halted_rollout_notice_names_the_rollout_its_failures_and_the_way_back
     assert "#7" in text and "co2 2.0.2" in text and "3" in text and "/rollouts" in text
     russian = render(CATALOGUE, Claimed(1, 1, 42, "ru", "Europe/Moscow", HALTED_KIND, payload, None, 0), NOW)
     assert "остановлена" in russian.text
+
+
+def test_a_rollout_widened_by_itself_tells_the_operator_its_new_stage_and_the_soak_it_waited() -> None:
+    payload = {
+        "rollout_id": 7,
+        "device_type": "co2",
+        "version": "2.0.2",
+        "stage": 25,
+        "added": 40,
+        "soak_seconds": 5400,
+    }
+    text = render(
+        CATALOGUE, Claimed(1, 1, 42, "en", "Europe/Moscow", WIDENED_KIND, payload, None, 0), NOW
+    ).text
+    assert "#7" in text and "co2 2.0.2" in text and "25 %" in text and "40 more" in text and "90 min" in text
+    russian = render(CATALOGUE, Claimed(1, 1, 42, "ru", "Europe/Moscow", WIDENED_KIND, payload, None, 0), NOW)
+    assert "сама перешла на 25 %" in russian.text and "90 мин" in russian.text
 
 
 def test_over_budget_notice_names_the_device_and_how_much_was_dropped_in_both_languages():

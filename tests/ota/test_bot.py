@@ -16,7 +16,7 @@ from tests.kit.chat import open_card, owner_with_device, started_user
 from tests.kit.sql import execute, fetch
 from tests.kit.wait import eventually
 from tests.ota.conftest import Ota
-from tests.ota.helpers import fresh_version, report, stored_firmware
+from tests.ota.helpers import fresh_version, paired_devices, report, stored_firmware
 
 
 def send_document(
@@ -117,6 +117,9 @@ async def test_an_operator_starts_a_rollout_and_pauses_resumes_and_cancels_it_in
     assert f"{info.version} — draft" in (listing.text or "")
     await operator.next_message()
     operator.press(f"🚀 All to {info.version}")
+    draft = await operator.next_message()
+    assert f"{info.version} to all meter devices" in (draft.text or "") and "Soak" not in (draft.text or "")
+    operator.press("🚀 Start")
     started = await operator.next_message()
     assert "Rollout #" in (started.text or "")
     rollout = int(
@@ -133,6 +136,72 @@ async def test_an_operator_starts_a_rollout_and_pauses_resumes_and_cancels_it_in
     operator.press(f"✖ #{rollout}")
     assert f"#{rollout} meter {info.version} — cancelled" in ((await operator.next_message()).text or "")
     assert owner.id != operator.id
+
+
+async def test_an_operator_chooses_canary_size_threshold_and_soak_and_watches_the_canary_widen_by_itself(
+    tg: BotApiDouble, operator: TelegramUser, ota: Ota, sessionmaker: async_sessionmaker[AsyncSession]
+):
+    await ota.processor.start()
+    operator.drain()
+    await paired_devices(sessionmaker, 6, device_type="multi")
+    info = await stored_firmware(sessionmaker, ota.firmware, device_type="multi")
+    operator.send("/firmware")
+    await operator.next_message()
+    operator.press("multi")
+    await operator.next_message()  # the type's firmware
+    await operator.next_message()  # "send the file"
+    operator.press(f"🐤 Canary {info.version}")
+    draft = await _reply(operator)
+    assert "Stages: 5 % → 25 % → 100 %" in draft and "Failures allowed: 0" in draft and "Soak: 1 h" in draft
+    operator.press("25 %")
+    assert "Stages: 25 % → 100 %" in await _reply(operator)
+    operator.press("❌ 1")
+    assert "Failures allowed: 1" in await _reply(operator)
+    operator.send("forever")
+    assert "Not a soak time" in await _reply(operator)
+    operator.send("2s")
+    draft = await _reply(operator)
+    assert "Stages: 25 % → 100 %" in draft and "Failures allowed: 1" in draft and "Soak: 2 s" in draft
+    operator.press("🚀 Start")
+    assert "Rollout #" in await _reply(operator)
+    rollout = int(
+        (await fetch(sessionmaker, "SELECT id FROM rollouts WHERE firmware_id = :f", f=info.id))[0][0]
+    )
+    rows = await fetch(
+        sessionmaker, "SELECT stages, failure_threshold, soak_seconds FROM rollouts WHERE id = :r", r=rollout
+    )
+    assert (list(rows[0][0]), rows[0][1], rows[0][2]) == ([25, 100], 1, 2)
+
+    operator.send("/rollouts")
+    listed = await _reply(operator)
+    assert f"#{rollout} multi {info.version} — running, stage 25 %" in listed
+    assert "next: 100 % by itself 2 s after this stage ends" in listed
+    canary = await fetch(
+        sessionmaker,
+        "SELECT d.device_uid FROM rollout_targets t JOIN devices d ON d.id = t.device_id"
+        " WHERE t.rollout_id = :r",
+        r=rollout,
+    )
+    await eventually(lambda: _all_published(ota, rollout))
+    for (uid,) in canary:
+        await report(ota.broker, uid, rollout, "success")
+    await eventually(lambda: _stage_is(sessionmaker, rollout, 1), within=30)
+    operator.send("/rollouts")
+    listed = await _reply(operator)
+    assert f"#{rollout} multi {info.version} — running, stage 100 %" in listed
+    assert f"✅ {len(canary)}, ❌ 0" in listed
+
+
+async def _all_published(ota: Ota, rollout: int) -> bool:
+    rows = await fetch(
+        ota.sessionmaker, "SELECT published_at FROM rollout_targets WHERE rollout_id = :r", r=rollout
+    )
+    return bool(rows) and all(row[0] for row in rows)
+
+
+async def _stage_is(sessionmaker: async_sessionmaker[AsyncSession], rollout: int, stage: int) -> bool:
+    rows = await fetch(sessionmaker, "SELECT stage FROM rollouts WHERE id = :r", r=rollout)
+    return int(rows[0][0]) == stage
 
 
 async def test_rollouts_and_firmware_are_unknown_commands_to_anyone_but_an_operator(

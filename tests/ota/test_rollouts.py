@@ -1,5 +1,6 @@
 """Rollouts over the real broker and the processor's HTTP side: documents, tokens, downloads, progress,
-cancel, silent devices, a halted canary, a processor restart mid-rollout."""
+cancel, silent devices, a halted canary, a canary widening by itself after its soak time, a processor
+restart mid-rollout."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import orjson
 
 from core import topics
 from core.services.ota import rollouts, signing
-from core.services.ota.rules import Scope
+from core.services.ota.rules import Scope, canary_stages
 from sandbox.seed import make_user
 from tests.kit.wait import eventually
 from tests.ota.conftest import Ota
@@ -182,6 +184,104 @@ async def test_a_canary_halts_when_more_devices_fail_than_its_threshold_and_the_
         assert (await rollouts.counts(session, rollout_id)).failures == 2
 
 
+async def _canary(
+    ota: Ota, device_type: str, size: int, soak: timedelta, operator: int
+) -> tuple[int, list[str]]:
+    """A canary of `size` % of the type's fleet with this soak time; (rollout id, the canary's uids)."""
+    info = await stored_firmware(ota.sessionmaker, ota.firmware, device_type=device_type)
+    async with ota.sessionmaker() as session:
+        rollout_id = await rollouts.start(
+            session,
+            firmware_id=info.id,
+            scope=Scope.CANARY,
+            stages=canary_stages(size),
+            soak=soak,
+            started_by=operator,
+        )
+    return rollout_id, list(await eventually(lambda: target_states(ota.database_url, rollout_id)))
+
+
+async def _stage(ota: Ota, rollout_id: int) -> int:
+    rows = await fetch(ota.database_url, "SELECT stage FROM rollouts WHERE id = $1", rollout_id)
+    return int(rows[0]["stage"])
+
+
+async def _widened_notices(ota: Ota, rollout_id: int) -> list[dict[str, object]]:
+    rows = await fetch(
+        ota.database_url,
+        "SELECT payload FROM notification_outbox WHERE kind = 'ota_widened'"
+        " AND (payload->>'rollout_id')::int = $1",
+        rollout_id,
+    )
+    return [orjson.loads(row["payload"]) for row in rows]
+
+
+async def test_a_canary_that_succeeds_widens_by_itself_after_its_soak_and_the_operator_is_told(ota: Ota):
+    await ota.processor.start()
+    devices = await paired_devices(ota.sessionmaker, 8, device_type="temp")
+    operator = await make_user(ota.sessionmaker)
+    soak = timedelta(seconds=2)
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        rollout_id, canary = await _canary(ota, "temp", 25, soak, operator)
+        for uid in canary:
+            await _document(watcher, uid)
+            await report(ota.broker, uid, rollout_id, "success")
+        await eventually(lambda: _stage_is(ota, rollout_id, 1), within=30)
+        # Everyone else of the type is handed the image now, without anyone pressing ⏩.
+        for uid in set(devices) - set(canary):
+            await _document(watcher, uid)
+    rows = await fetch(
+        ota.database_url,
+        "SELECT r.stage_started_at, max(t.finished_at) AS canary_ended FROM rollouts r"
+        " JOIN rollout_targets t ON t.rollout_id = r.id AND t.stage = 0 WHERE r.id = $1"
+        " GROUP BY r.stage_started_at",
+        rollout_id,
+    )
+    assert rows[0]["stage_started_at"] >= rows[0]["canary_ended"] + soak  # it waited out the soak
+    (notice,) = await _widened_notices(ota, rollout_id)
+    total = len(await target_states(ota.database_url, rollout_id))
+    assert notice["stage"] == 100 and notice["added"] == total - len(canary) >= len(
+        set(devices) - set(canary)
+    )
+
+
+async def test_a_halted_canary_never_widens_and_widens_after_the_operator_resumes_it(ota: Ota):
+    await ota.processor.start()
+    devices = await paired_devices(ota.sessionmaker, 10, device_type="dust")
+    await paired_devices(ota.sessionmaker, 4, device_type="multi")
+    operator = await make_user(ota.sessionmaker)
+    soak = timedelta(seconds=1)
+    async with OtaWatcher(ota.broker).watching() as watcher:
+        rollout_id, canary = await _canary(ota, "dust", 30, soak, operator)
+        for uid in canary:
+            await _document(watcher, uid)
+        first, *others = canary
+        await report(ota.broker, first, rollout_id, "failed", "flash write error")
+        await eventually(lambda: _rollout_is(ota.database_url, rollout_id, "halted"))
+        for uid in others:  # the rest of the canary still finishes: the stage is over, but halted
+            await report(ota.broker, uid, rollout_id, "success")
+            await eventually(lambda uid=uid: _state_is(ota.database_url, rollout_id, uid, "success"))
+
+        # A control rollout started after the halted stage ended, with the same soak: once the processor
+        # widened it, it has judged past the halted canary's soak too.
+        control, control_canary = await _canary(ota, "multi", 25, soak, operator)
+        for uid in control_canary:
+            await _document(watcher, uid)
+            await report(ota.broker, uid, control, "success")
+        await eventually(lambda: _stage_is(ota, control, 1), within=30)
+        assert await rollout_state(ota.database_url, rollout_id) == "halted"
+        assert await _stage(ota, rollout_id) == 0 and await _widened_notices(ota, rollout_id) == []
+        assert {uid for uid in devices if watcher.documents.get(uid)} == set(canary) & set(devices)
+
+        # Resuming accepts the failures so far: the stage ended within them, so it widens after its soak.
+        async with ota.sessionmaker() as session:
+            await rollouts.act(session, rollout_id, "resume", now=_now())
+        await eventually(lambda: _stage_is(ota, rollout_id, 1), within=30)
+        for uid in set(devices) - set(canary):
+            await _document(watcher, uid)
+    assert await rollout_state(ota.database_url, rollout_id) == "running"
+
+
 async def test_a_device_silent_past_the_timeout_counts_as_failed(ota: Ota):
     await ota.processor.start()
     info = await stored_firmware(ota.sessionmaker, ota.firmware)
@@ -263,3 +363,7 @@ async def _state_is(database_url: str, rollout_id: int, uid: str, state: str) ->
 
 async def _rollout_is(database_url: str, rollout_id: int, state: str) -> bool:
     return await rollout_state(database_url, rollout_id) == state
+
+
+async def _stage_is(ota: Ota, rollout_id: int, stage: int) -> bool:
+    return await _stage(ota, rollout_id) == stage

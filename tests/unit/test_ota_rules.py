@@ -16,10 +16,13 @@ from core.services.ota.rules import (
     Verdict,
     advance,
     after_action,
+    canary_stages,
     is_silent,
+    parse_soak,
     stage_quota,
     stages_for,
     verdict,
+    widens_at,
 )
 from core.services.ota.versions import NotAVersion, Version, is_newer
 
@@ -81,14 +84,59 @@ def _counts(**by_state: int) -> Counts:
 
 
 def test_a_canary_with_more_failures_than_the_threshold_halts() -> None:
-    assert verdict(_counts(failed=1, rolled_back=1, success=3), threshold=1, last_stage=False) is Verdict.HALT
-    assert verdict(_counts(failed=2, downloading=4), threshold=1, last_stage=False) is Verdict.HALT
+    assert (
+        verdict(_counts(failed=1, rolled_back=1, success=3), threshold=1, last_stage=False, now=NOW)
+        is Verdict.HALT
+    )
+    assert verdict(_counts(failed=2, downloading=4), threshold=1, last_stage=False, now=NOW) is Verdict.HALT
 
 
 def test_failures_up_to_the_threshold_let_the_stage_finish_and_widen() -> None:
-    assert verdict(_counts(failed=1, installing=2), threshold=1, last_stage=False) is Verdict.CONTINUE
-    assert verdict(_counts(failed=1, success=4), threshold=1, last_stage=False) is Verdict.STAGE_DONE
-    assert verdict(_counts(success=5), threshold=0, last_stage=True) is Verdict.DONE
+    assert (
+        verdict(_counts(failed=1, installing=2), threshold=1, last_stage=False, now=NOW) is Verdict.CONTINUE
+    )
+    assert verdict(_counts(failed=1, success=4), threshold=1, last_stage=False, now=NOW) is Verdict.STAGE_DONE
+    assert verdict(_counts(success=5), threshold=0, last_stage=True, now=NOW) is Verdict.DONE
+
+
+def test_a_stage_that_ended_within_the_threshold_widens_by_itself_once_its_soak_is_over() -> None:
+    ended = NOW - timedelta(minutes=10)
+    soaked = widens_at(ended, timedelta(minutes=10))
+    soaking = widens_at(ended, timedelta(minutes=11))
+    done = _counts(failed=1, success=4)
+    assert verdict(done, threshold=1, last_stage=False, widen_at=soaked, now=NOW) is Verdict.WIDEN
+    assert verdict(done, threshold=1, last_stage=False, widen_at=soaking, now=NOW) is Verdict.STAGE_DONE
+    # Without a soak time only the operator widens; a stage still working, or over its threshold, never.
+    assert widens_at(ended, None) is None and widens_at(None, timedelta(minutes=1)) is None
+    assert verdict(done, threshold=1, last_stage=False, widen_at=None, now=NOW) is Verdict.STAGE_DONE
+    working = _counts(success=4, installing=1)
+    assert verdict(working, threshold=1, last_stage=False, widen_at=soaked, now=NOW) is Verdict.CONTINUE
+    failing = _counts(failed=2, success=3)
+    assert verdict(failing, threshold=1, last_stage=False, widen_at=soaked, now=NOW) is Verdict.HALT
+    assert verdict(done, threshold=1, last_stage=True, widen_at=soaked, now=NOW) is Verdict.DONE
+
+
+def test_a_canary_of_the_operators_size_goes_on_to_a_quarter_and_then_all() -> None:
+    assert canary_stages(5) == [5, 25, 100]
+    assert canary_stages(25) == [25, 100]
+    assert canary_stages(50) == [50, 100]
+    assert stages_for(Scope.CANARY, canary_stages(1)) == [1, 25, 100]
+    for size in (0, 100, -5):
+        with pytest.raises(ValueError):
+            canary_stages(size)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("45s", 45), ("30m", 1800), ("2h", 7200), ("1 d", 86400), ("90 MIN", 5400)]
+)
+def test_an_operator_types_a_soak_time_with_its_unit(text: str, seconds: int) -> None:
+    assert parse_soak(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "30", "0m", "8d", "2 hours", "1h30m", "-5m"])
+def test_a_soak_time_without_a_unit_or_beyond_a_week_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_soak(text)
 
 
 def test_operator_actions_apply_only_where_they_make_sense() -> None:

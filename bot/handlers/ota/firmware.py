@@ -1,5 +1,6 @@
 """/firmware: pick the device type (its firmware is listed with what can be done with each), send the file,
-type the version and the changelog, confirm; stored signed as a draft (core.services.ota.firmware).
+type the version and the changelog, confirm; stored signed as a draft (core.services.ota.firmware). A
+firmware's ✅ stable and 🗑 withdraw are here; its 🐤 canary and 🚀 all open a rollout's draft (rollouts.py).
 
 Operators only (a router-level filter). The file waits in FIRMWARE_DIR under a staging name until it is
 stored; discarding, or any refusal, deletes it.
@@ -25,8 +26,7 @@ from bot.texts import Translator
 from bot.views.ota import firmware_list
 from core.models import User
 from core.services.broadcast import device_types
-from core.services.ota import firmware, rollouts
-from core.services.ota.rules import Scope
+from core.services.ota import firmware
 from core.services.ota.versions import NotAVersion
 from core.settings import FirmwareSettings
 
@@ -202,27 +202,18 @@ async def _discard_staged(state: FSMContext) -> None:
         firmware.discard_staged(Path(str(staged)))
 
 
-@router.callback_query(OtaFirmware.filter())
-async def act_on_firmware(
-    callback: CallbackQuery, *, callback_data: OtaFirmware, session: AsyncSession, user: User, t: Translator
+@router.callback_query(OtaFirmware.filter(F.action.in_({FirmwareAction.STABLE, FirmwareAction.WITHDRAW})))
+async def set_firmware_state(
+    callback: CallbackQuery, *, callback_data: OtaFirmware, session: AsyncSession, t: Translator
 ) -> None:
     info = await firmware.get(session, callback_data.firmware_id)
     if info is None or info.state is firmware.State.WITHDRAWN:
         await callback.answer(t("stale-button"), show_alert=True)
         return
-    action = callback_data.action
-    if action in (FirmwareAction.STABLE, FirmwareAction.WITHDRAW):
-        state = firmware.State.STABLE if action is FirmwareAction.STABLE else firmware.State.WITHDRAWN
-        await firmware.set_state(session, info.id, state)
-        answer = t(f"ota-firmware-now-{state}", version=info.version)
-    else:
-        scope = Scope.CANARY if action is FirmwareAction.CANARY else Scope.ALL
-        try:
-            rollout_id = await rollouts.start(session, firmware_id=info.id, scope=scope, started_by=user.id)
-        except rollouts.NoDevices:
-            await callback.answer(t("ota-refused-no-devices"), show_alert=True)
-            return
-        answer = t("ota-rollout-started", rollout=rollout_id, version=info.version)
+    stable = callback_data.action is FirmwareAction.STABLE
+    state = firmware.State.STABLE if stable else firmware.State.WITHDRAWN
+    await firmware.set_state(session, info.id, state)
+    answer = t(f"ota-firmware-now-{state}", version=info.version)
     items = await firmware.listing(session, info.device_type)
     await show(
         callback,

@@ -2,7 +2,11 @@
 
 Which documents to publish (each with a fresh per-device download token, stored hashed), which retained
 documents to clear (the device finished, or the rollout was cancelled), the devices' `ota` events, silent
-devices, the stage's verdict, and the download check behind `GET /firmware/{id}?token=…`.
+devices, the stage's verdict (halt, end, or widen by itself once a stage's soak time is over), and the
+download check behind `GET /firmware/{id}?token=…`.
+
+Once per cluster: a judging round locks each running rollout's row (FOR UPDATE SKIP LOCKED), so of several
+processors exactly one judges (and widens) a rollout at a time, and the next one sees its new stage.
 
 Publishing is at least once and never an update twice: a target is marked published only after the broker
 took its document, so a processor that dies in between publishes it again on start (with a new token: the
@@ -24,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
 from core.models import Firmware, OutboxMessage, Rollout, RolloutTarget
-from core.services.ota.rollouts import counts
+from core.services.ota.firmware import State as FirmwareState
+from core.services.ota.rollouts import counts, next_stage, soak_of, stage_ended_at
 from core.services.ota.rules import (
     FINISHED,
     SILENT,
@@ -33,11 +38,13 @@ from core.services.ota.rules import (
     Verdict,
     advance,
     verdict,
+    widens_at,
 )
 
 # Core, not ORM, statements for the executemany updates by (rollout id, device id).
 _TARGETS = cast(Table, RolloutTarget.__table__)
 HALTED_KIND = "ota_halted"  # the outbox notice telling the operator
+WIDENED_KIND = "ota_widened"  # the operator's notice that a stage widened by itself after its soak time
 MAX_ERROR = 500
 
 
@@ -201,19 +208,31 @@ _SILENT = text(
     """
 )
 
-_NEXT_SILENCE = text(
+_NEXT_DEADLINE = text(
     """
-    SELECT min(GREATEST(t.published_at, COALESCE(t.updated_at, t.published_at))
-               + make_interval(secs => r.timeout_seconds))
-    FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
-    WHERE r.state IN ('running', 'paused', 'halted') AND t.published_at IS NOT NULL AND t.finished_at IS NULL
+    SELECT min(deadline) FROM (
+        -- the next published device to fall silent
+        SELECT GREATEST(t.published_at, COALESCE(t.updated_at, t.published_at))
+               + make_interval(secs => r.timeout_seconds) AS deadline
+        FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
+        WHERE r.state IN ('running', 'paused', 'halted') AND t.published_at IS NOT NULL
+          AND t.finished_at IS NULL
+        UNION ALL
+        -- the next stage to widen by itself: every device of it finished, its soak time from the last
+        SELECT max(t.finished_at) + make_interval(secs => r.soak_seconds)
+        FROM rollouts r JOIN rollout_targets t ON t.rollout_id = r.id
+        WHERE r.state = 'running' AND r.soak_seconds IS NOT NULL AND r.stage < cardinality(r.stages) - 1
+        GROUP BY r.id
+        HAVING bool_and(t.finished_at IS NOT NULL)
+    ) deadlines
     """
 )
 
 
 async def judge(session: AsyncSession, now: datetime) -> dict[int, Verdict]:
     """Silent devices fail (core.services.ota.rules.is_silent, in SQL); each running rollout then halts
-    (the operator is told), ends, or waits for the operator to widen it. Commits."""
+    (the operator is told), ends, widens to its next stage once the stage's soak time is over (the
+    operator is told), or waits. Commits."""
     await session.execute(_SILENT, {"now": now, "error": SILENT})
     running = list(
         await session.scalars(
@@ -224,12 +243,21 @@ async def judge(session: AsyncSession, now: datetime) -> dict[int, Verdict]:
     for rollout in running:
         tally = await counts(session, rollout.id)
         last = rollout.stage >= len(rollout.stages) - 1
-        verdicts[rollout.id] = outcome = verdict(tally, threshold=rollout.failure_threshold, last_stage=last)
+        due = None if last else widens_at(await stage_ended_at(session, rollout.id), soak_of(rollout))
+        outcome = verdict(tally, threshold=rollout.failure_threshold, last_stage=last, widen_at=due, now=now)
         if outcome is Verdict.HALT:
             rollout.state = RolloutState.HALTED
             await _tell_halted(session, rollout, tally.failures)
         elif outcome is Verdict.DONE:
             rollout.state, rollout.finished_at = RolloutState.DONE, now
+        elif outcome is Verdict.WIDEN:
+            firmware = await session.get(Firmware, rollout.firmware_id)
+            if firmware is None or firmware.state == FirmwareState.WITHDRAWN:
+                outcome = Verdict.STAGE_DONE  # a withdrawn image reaches nobody new, even by the operator
+            else:
+                added = await next_stage(session, rollout, firmware, now)
+                await _tell_widened(session, rollout, firmware, added)
+        verdicts[rollout.id] = outcome
     await session.commit()
     return verdicts
 
@@ -249,9 +277,25 @@ async def _tell_halted(session: AsyncSession, rollout: Rollout, failures: int) -
     await notify.notify(session, notify.OUTBOX, HALTED_KIND)
 
 
-async def next_silence(session: AsyncSession) -> datetime | None:
-    """When the next published device would count as silent (the processor's next judging round)."""
-    return await session.scalar(_NEXT_SILENCE)
+async def _tell_widened(session: AsyncSession, rollout: Rollout, firmware: Firmware, added: int) -> None:
+    if rollout.started_by is None:
+        return
+    payload = {
+        "rollout_id": rollout.id,
+        "device_type": firmware.device_type,
+        "version": firmware.version,
+        "stage": rollout.stages[rollout.stage],
+        "added": added,
+        "soak_seconds": rollout.soak_seconds,
+    }
+    session.add(OutboxMessage(user_id=rollout.started_by, kind=WIDENED_KIND, payload=payload))
+    await notify.notify(session, notify.OUTBOX, WIDENED_KIND)
+
+
+async def next_deadline(session: AsyncSession) -> datetime | None:
+    """When the next judging round has something to do: a published device falls silent, or a stage's
+    soak time ends."""
+    return await session.scalar(_NEXT_DEADLINE)
 
 
 async def authorize_download(

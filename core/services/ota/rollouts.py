@@ -2,7 +2,8 @@
 
 The operator's and the owner's side: start, widen, pause, resume, cancel, and the counts /rollouts shows.
 Every change commits with an OTA_CHANGED NOTIFY; the processor (core.services.ota.delivery) publishes the
-devices' documents and judges the stage.
+devices' documents, judges the stage and, once a stage's soak time is over, widens it itself
+(`next_stage`, the same step as the operator's ⏩).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from core import notify
 from core.models import Device, Firmware, Rollout, RolloutTarget
 from core.services.ota.firmware import State as FirmwareState
 from core.services.ota.rules import (
+    DEFAULT_CANARY_STAGES,
+    DEFAULT_SOAK,
     Counts,
     RolloutState,
     Scope,
     after_action,
+    canary_stages,
     stage_quota,
     stages_for,
+    widens_at,
 )
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
@@ -60,10 +65,65 @@ class RolloutSummary:
     state: RolloutState
     failure_threshold: int
     counts: Counts
+    soak: timedelta | None
+    # When the next stage starts by itself: set once every device of this stage finished (and the
+    # rollout has a soak time and a next stage); the processor widens a running rollout then.
+    widens_at: datetime | None
 
     @property
     def last_stage(self) -> bool:
         return self.stage >= len(self.stages) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutDraft:
+    """What the operator chooses before a rollout starts: the canary's size (% of the type), the failures
+    allowed before it halts, and the soak time (None: widened by hand only)."""
+
+    firmware_id: int
+    scope: Scope
+    canary: int = DEFAULT_CANARY_STAGES[0]
+    failure_threshold: int = 0
+    soak: timedelta | None = DEFAULT_SOAK
+
+    @property
+    def stages(self) -> list[int]:
+        return canary_stages(self.canary) if self.scope is Scope.CANARY else stages_for(self.scope)
+
+    def as_data(self) -> dict[str, int | str | None]:
+        """Plain JSON values, for a conversation's storage (FSM data, possibly in Redis)."""
+        soak = None if self.soak is None else int(self.soak.total_seconds())
+        return {
+            "firmware_id": self.firmware_id,
+            "scope": str(self.scope),
+            "canary": self.canary,
+            "failure_threshold": self.failure_threshold,
+            "soak": soak,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, int | str | None]) -> RolloutDraft:
+        soak = data.get("soak")
+        return cls(
+            firmware_id=int(data["firmware_id"] or 0),
+            scope=Scope(str(data["scope"])),
+            canary=int(data["canary"] or 0),
+            failure_threshold=int(data["failure_threshold"] or 0),
+            soak=None if soak is None else timedelta(seconds=int(soak)),
+        )
+
+
+async def start_draft(session: AsyncSession, draft: RolloutDraft, started_by: int | None) -> int:
+    """Start the rollout an operator composed; as `start`."""
+    return await start(
+        session,
+        firmware_id=draft.firmware_id,
+        scope=draft.scope,
+        stages=draft.stages,
+        failure_threshold=draft.failure_threshold,
+        soak=draft.soak,
+        started_by=started_by,
+    )
 
 
 # Devices of the type that may join a rollout, in an order fixed per rollout (a canary is a fair sample,
@@ -94,21 +154,26 @@ async def start(
     stages: list[int] | None = None,
     failure_threshold: int = 0,
     silence: timedelta = DEFAULT_TIMEOUT,
+    soak: timedelta | None = DEFAULT_SOAK,
     started_by: int | None = None,
 ) -> int:
-    """Start a rollout with its first stage's devices; commits and wakes the processor. Raises Withdrawn,
-    WrongType or NoDevices (then nothing is stored)."""
+    """Start a rollout with its first stage's devices; commits and wakes the processor. `soak`: how long a
+    stage that ended within `failure_threshold` is watched before the next starts by itself (None: only
+    the operator widens). Raises Withdrawn, WrongType or NoDevices (then nothing is stored)."""
     firmware = await session.get(Firmware, firmware_id)
     if firmware is None or firmware.state == FirmwareState.WITHDRAWN:
         raise Withdrawn(str(firmware_id))
+    planned = stages_for(scope, stages) if stages else stages_for(scope)
     rollout = Rollout(
         firmware_id=firmware_id,
         scope=scope,
         device_id=device_id if scope is Scope.DEVICE else None,
-        stages=stages_for(scope, stages) if stages else stages_for(scope),
+        stages=planned,
         stage=0,
         failure_threshold=max(failure_threshold, 0),
         timeout_seconds=int(silence.total_seconds()),
+        # One stage has nothing to widen to.
+        soak_seconds=int(soak.total_seconds()) if soak is not None and len(planned) > 1 else None,
         state=RolloutState.RUNNING,
         started_by=started_by,
     )
@@ -131,15 +196,11 @@ async def _fill_stage(session: AsyncSession, rollout: Rollout, firmware: Firmwar
             raise WrongType(str(rollout.device_id))
         ids = [device.id]
     else:
-        fleet = await session.scalar(
-            select(func.count())
-            .select_from(Device)
-            .where(Device.device_type == firmware.device_type, Device.paired_at.is_not(None))
-        )
+        fleet = await fleet_size(session, firmware.device_type)
         already = await session.scalar(
             select(func.count()).select_from(RolloutTarget).where(RolloutTarget.rollout_id == rollout.id)
         )
-        wanted = stage_quota(int(fleet or 0), rollout.stages[rollout.stage]) - int(already or 0)
+        wanted = stage_quota(fleet, rollout.stages[rollout.stage]) - int(already or 0)
         if wanted <= 0:
             return 0
         params = {
@@ -154,27 +215,71 @@ async def _fill_stage(session: AsyncSession, rollout: Rollout, firmware: Firmwar
     return len(ids)
 
 
-async def widen(session: AsyncSession, rollout_id: int) -> int:
-    """Move a running rollout to its next stage; returns how many devices joined. Commits."""
+async def widen(session: AsyncSession, rollout_id: int, from_stage: int, now: datetime) -> int:
+    """The operator's ⏩: move a running rollout from stage `from_stage` (the one they saw) to the next;
+    returns how many devices joined. Commits. NoStageLeft when it is not running, has no stage left, or
+    has already moved on (the processor widened it meanwhile: a second press must not skip a stage)."""
     rollout = await session.get(Rollout, rollout_id, with_for_update=True, populate_existing=True)
-    if rollout is None or rollout.state != RolloutState.RUNNING or rollout.stage >= len(rollout.stages) - 1:
+    if rollout is None or rollout.state != RolloutState.RUNNING or rollout.stage != from_stage:
         raise NoStageLeft(str(rollout_id))
     firmware = await session.get(Firmware, rollout.firmware_id)
     assert firmware is not None
-    rollout.stage += 1
-    added = await _fill_stage(session, rollout, firmware)
-    await notify.notify(session, notify.OTA_CHANGED, str(rollout.id))
+    added = await next_stage(session, rollout, firmware, now)
     await session.commit()
     return added
 
 
+async def next_stage(session: AsyncSession, rollout: Rollout, firmware: Firmware, now: datetime) -> int:
+    """Move a rollout the caller holds locked (FOR UPDATE) to its next stage and add that stage's devices;
+    returns how many joined. Runs in the caller's transaction (with an OTA_CHANGED NOTIFY)."""
+    if rollout.stage >= len(rollout.stages) - 1:
+        raise NoStageLeft(str(rollout.id))
+    rollout.stage += 1
+    rollout.stage_started_at = now
+    added = await _fill_stage(session, rollout, firmware)
+    await notify.notify(session, notify.OTA_CHANGED, str(rollout.id))
+    return added
+
+
+async def stage_ended_at(session: AsyncSession, rollout_id: int) -> datetime | None:
+    """When the last device of the rollout finished, once every device of it has (None before)."""
+    row = (
+        await session.execute(
+            select(
+                func.max(RolloutTarget.finished_at), func.count().filter(RolloutTarget.finished_at.is_(None))
+            ).where(RolloutTarget.rollout_id == rollout_id)
+        )
+    ).one()
+    ended, unfinished = row
+    return None if unfinished else ended
+
+
+def soak_of(rollout: Rollout) -> timedelta | None:
+    return None if rollout.soak_seconds is None else timedelta(seconds=rollout.soak_seconds)
+
+
+async def fleet_size(session: AsyncSession, device_type: str) -> int:
+    """Paired devices of the type: what a rollout's percentages are taken of."""
+    fleet = await session.scalar(
+        select(func.count())
+        .select_from(Device)
+        .where(Device.device_type == device_type, Device.paired_at.is_not(None))
+    )
+    return int(fleet or 0)
+
+
 async def act(session: AsyncSession, rollout_id: int, action: str, now: datetime) -> RolloutState:
     """Pause, resume or cancel; NotAllowed when the action does not apply to the rollout's state. Commits.
-    Cancelling makes the processor clear every device's retained `ota` document."""
+    Cancelling makes the processor clear every device's retained `ota` document. Resuming a halted rollout
+    accepts the failures that halted it (its threshold rises to them): it halts again only on new ones."""
     rollout = await session.get(Rollout, rollout_id, with_for_update=True, populate_existing=True)
     if rollout is None:
         raise NoStageLeft(str(rollout_id))
-    rollout.state = after_action(RolloutState(rollout.state), action)
+    before = RolloutState(rollout.state)
+    rollout.state = after_action(before, action)
+    if before is RolloutState.HALTED and rollout.state == RolloutState.RUNNING:
+        failures = (await counts(session, rollout.id)).failures
+        rollout.failure_threshold = max(rollout.failure_threshold, failures)
     if rollout.state == RolloutState.CANCELLED:
         rollout.finished_at = now
     await notify.notify(session, notify.OTA_CHANGED, str(rollout.id))
@@ -203,16 +308,21 @@ async def summary(session: AsyncSession, rollout_id: int) -> RolloutSummary | No
     if row is None:
         return None
     rollout, firmware = row
+    stages = tuple(rollout.stages)
+    last = rollout.stage >= len(stages) - 1
+    ended = None if last else await stage_ended_at(session, rollout.id)
     return RolloutSummary(
         id=rollout.id,
         device_type=firmware.device_type,
         version=firmware.version,
         scope=Scope(rollout.scope),
         stage=rollout.stage,
-        stages=tuple(rollout.stages),
+        stages=stages,
         state=RolloutState(rollout.state),
         failure_threshold=rollout.failure_threshold,
         counts=await counts(session, rollout.id),
+        soak=soak_of(rollout),
+        widens_at=widens_at(ended, soak_of(rollout)),
     )
 
 

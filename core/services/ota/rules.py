@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,7 +41,14 @@ REPORTED = frozenset(TargetState) - {TargetState.PENDING}
 FINISHED = frozenset({TargetState.SUCCESS, TargetState.FAILED, TargetState.ROLLED_BACK})
 FAILURES = frozenset({TargetState.FAILED, TargetState.ROLLED_BACK})
 DEFAULT_CANARY_STAGES = (5, 25, 100)
+# Stages a canary of the operator's size goes through after it: 25 % and all (those above its size).
+_WIDER_STAGES = (25, 100)
+# A stage that ended within its threshold is watched this long before the next starts by itself.
+DEFAULT_SOAK = timedelta(hours=1)
+MAX_SOAK = timedelta(days=7)
 SILENT = "no report within the timeout"
+_SOAK_TEXT = re.compile(r"(\d{1,6})\s*(s|sec|m|min|h|d)", re.IGNORECASE)
+_SOAK_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 # Which operator action moves a rollout from which states, and where to.
 _ACTIONS: Mapping[str, tuple[frozenset[RolloutState], RolloutState]] = {
@@ -67,6 +75,32 @@ def stages_for(scope: Scope, canary_stages: Iterable[int] = DEFAULT_CANARY_STAGE
     if stages[0] <= 0:
         raise ValueError("a stage is a positive percentage")
     return stages
+
+
+def canary_stages(size: int) -> list[int]:
+    """The stages of a canary of `size` % (1–99): the canary, then 25 % and 100 % where above it."""
+    if not 0 < size < 100:
+        raise ValueError("a canary is 1–99 % of the type")
+    return [size, *(stage for stage in _WIDER_STAGES if stage > size)]
+
+
+def parse_soak(text: str) -> timedelta:
+    """A soak time as an operator types it: `45s`, `30m`, `2h`, `1d` (1 s … 7 days); ValueError otherwise."""
+    match = _SOAK_TEXT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a soak time: {text!r}")
+    soak = timedelta(seconds=int(match[1]) * _SOAK_UNITS[match[2].lower()])
+    if not timedelta(0) < soak <= MAX_SOAK:
+        raise ValueError(f"a soak time is 1 s to {MAX_SOAK.days} days")
+    return soak
+
+
+def widens_at(stage_ended_at: datetime | None, soak: timedelta | None) -> datetime | None:
+    """When a stage that ended at `stage_ended_at` widens by itself: never without a soak time (the
+    operator widens it) or before it ended."""
+    if stage_ended_at is None or soak is None:
+        return None
+    return stage_ended_at + soak
 
 
 def stage_quota(total: int, percent: int) -> int:
@@ -120,18 +154,24 @@ class Counts:
 class Verdict(StrEnum):
     CONTINUE = "continue"  # devices still working on this stage
     HALT = "halt"  # more failures than the threshold
-    STAGE_DONE = "stage_done"  # every device of the stage finished; the next stage may start
+    STAGE_DONE = "stage_done"  # every device of the stage finished; soaking, or waiting for the operator
+    WIDEN = "widen"  # the stage ended within the threshold and its soak time is over: the next one starts
     DONE = "done"  # the last stage finished
 
 
-def verdict(counts: Counts, *, threshold: int, last_stage: bool) -> Verdict:
+def verdict(
+    counts: Counts, *, threshold: int, last_stage: bool, widen_at: datetime | None = None, now: datetime
+) -> Verdict:
     """What a running rollout does next. Failures are counted over the whole rollout, so a canary that
-    went badly halts before it reaches anyone else."""
+    went badly halts before it reaches anyone else; a stage widens by itself only once every device of it
+    finished within the threshold and `widen_at` (rules.widens_at) has come."""
     if counts.failures > threshold:
         return Verdict.HALT
     if counts.in_progress:
         return Verdict.CONTINUE
-    return Verdict.DONE if last_stage else Verdict.STAGE_DONE
+    if last_stage:
+        return Verdict.DONE
+    return Verdict.WIDEN if widen_at is not None and widen_at <= now else Verdict.STAGE_DONE
 
 
 def after_action(state: RolloutState, action: str) -> RolloutState:
