@@ -4,7 +4,9 @@ Runs the statements of core.telemetry_store one by one on a private database wit
 devices, timing each: COPY into staging, the INSERT … ON CONFLICT with the hourly rollup, the devices'
 presence update (lock + UPDATE), and the commit. Then the same batch through `write_batch` as a whole.
 The figure to compare with the ingest benchmark: rows/s of the whole write path, PostgreSQL's share only.
-Last, the processor's batch (rollup deferred, no device row to rewrite) and one fold of those batches.
+Last, the processor's batch (rollup deferred, no device row to rewrite) and one fold of those batches; then
+the steady state (each fold adding to hours already rolled up), for air monitors alone and for a mixed fleet
+where every third device is an electricity meter (a counter: its fold also keeps each hour's increase).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from core.telemetry_store import Presence, Row
 from sandbox.database import drop_database
 
 AIR = {"co2": 800.0, "temperature": 22.5, "humidity": 41.0}
+FOLD_BATCHES = 5  # batches written between two folds (the processor folds every 5 s)
 STEPS = ("copy", "insert+rollup", "lock devices", "update devices", "commit")
 # The baseline: the INSERT with the rollup in the batch's own transaction, as it was before the rollup was
 # deferred (core.telemetry_store only defers now).
@@ -37,12 +40,16 @@ ON CONFLICT (device_id, ts) DO NOTHING
 """
 
 
-def _batch(device_ids: list[int], rows: int, round_number: int) -> tuple[list[Row], list[Presence]]:
+def _batch(
+    device_ids: list[int], rows: int, round_number: int, *, meters: bool = False
+) -> tuple[list[Row], list[Presence]]:
     now = time.time()
     batch: list[Row] = []
+    meter = {"energy_kwh": 1000.0 + round_number * 0.01, "power_w": 600.0}
     for index in range(rows):
         ts = datetime.fromtimestamp(now + round_number * 0.001 + index * 1e-6, UTC)
-        batch.append(telemetry_store.row(device_ids[index % len(device_ids)], ts, AIR))
+        device_id = device_ids[index % len(device_ids)]
+        batch.append(telemetry_store.row(device_id, ts, meter if meters and device_id % 3 == 0 else AIR))
     seen = datetime.fromtimestamp(now, UTC)
     presence = [
         Presence(device_id, seen, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}
@@ -119,6 +126,12 @@ async def measure(rows: int, rounds: int) -> None:
         started = time.perf_counter()
         folded = await telemetry_store.fold_hourly(connection)
         fold = time.perf_counter() - started
+        steady = {
+            fleet: await _steady_folds(
+                connection, device_ids, rows, rounds, partitions, meters=fleet == "mixed"
+            )
+            for fleet in ("air", "mixed")
+        }
     finally:
         await connection.close()
         await drop_database(name)
@@ -139,6 +152,35 @@ async def measure(rows: int, rounds: int) -> None:
         f"  {'fold_hourly':<16} {fold * 1000:8.1f} ms  for {folded:,} pending rows"
         f" ({folded / fold:,.0f} rows/s)"
     )
+    for fleet, (seconds, count) in steady.items():
+        print(
+            f"  {'fold, steady, ' + fleet:<16} {seconds * 1000:8.1f} ms  for {count:,} pending rows"
+            f" ({count / seconds:,.0f} rows/s){'  (every third device a meter)' if fleet == 'mixed' else ''}"
+        )
+
+
+async def _steady_folds(
+    connection: asyncpg.Connection,
+    device_ids: list[int],
+    rows: int,
+    rounds: int,
+    partitions: telemetry_store.PartitionCache,
+    *,
+    meters: bool,
+) -> tuple[float, int]:
+    """Median fold time and rows when each fold adds FOLD_BATCHES batches to hours already rolled up."""
+    base = 1000 if meters else 500
+    timings, folded = [], 0
+    for round_number in range(rounds + 1):
+        for batch_number in range(FOLD_BATCHES):
+            number = base + round_number * FOLD_BATCHES + batch_number
+            batch, _ = _batch(device_ids, rows, number, meters=meters)
+            await telemetry_store.write_batch(connection, batch, [], partitions)
+        started = time.perf_counter()
+        folded = await telemetry_store.fold_hourly(connection)
+        if round_number:  # the first fold of the fleet creates its hours; the later ones are the steady state
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings), folded
 
 
 def main() -> None:

@@ -63,6 +63,23 @@ class Report(enum.StrEnum):
     HOST = "host"
 
 
+class Summary(enum.StrEnum):
+    """One figure of a type's digest line, over the digest's night."""
+
+    AVERAGE = "avg"
+    PEAK = "max"
+    # A counter's consumption (core.services.consumption).
+    USE = "use"
+    # How long the device was offline (from its offline/online alerts); names no metric.
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    summary: Summary
+    metric: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceTypeSpec:
     code: str
@@ -79,6 +96,8 @@ class DeviceTypeSpec:
     # (metric, low, high) where this type's plausible range differs from the metric's (a CPU runs hotter
     # than a room). Applies where the type is known at validation: HTTP ingest.
     limits: tuple[tuple[str, float, float], ...] = ()
+    # The morning digest's line for this type, in order (an air monitor's CO2 lines are the digest's own).
+    digest: tuple[DigestItem, ...] = ()
 
     @property
     def ranges(self) -> dict[str, tuple[float, float]]:
@@ -178,6 +197,7 @@ TYPES: dict[str, DeviceTypeSpec] = {
                 _rule("voltage_v", "below", 207, 212, hold_seconds=60),
             ),
             report_interval=60,
+            digest=(DigestItem(Summary.USE, "energy_kwh"), DigestItem(Summary.PEAK, "power_w")),
         ),
         DeviceTypeSpec(
             "host",
@@ -193,6 +213,11 @@ TYPES: dict[str, DeviceTypeSpec] = {
             ),
             report_interval=10,
             limits=(("temperature", -40.0, 150.0),),
+            digest=(
+                DigestItem(Summary.PEAK, "cpu_percent"),
+                DigestItem(Summary.PEAK, "disk_percent"),
+                DigestItem(Summary.OFFLINE),
+            ),
         ),
     )
 }

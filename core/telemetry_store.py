@@ -53,31 +53,77 @@ WITH ins AS (
     RETURNING {_ALL}
 )"""
 
-_METRIC_VALUES = ",\n        ".join(f"('{name}', r.{name}::float8)" for name in METRIC_NAMES)
+_GAUGE_NAMES = tuple(name for name in METRIC_NAMES if not METRICS[name].is_counter)
+_COUNTER_NAMES = tuple(name for name in METRIC_NAMES if METRICS[name].is_counter)
+_HOUR = "date_trunc('hour', r.ts, 'UTC')"
+
+
+def _values(names: Sequence[str], source: str) -> str:
+    return ", ".join(f"('{name}', {source}.{name}::float8)" for name in names)
+
+
+def increase_sql(previous: str, value: str) -> str:
+    """SQL of core.services.consumption.increase: a drop is a reset counted from zero; no previous reading
+    (NULL) counts nothing."""
+    return (
+        f"(CASE WHEN {previous} IS NULL THEN 0 WHEN {value} >= {previous} THEN {value} - {previous}"
+        f" ELSE {value} END)"
+    )
 
 
 def _roll_up(source: str) -> str:
     """Add the readings of CTE `source` to telemetry_hourly: one upsert per device, hour and metric.
 
-    A counter is rolled up like a gauge here (min/max of its register per hour); its consumption is the
-    reset-aware increase between consecutive readings, which needs the reading before the hour as well and
-    is computed by core.services.consumption.
+    Every metric gets min/max/sum/count. A counter also gets its hour's first and last reading and `rise`,
+    the increase between consecutive readings inside the hour, merged with what the hour held: appended
+    after its last reading or before its first. Readings that land between them (a late reading in the middle
+    of a folded hour) leave `rise` NULL, and `fold_hourly` recounts that hour from `telemetry`. `increase`
+    (rise plus the step from the reading before the hour) is set by `fold_hourly` afterwards: it depends on
+    the hour before, which this upsert may be changing too.
     """
+    gauges = f"""
+        SELECT r.device_id, {_HOUR} AS bucket, m.metric, min(m.value), max(m.value), sum(m.value), count(*),
+               NULL::timestamptz, NULL::float8, NULL::timestamptz, NULL::float8, NULL::float8
+        FROM {source} AS r CROSS JOIN LATERAL (VALUES {_values(_GAUGE_NAMES, "r")}) AS m(metric, value)
+        WHERE m.value IS NOT NULL
+        GROUP BY 1, 2, 3"""
+    counters = f"""
+        SELECT device_id, bucket, metric, min(value), max(value), sum(value), count(*),
+               min(ts), (array_agg(value ORDER BY ts))[1], max(ts), (array_agg(value ORDER BY ts DESC))[1],
+               sum({increase_sql("previous", "value")})
+        FROM (
+            SELECT r.device_id, {_HOUR} AS bucket, m.metric, r.ts, m.value,
+                   lag(m.value) OVER (PARTITION BY r.device_id, m.metric, {_HOUR} ORDER BY r.ts) AS previous
+            FROM {source} AS r CROSS JOIN LATERAL (VALUES {_values(_COUNTER_NAMES, "r")}) AS m(metric, value)
+            WHERE m.value IS NOT NULL
+        ) AS c
+        GROUP BY 1, 2, 3"""
+    parts = [gauges] if not _COUNTER_NAMES else [gauges, counters] if _GAUGE_NAMES else [counters]
     return f"""
-    INSERT INTO telemetry_hourly AS h (device_id, bucket, metric, min, max, sum, count)
-    SELECT r.device_id, date_trunc('hour', r.ts, 'UTC'), m.metric,
-           min(m.value), max(m.value), sum(m.value), count(*)
-    FROM {source} AS r CROSS JOIN LATERAL (VALUES
-        {_METRIC_VALUES}
-    ) AS m(metric, value)
-    WHERE m.value IS NOT NULL
-    GROUP BY 1, 2, 3
+    INSERT INTO telemetry_hourly AS h (
+        device_id, bucket, metric, min, max, sum, count, first_ts, first_value, last_ts, last_value, rise
+    )
+    SELECT * FROM ({" UNION ALL ".join(parts)}
+    ) AS rolled
     ORDER BY 1, 2, 3
     ON CONFLICT (device_id, bucket, metric) DO UPDATE SET
         min = LEAST(h.min, EXCLUDED.min),
         max = GREATEST(h.max, EXCLUDED.max),
         sum = h.sum + EXCLUDED.sum,
-        count = h.count + EXCLUDED.count"""
+        count = h.count + EXCLUDED.count,
+        first_ts = LEAST(h.first_ts, EXCLUDED.first_ts),
+        first_value = CASE WHEN EXCLUDED.first_ts < h.first_ts
+                           THEN EXCLUDED.first_value ELSE h.first_value END,
+        last_ts = GREATEST(h.last_ts, EXCLUDED.last_ts),
+        last_value = CASE WHEN EXCLUDED.last_ts > h.last_ts
+                          THEN EXCLUDED.last_value ELSE h.last_value END,
+        rise = CASE
+            WHEN EXCLUDED.first_ts > h.last_ts
+                THEN h.rise + {increase_sql("h.last_value", "EXCLUDED.first_value")} + EXCLUDED.rise
+            WHEN EXCLUDED.last_ts < h.first_ts
+                THEN EXCLUDED.rise + {increase_sql("EXCLUDED.last_value", "h.first_value")} + h.rise
+        END
+    RETURNING h.device_id, h.metric, h.bucket, h.first_ts IS NOT NULL AS counter, h.rise IS NULL AS stale"""
 
 
 # Rolling up inside the batch's transaction would make each reading up to five rollup row updates (≈ 6× the
@@ -89,8 +135,11 @@ _INSERT_AND_DEFER = (
 _COUNT_NEW = "SELECT count(*) FROM ins"
 _KEYS_OF_NEW = "SELECT device_id, ts FROM ins"
 
+# One fold at a time across processors: each fold then sees every earlier fold's rows, so the counters'
+# merges (and `increase`, read from the neighbouring hour) are never computed from a half-made picture.
+FOLD_LOCK = 0x534D_4654  # "SMFT"
 # Deleting and rolling up in one statement: a reading leaves the pending table exactly when it is counted.
-# Two processors folding at once each take the rows the other did not (a deleted row is skipped).
+# It returns the counter hours it touched: the fold's next statements complete those.
 _FOLD = (
     f"""
 WITH moved AS (
@@ -100,9 +149,73 @@ WITH moved AS (
     + _roll_up("moved")
     + """
 )
-SELECT count(*) FROM moved
+SELECT (SELECT count(*) FROM moved) AS folded,
+       array_agg(device_id) AS device_ids, array_agg(metric) AS metrics, array_agg(bucket) AS buckets,
+       array_agg(stale) AS stale
+FROM hourly WHERE counter
 """
 )
+
+_KEYS = "unnest($1::int[], $2::text[], $3::timestamptz[]) AS k(device_id, metric, bucket)"
+# A counter hour a late reading landed inside of: recounted from the readings already folded, i.e. stored and
+# no longer pending (those still pending are added by the next fold, as for any hour).
+_RECOUNT = f"""
+WITH readings AS (
+    SELECT k.device_id, k.metric, k.bucket, t.ts, m.value
+    FROM {_KEYS}
+    JOIN LATERAL (
+        SELECT ts, {", ".join(_COUNTER_NAMES) or "NULL"} FROM telemetry AS t
+        WHERE t.device_id = k.device_id AND t.ts >= k.bucket AND t.ts < k.bucket + interval '1 hour'
+    ) AS t ON true
+    CROSS JOIN LATERAL (VALUES {_values(_COUNTER_NAMES, "t")}) AS m(metric, value)
+    WHERE m.metric = k.metric AND m.value IS NOT NULL
+), folded AS (
+    SELECT r.*, lag(r.value) OVER (PARTITION BY r.device_id, r.metric, r.bucket ORDER BY r.ts) AS previous
+    FROM readings AS r
+    WHERE NOT EXISTS (
+        SELECT 1 FROM telemetry_hourly_pending AS p WHERE p.device_id = r.device_id AND p.ts = r.ts
+    )
+), hours AS (
+    SELECT device_id, metric, bucket, min(ts) AS first_ts, (array_agg(value ORDER BY ts))[1] AS first_value,
+           max(ts) AS last_ts, (array_agg(value ORDER BY ts DESC))[1] AS last_value,
+           sum({increase_sql("previous", "value")}) AS rise
+    FROM folded GROUP BY 1, 2, 3
+)
+UPDATE telemetry_hourly AS h SET
+    first_ts = s.first_ts, first_value = s.first_value, last_ts = s.last_ts, last_value = s.last_value,
+    rise = s.rise
+FROM hours AS s
+WHERE h.device_id = s.device_id AND h.bucket = s.bucket AND h.metric = s.metric
+"""
+# A counter hour's increase: its rise plus the step from the last reading before it, i.e. from the last
+# reading of the device's previous hour with readings. Set for the hours the fold touched and for the next
+# hour after each (its step starts from a reading that may have just changed).
+_INCREASE = f"""
+WITH touched AS (SELECT * FROM {_KEYS}), targets AS (
+    SELECT device_id, metric, bucket FROM touched
+    UNION
+    SELECT k.device_id, k.metric, n.bucket FROM touched AS k
+    CROSS JOIN LATERAL (
+        SELECT bucket FROM telemetry_hourly AS n
+        WHERE n.device_id = k.device_id AND n.metric = k.metric AND n.bucket > k.bucket
+        ORDER BY n.bucket LIMIT 1
+    ) AS n
+), computed AS (
+    SELECT h.device_id, h.metric, h.bucket,
+           h.rise + {increase_sql("p.last_value", "h.first_value")} AS increase
+    FROM targets AS g
+    JOIN telemetry_hourly AS h ON h.device_id = g.device_id AND h.metric = g.metric AND h.bucket = g.bucket
+    LEFT JOIN LATERAL (
+        SELECT last_value FROM telemetry_hourly AS p
+        WHERE p.device_id = g.device_id AND p.metric = g.metric AND p.bucket < g.bucket
+        ORDER BY p.bucket DESC LIMIT 1
+    ) AS p ON true
+)
+UPDATE telemetry_hourly AS h SET increase = c.increase
+FROM computed AS c
+WHERE h.device_id = c.device_id AND h.bucket = c.bucket AND h.metric = c.metric
+  AND h.increase IS DISTINCT FROM c.increase
+"""
 
 _LOCK_DEVICES = "SELECT 1 FROM devices WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE"
 # GREATEST and COALESCE skip NULLs: a field the batch said nothing about keeps its value.
@@ -185,10 +298,22 @@ async def write_batch(
 async def fold_hourly(connection: asyncpg.Connection) -> int:
     """Roll the pending readings (see `write_batch`) up into telemetry_hourly; how many.
 
-    One transaction: each pending reading is counted exactly once, even with a crash or a concurrent fold.
+    One transaction: each pending reading is counted exactly once, even with a crash or a concurrent fold
+    (folds take turns). Afterwards every counter hour holds the exact increase of the folded readings,
+    whatever order they arrived in: each reading's increase since the reading before it, in the hour of the
+    later one (core.services.consumption's rule).
     """
     async with connection.transaction():
-        return int(await connection.fetchval(_FOLD))
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
+        result = await connection.fetchrow(_FOLD)
+        if result["device_ids"]:
+            keys = (result["device_ids"], result["metrics"], result["buckets"])
+            flags = result["stale"]
+            stale = [[key for key, flag in zip(column, flags, strict=True) if flag] for column in keys]
+            if stale[0]:
+                await connection.execute(_RECOUNT, *stale)
+            await connection.execute(_INCREASE, *keys)
+        return int(result["folded"])
 
 
 async def _write(

@@ -59,7 +59,13 @@ class Telemetry(Base):
 
 
 class TelemetryHourly(Base):
-    """min/avg/max/count per device, hour and metric; avg is sum / count."""
+    """min/avg/max/count per device, hour and metric; avg is sum / count.
+
+    A counter's hour also holds its first and last reading, `rise` (the increase between consecutive readings
+    inside the hour) and `increase`: rise plus the step from the reading before the hour, i.e. what was
+    consumed in the hour, a reset counted from zero (core.telemetry_store.fold_hourly keeps them exact).
+    NULL for gauges.
+    """
 
     __tablename__ = "telemetry_hourly"
     __table_args__ = (
@@ -74,6 +80,12 @@ class TelemetryHourly(Base):
     max: Mapped[float] = mapped_column(Double)
     sum: Mapped[float] = mapped_column(Double)
     count: Mapped[int] = mapped_column(BigInteger)
+    first_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_value: Mapped[float | None] = mapped_column(Double)
+    last_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_value: Mapped[float | None] = mapped_column(Double)
+    rise: Mapped[float | None] = mapped_column(Double)
+    increase: Mapped[float | None] = mapped_column(Double)
 
 
 # Readings stored but not yet in telemetry_hourly: ingest appends every new row here in its batch's

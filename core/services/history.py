@@ -149,10 +149,11 @@ async def _consumption(
 ) -> dict[str, list[tuple[datetime, float]]]:
     unit = "hour" if end - start <= CONSUMPTION_BY_HOUR else "day"
     used = {}
+    zone = ZoneInfo(tz_name)
     for metric in counters:
-        steps = await consumption.steps(session, device_id, metric, start, end)
+        steps = await consumption.usage(session, device_id, metric, start, end, zone=zone)
         if steps:
-            used[metric] = consumption.per_bucket(steps, ZoneInfo(tz_name), unit)
+            used[metric] = consumption.per_bucket(steps, zone, unit)
     return used
 
 

@@ -95,7 +95,7 @@ async def _use(
 ) -> list[MonthUse]:
     result = []
     for metric in (m for m in settings.sensors if catalogue.METRICS[m].is_counter):
-        steps = await consumption.steps(session, device_id, metric, *span)
+        steps = await consumption.usage(session, device_id, metric, *span, zone=zone)
         daily = [(bucket.date(), amount) for bucket, amount in consumption.per_bucket(steps, zone, "day")]
         result.append(MonthUse(metric, consumption.month(steps, zone), daily))
     return result

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.workers.rendering.drawing import render_report
 from core import telemetry_store
-from core.services import export, history, report
+from core.services import consumption, export, history, report
 from core.services.periods import month_window
 from core.telemetry_store import Row
 from sandbox.seed import pair_device, store
@@ -118,3 +119,57 @@ async def test_the_monthly_report_gives_consumption_day_and_night_and_the_regist
     pdf = render_report(data, "en")
     # The consumption page, the summary, and the daily power, voltage and current.
     assert pdf.startswith(b"%PDF") and len(PAGE.findall(pdf)) == 3
+
+
+LATE_DAY = datetime(2026, 11, 10, 10, tzinfo=UTC)  # 13:00 in Moscow
+
+
+def _at(minute: int, register: float, device_id: int) -> Row:
+    moment = LATE_DAY + timedelta(minutes=minute)
+    return telemetry_store.row(device_id, moment, {"energy_kwh": register, "power_w": 6000.0})
+
+
+async def test_a_reset_inside_an_hour_and_late_readings_give_each_hour_its_exact_increase(
+    sessionmaker: Sessions, database_url: str
+) -> None:
+    """0.1 kWh a minute; the meter is swapped at 11:26 UTC (its new register counts from zero). Readings
+    arrive in four folds, the last two bringing late ones (11:25 just before the swap, with a redelivered
+    one; then 10:55): each hour's bar counts every reading's increase since the one before it, in the hour of
+    the later reading, a drop counted as a reset."""
+    device_id = await pair_device(sessionmaker, device_type="meter", name="Workshop")
+    old = {m: 100 + 0.1 * m for m in (0, 10, 20, 30, 40, 50, 55, 60, 70, 80, 85)}  # minutes from 10:00
+    new = {m: round(0.1 * (m - 86), 1) for m in (90, 100, 110, 120, 130)}
+    first = [_at(m, v, device_id) for m, v in old.items() if m not in (55, 85)]
+    second = [_at(m, v, device_id) for m, v in new.items()]
+    third = [_at(85, old[85], device_id), second[1]]
+    fourth = [_at(55, old[55], device_id)]  # changes where 11:00's increase starts from, in the next hour
+    for rows in (first, second, third, fourth):
+        await store(database_url, rows)  # each call folds the rollup, as the processor does every 5 s
+
+    # 13:00 Moscow: ten minutes' steps of 1 kWh from 10:10 to 10:50, then 0.5 to the late 10:55 (the first
+    # reading has none before it). 14:00: 0.5 from 10:55, 1 + 1, 0.5 to the late 11:25, 0.4 on the new
+    # register (a reset, not -108.1), 1 + 1. 15:00: 1, 12:10 being past the window's end.
+    expected = [5.5, 5.4, 1.0]
+    window = (LATE_DAY, LATE_DAY + timedelta(hours=2, minutes=5))
+    async with sessionmaker() as session:
+        data = await history.load(session, device_id, *window, ("energy_kwh",), tz_name="Europe/Moscow")
+        raw = await consumption.steps(session, device_id, "energy_kwh", *window)
+        hourly = await _rollup_increases(session, device_id)
+    bars = data.consumption["energy_kwh"]
+    assert [bucket.hour for bucket, _ in bars] == [13, 14, 15]
+    assert [round(amount, 9) for _, amount in bars] == expected
+    # The whole hours came from the rollup, and it holds exactly what the readings say.
+    assert hourly == [(10, pytest.approx(5.5)), (11, pytest.approx(5.4)), (12, pytest.approx(2.0))]
+    by_hour = consumption.per_bucket(raw, MOSCOW, "hour")
+    assert [round(amount, 9) for _, amount in by_hour] == expected
+
+
+async def _rollup_increases(session: AsyncSession, device_id: int) -> list[tuple[int, float]]:
+    rows = await session.execute(
+        text(
+            "SELECT extract(hour FROM bucket AT TIME ZONE 'UTC')::int, increase FROM telemetry_hourly"
+            " WHERE device_id = :d AND metric = 'energy_kwh' ORDER BY bucket"
+        ),
+        {"d": device_id},
+    )
+    return [(hour, increase) for hour, increase in rows]
