@@ -7,7 +7,7 @@ them (those still pending are added by the processor's next fold, as always); an
 retention keeps NULLs, and the readers then count from the raw readings as before.
 
 Revision ID: counter_rollup
-Revises: ota
+Revises: ota_soak
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'counter_rollup'
-down_revision: str | None = 'ota'
+down_revision: str | None = 'ota_soak'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
