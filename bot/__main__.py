@@ -12,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web as aiohttp_web
 from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cluster import webhook
 from bot.cluster.storage import check_reachable, fsm_storage
@@ -33,7 +33,9 @@ from bot.workers.ota_progress import OtaProgress
 from bot.workers.rendering.pool import Renderer
 from core import web
 from core.billing import grace, revenue, yookassa
+from core.billing.metrics import billing_metrics
 from core.db import make_engine, make_sessionmaker
+from core.monitoring.metrics import Refresh
 from core.monitoring.watch import watch
 from core.services import archive
 from core.settings import (
@@ -102,13 +104,10 @@ async def run(
         async with contextlib.AsyncExitStack() as background:
             await background.enter_async_context(tasks)
             tasks.start("ota_progress", OtaProgress(receiver, sessionmaker, catalogue).run)
-            # Features add their routes (payment notifications, metrics, webhook) to this one application.
-            web_app = web.new_app()
-            if billing.enabled:
-                yookassa.configure(billing)
-                billing_notifications.add_routes(web_app, sessionmaker)
-            else:
-                await _lift_pauses(sessionmaker)
+            # Features add their routes (payment notifications, metrics, webhook) to this one application,
+            # and their figures to the one registry its /metrics serves.
+            web_app, registry = web.new_app(), CollectorRegistry()
+            refresh = await _billing(web_app, registry, sessionmaker, billing)
             if replicas.bot_webhook_url:
                 webhook.add_routes(web_app, dispatcher, receiver)
             outcomes: Counter[str] = Counter()
@@ -117,13 +116,16 @@ async def run(
                     delivering(sender, sessionmaker, catalogue, database.database_url, delivery, tasks=tasks)
                 )
                 outcomes = worker.outcomes
-            _watch(
+            refresh.append(bot_metrics(registry, sessionmaker, outcomes))
+            watch(
+                "bot",
                 web_app,
-                tasks,
+                tasks=tasks,
                 engine=engine,
                 sessionmaker=sessionmaker,
                 operators=operators.operators,
-                outcomes=outcomes,
+                registry=registry,
+                refresh=refresh,
             )
             await background.enter_async_context(web.serving(web_app, http.bot_http_port))
             if billing.enabled:
@@ -146,28 +148,21 @@ async def run(
         await engine.dispose()
 
 
-def _watch(
+async def _billing(
     web_app: aiohttp_web.Application,
-    tasks: Supervisor,
-    *,
-    engine: AsyncEngine,
+    registry: CollectorRegistry,
     sessionmaker: async_sessionmaker[AsyncSession],
-    operators: frozenset[int],
-    outcomes: Counter[str],
-) -> None:
-    """Operators' view of the bot (core.monitoring): error notices, heartbeat, /metrics, /healthz."""
-    registry = CollectorRegistry()
-    refresh = bot_metrics(registry, sessionmaker, outcomes)
-    watch(
-        "bot",
-        web_app,
-        tasks=tasks,
-        engine=engine,
-        sessionmaker=sessionmaker,
-        operators=operators,
-        registry=registry,
-        refresh=[refresh],
-    )
+    billing: BillingSettings,
+) -> list[Refresh]:
+    """With billing on: YooKassa's client, `/yookassa` and billing's /metrics (their refresh returned).
+    Off: whatever was paused while it was on is lifted."""
+    if not billing.enabled:
+        await _lift_pauses(sessionmaker)
+        return []
+    yookassa.configure(billing)
+    verdicts: Counter[str] = Counter()
+    billing_notifications.add_routes(web_app, sessionmaker, verdicts)
+    return [billing_metrics(registry, sessionmaker, verdicts)]
 
 
 async def _poll_while_healthy(dispatcher: Dispatcher, bot: Bot, tasks: Supervisor) -> None:

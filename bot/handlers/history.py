@@ -37,8 +37,8 @@ async def show_history(
             await message.answer(t("history-pick" if mine else "history-empty"), reply_markup=_picker(mine))
             return
         device_id = mine[0].id
-    # The current device is a stored choice: the link is checked again all the same.
-    device = await devices.device_summary(session, user.id, device_id)
+    # The current device is a stored choice: the link (and billing) is checked again all the same.
+    device = await history.chartable_device(session, user.id, device_id)
     await bot.send_chat_action(user.telegram_id, ChatAction.UPLOAD_PHOTO)
     png, caption, markup = await _chart(
         session, user, t, renderer, device=device, view=HistoryView(device_id=device.id)
@@ -57,8 +57,8 @@ async def switch_view(
     renderer: Renderer,
     bot: Bot,
 ) -> None:
-    # The device id in the button is a claim: the caller's link is checked in the database, every time.
-    device = await devices.device_summary(session, user.id, callback_data.device_id)
+    # The device id in the button is a claim: the caller's link (and billing) is checked every time.
+    device = await history.chartable_device(session, user.id, callback_data.device_id)
     # Answered now, not after drawing: in a queue of charts the answer could come too late for Telegram.
     await callback.answer()
     png, caption, markup = await _chart(session, user, t, renderer, device=device, view=callback_data)
@@ -82,7 +82,8 @@ async def _chart(
 ) -> tuple[bytes, str, InlineKeyboardMarkup]:
     # Nothing is held while waiting in line: the user's lookup left a transaction (and a connection) open.
     await session.commit()
-    # Everything the picture depends on (the caller's access was checked above, every time).
+    # Everything the picture depends on. Who may see it is not among them: the callers decided that
+    # (history.chartable_device) before the cache is consulted, so a cached picture never skips a check.
     asked = (device.id, view.span, view.metric, user.timezone, user.language)
     settings, png = await renderer.recent.get(
         asked, lambda: _admitted(session, user, renderer, device.id, view)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import catalogue
 from core.billing import grace
 from core.models import METRICS, AlertRule, Device, DeviceConfig, DeviceType, Telemetry, TelemetryHourly
-from core.services import archive, consumption
+from core.services import archive, consumption, devices
 
 MAX_RAW_READINGS = 4000
 MAX_SPAN = timedelta(days=62)
@@ -111,6 +111,18 @@ async def _co2_rule_threshold(session: AsyncSession, device_id: int) -> float | 
             AlertRule.device_id == device_id, AlertRule.metric == "co2", AlertRule.direction == "above"
         )
     )
+
+
+async def chartable_device(session: AsyncSession, user_id: int, device_id: int) -> devices.DeviceSummary:
+    """The device as the caller sees it, if its history may be shown to them now: AccessDenied without a
+    role on it, DevicePaused while an overdue invoice pauses it.
+
+    Asked on every request, before any picture drawn earlier is reused: a cache saves drawing, never a check
+    (a member revoked or a device paused a second ago must not get the minute-old chart).
+    """
+    device = await devices.device_summary(session, user_id, device_id)
+    await grace.ensure_not_paused(session, device_id)
+    return device
 
 
 async def load(

@@ -112,3 +112,26 @@ async def test_with_billing_off_nothing_is_paused_and_billing_says_so(  # noqa: 
     finally:
         await other_bot.stop()
         await other_double.close()
+
+
+async def test_a_paused_device_gets_no_chart_from_the_last_minutes_pictures(
+    tg: BotApiDouble, bot: BillingBot, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    hanna = tg.user("Hanna")
+    _, paid = await owner_of(hanna, 2, "2025-06", sessionmaker, engine)
+    await bot.job("invoices", "--month", "2025-06", BILLING_GRACE_DAYS="0")
+    await execute(
+        engine, "UPDATE users SET current_device_id = :d WHERE telegram_id = :tg", d=paid, tg=hanna.id
+    )
+    hanna.send("/history")
+    assert (await hanna.next_message(timeout=30)).method == "sendPhoto"
+
+    # Paused now; the same chart again, while the picture drawn a moment ago is still kept for reuse.
+    await bot.job("grace")
+    await next_with(hanna, "is unpaid")
+    hanna.send("/history")
+    assert PAUSED in ((await hanna.next_message(timeout=30)).text or "")
+    hanna.press_raw(f"hist:{paid}:24h:all")
+    answer = await hanna.next_answer(timeout=30)
+    assert PAUSED in (answer.text or "")
+    assert len(tg.calls_to("sendPhoto", hanna.id)) == 1

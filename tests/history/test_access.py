@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sandbox.botapi import BotApiDouble
 from sandbox.seed import now, readings, store
 from tests.kit.chat import accept, invite, pair
-from tests.kit.sql import execute
+from tests.kit.sql import execute, user_id
 
 Sessions = async_sessionmaker[AsyncSession]
 REFUSAL = "⛔ You have no rights for this on that device."
@@ -68,3 +68,32 @@ async def test_a_viewer_may_chart_and_report(
     document = await victor.next_message(timeout=60)
     assert document.method == "sendDocument"
     assert (document.content or b"").startswith(b"%PDF")
+
+
+async def test_a_revoked_member_gets_no_chart_from_the_last_minutes_pictures(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine
+) -> None:
+    alice, victor = tg.user("Alice"), tg.user("Victor")
+    device = await pair(alice, sessionmaker, engine)
+    assert "viewer" in await accept(victor, await invite(alice, "CO2 monitor #1", "👁 Viewer"))
+    await alice.next_message()  # told that Victor accepted
+    victor.press_raw(f"hist:{device}:24h:all")
+    assert (await victor.next_message(timeout=30)).method == "sendPhoto"
+    await victor.next_answer()
+    charts = len(tg.calls_to("sendPhoto", victor.id))
+
+    # Alice revokes him; the same chart again, while the drawn picture is still kept for reuse.
+    victor_id = await user_id(engine, victor)
+    alice.press_raw(f"mbr:revoke:{device}:{victor_id}")
+    await alice.next_answer()
+    assert "was revoked" in ((await victor.next_message()).text or "")
+    victor.press_raw(f"hist:{device}:24h:all")
+    answer = await victor.next_answer(timeout=30)
+    assert (answer.text, answer.show_alert) == (REFUSAL, True)
+    # Revoking cleared his current device; one set by a race (a stale choice) is checked as well.
+    await execute(
+        engine, "UPDATE users SET current_device_id = :d WHERE telegram_id = :id", d=device, id=victor.id
+    )
+    victor.send("/history")
+    assert (await victor.next_message(timeout=30)).text == REFUSAL
+    assert len(tg.calls_to("sendPhoto", victor.id)) == charts

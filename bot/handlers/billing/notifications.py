@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +16,12 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 
 
-def add_routes(app: web.Application, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+def add_routes(
+    app: web.Application, sessionmaker: async_sessionmaker[AsyncSession], verdicts: Counter[str]
+) -> None:
+    """`/yookassa` and the payment page's return URL; each notification's verdict is tallied in `verdicts`
+    (the bot's /metrics, core.billing.metrics)."""
+
     async def receive(request: web.Request) -> web.Response:
         raw = await request.content.read(MAX_BODY + 1)
         try:
@@ -23,6 +29,7 @@ def add_routes(app: web.Application, sessionmaker: async_sessionmaker[AsyncSessi
         except ValueError:
             body = None
         verdict = await notifications.handle(sessionmaker, body)
+        verdicts[verdict.value] += 1
         return web.Response(status=verdict.http_status)
 
     async def returned(_request: web.Request) -> web.Response:
