@@ -2,8 +2,9 @@
 
 A metric is declared once (name, unit, plausible range, gauge or counter) and is one column of `telemetry`
 (alembic's `catalogue` revision explains why columns). A device type lists which metrics it reports, which of
-them its status line, charts, export and monthly report show, and its default alert rules. Adding a type is
-one `DeviceTypeSpec` here (plus a migration adding its device_types row, and columns for new metrics).
+them its status line, charts, export, monthly report and morning digest line show, and its default alert
+rules. Adding a type is one `DeviceTypeSpec` here (plus a migration adding its device_types row, and
+columns for new metrics).
 Validation (core.payloads), storage (core.telemetry_store), rollups, history, export, the report and the
 settings screens all read these tables; nothing else lists metrics.
 """

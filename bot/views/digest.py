@@ -9,7 +9,8 @@ from bot.texts import Translator
 from bot.views.alerts import alert_what
 from bot.views.fitting import fit_blocks
 from bot.views.moments import duration_text, local_moment, parse_moment
-from bot.views.notices import metric_value
+from bot.views.notices import metric_name, metric_value
+from core.catalogue import Summary
 
 
 def digest_text(t: Translator, payload: dict[str, Any], timezone: str, now: datetime) -> str:
@@ -29,7 +30,7 @@ def _date(payload: dict[str, Any]) -> str:
 
 def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime) -> str:
     lines = [t("digest-device", device=str(device.get("device_name", "?")))]
-    # A meter's or a computer's night is told by its held alerts and outages below.
+    # A meter's or a computer's night is told by its type's summary line, held alerts and outages below.
     measures_co2 = device.get("measures_co2", True)
     if measures_co2 and device.get("co2_max") is None:
         lines.append(t("digest-co2-none"))
@@ -40,6 +41,9 @@ def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime)
     if minutes > 0:
         threshold = metric_value(t, "co2", device.get("co2_threshold"))
         lines.append(t("digest-above", threshold=threshold, duration=duration_text(t, minutes * 60)))
+    summary = [_figure(t, figure) for figure in device.get("summary") or [] if isinstance(figure, dict)]
+    if summary:
+        lines.append(t("digest-summary", figures=" · ".join(summary)))
     for held in device.get("held_alerts", []):
         what = alert_what(t, str(held.get("alert_type")), held.get("value"), held.get("threshold"))
         lines.append(t("digest-held", what=what, time=_moment(held.get("at"), timezone, now)))
@@ -50,6 +54,17 @@ def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime)
         else:
             lines.append(t("digest-offline-ongoing", start=start))
     return "\n".join(lines)
+
+
+def _figure(t: Translator, figure: dict[str, Any]) -> str:
+    """One figure of the type's digest line (core.catalogue.DigestItem), e.g. "power peak 2,100 W"."""
+    kind, metric, value = str(figure.get("summary")), str(figure.get("metric", "")), figure.get("value")
+    if kind == Summary.OFFLINE:
+        minutes = float(value) if isinstance(value, int | float) else 0.0
+        if minutes <= 0:
+            return t("digest-summary-online")
+        return t("digest-summary-offline", duration=duration_text(t, minutes * 60))
+    return t(f"digest-summary-{kind}", metric=metric_name(t, metric), value=metric_value(t, metric, value))
 
 
 def _moment(value: object, timezone: str, now: datetime) -> str:

@@ -2,7 +2,10 @@
 
 Outbox payload of kind "digest": date (the user's local date), night_start, night_end, all_good (nothing
 worth a line), devices: [{device_id, device_name, co2_threshold, co2_avg, co2_max, minutes_above_threshold,
-held_alerts: [{alert_type, value, threshold, at}], offline_periods: [{start, end or null}]}].
+held_alerts: [{alert_type, value, threshold, at}], offline_periods: [{start, end or null}],
+summary: [{summary, metric, value}]}]. `summary` is the device type's digest line (core.catalogue: e.g. a
+meter's consumption and peak power, a computer's peak CPU, peak disk use and time offline), in its order;
+a figure without readings overnight is left out.
 Runs in the caller's transaction and never commits.
 """
 
@@ -20,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import catalogue, notify
 from core.alerts.presence import MIN_SILENCE, MISSED_REPORTS
+from core.catalogue import Summary
 from core.models import OutboxMessage
+from core.services import consumption
 from core.services.presence import OFFLINE, ONLINE
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,8 @@ log = logging.getLogger(__name__)
 DIGEST_KIND = "digest"
 # The digest covers the 12 hours before it goes out: with the default 08:00, from 20:00 the evening before.
 NIGHT = timedelta(hours=12)
+# Totals over the night need no local hours: UTC hours are always whole (core.services.consumption.usage).
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,15 @@ class OfflinePeriod:
     end: datetime | None  # None: still offline when the night ended
 
 
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure of a type's digest line: e.g. (USE, "energy_kwh", 3.25), (OFFLINE, "", minutes)."""
+
+    summary: Summary
+    metric: str
+    value: float
+
+
 @dataclass(slots=True)
 class DeviceNight:
     device_id: int
@@ -56,11 +72,12 @@ class DeviceNight:
     above_threshold: timedelta = timedelta(0)
     held: list[HeldAlert] = field(default_factory=list)
     offline: list[OfflinePeriod] = field(default_factory=list)
+    summary: list[Figure] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
-        """Nothing worth a line: no time above the threshold, no held alerts, no outage."""
-        return not (self.above_threshold or self.held or self.offline)
+        """Nothing worth a line: no time above the threshold, no held alerts, no outage, no summary line."""
+        return not (self.above_threshold or self.held or self.offline or self.summary)
 
     def as_payload(self) -> dict[str, Any]:
         return {
@@ -83,6 +100,10 @@ class DeviceNight:
             "offline_periods": [
                 {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None}
                 for p in self.offline
+            ],
+            "summary": [
+                {"summary": str(item.summary), "metric": item.metric, "value": round(item.value, 3)}
+                for item in self.summary
             ],
         }
 
@@ -184,7 +205,66 @@ async def night_summary(
     for row in alerts:
         if row.device_id in nights:
             _add_alert(nights[row.device_id], row, night_start)
+    gauges = await _gauges(session, list(nights.values()), night_start, night_end)
+    for night in nights.values():
+        figures = gauges.get(night.device_id, {})
+        night.summary = await _summary(session, night, figures, (night_start, night_end))
     return list(nights.values())
+
+
+async def _gauges(
+    session: AsyncSession, nights: list[DeviceNight], start: datetime, end: datetime
+) -> dict[int, dict[tuple[Summary, str], float]]:
+    """The averages and peaks the devices' digest lines ask for, in one pass over the night's readings."""
+    wanted = {
+        (item.summary, item.metric)
+        for night in nights
+        for item in catalogue.device_type(night.device_type).digest
+        if item.summary in (Summary.AVERAGE, Summary.PEAK)
+    }
+    ids = [n.device_id for n in nights if any(i.metric for i in catalogue.device_type(n.device_type).digest)]
+    if not wanted or not ids:
+        return {}
+    columns = sorted(wanted)
+    # Metric names come from the catalogue, never from input, and AVERAGE/PEAK are spelled as SQL's avg/max:
+    # safe to place in the statement.
+    aggregates = ", ".join(f"{summary}({metric})" for summary, metric in columns)
+    rows = await session.execute(
+        text(
+            f"SELECT device_id, {aggregates} FROM telemetry"
+            " WHERE device_id = ANY(CAST(:ids AS int[])) AND ts >= :start AND ts < :end GROUP BY device_id"
+        ),
+        {"ids": ids, "start": start, "end": end},
+    )
+    return {
+        row[0]: {key: float(value) for key, value in zip(columns, row[1:], strict=True) if value is not None}
+        for row in rows
+    }
+
+
+async def _summary(
+    session: AsyncSession,
+    night: DeviceNight,
+    gauges: dict[tuple[Summary, str], float],
+    span: tuple[datetime, datetime],
+) -> list[Figure]:
+    figures = []
+    for item in catalogue.device_type(night.device_type).digest:
+        value: float | None
+        if item.summary is Summary.OFFLINE:
+            value = _offline_minutes(night.offline, span[1])
+        elif item.summary is Summary.USE:
+            steps = await consumption.usage(session, night.device_id, item.metric, *span, zone=UTC_ZONE)
+            value = sum(step.increase for step in steps) if steps else None
+        else:
+            value = gauges.get((item.summary, item.metric))
+        if value is not None:
+            figures.append(Figure(item.summary, item.metric, value))
+    return figures
+
+
+def _offline_minutes(periods: list[OfflinePeriod], night_end: datetime) -> float:
+    return sum(((p.end or night_end) - p.start).total_seconds() for p in periods) / 60
 
 
 def _add_alert(night: DeviceNight, row: Any, night_start: datetime) -> None:

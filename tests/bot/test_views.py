@@ -65,6 +65,17 @@ def test_a_meters_morning_digest_tells_its_held_alert_without_a_co2_line() -> No
     assert "no CO2 readings overnight" in bedroom
 
 
+def test_a_computers_digest_line_reads_in_russian_from_its_types_figures() -> None:
+    figures = [
+        {"summary": "max", "metric": "cpu_percent", "value": 97.5},
+        {"summary": "max", "metric": "disk_percent", "value": 72.5},
+        {"summary": "offline", "metric": "", "value": 0},
+    ]
+    host = {"device_name": "robot-7", "measures_co2": False, "summary": figures}
+    text = digest_text(catalogue["ru"], {"date": "2026-11-23", "devices": [host]}, "Europe/Moscow", NOW)
+    assert text.splitlines()[-1] == "📊 ЦП: максимум 97,5 % · диск: максимум 72,5 % · на связи всю ночь"
+
+
 def test_a_list_that_fits_is_shown_whole_with_its_tail() -> None:
     text = fit_blocks(catalogue["en"], "Title", ["one", "two"], tail="footer")
     assert text == "Title\n\none\n\ntwo\n\nfooter"

@@ -9,11 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.jobs.digest import DIGEST_LOCK, queue_digests
-from core.services import notices
+from core import telemetry_store
+from core.services import notices, presence
+from core.telemetry_store import Row
 from sandbox.botapi import BotApiDouble
-from sandbox.seed import Sessions, now
+from sandbox.seed import Sessions, now, pair_device, store
 from tests.delivery.helpers import all_settled, co2_high, delivered, fan_out
-from tests.kit.chat import owner_with_device
+from tests.kit.chat import owner_with_device, started_user
 from tests.kit.sql import execute, fetch
 from tests.kit.wait import eventually
 
@@ -111,3 +113,60 @@ async def test_digest_command_turns_it_off_and_moves_its_hour(
     assert (await owner.next_answer()).show_alert
     query = "SELECT digest_enabled, digest_hour FROM users WHERE id = :u"
     assert await fetch(engine, query, u=owner_id) == [(False, 9)]
+
+
+async def test_the_digest_sums_up_a_meter_and_a_computer_by_their_types_lines(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, database_url: str
+) -> None:
+    """A meter's night: what it consumed (its register reset at 2 h before the digest counts from zero) and
+    its peak power. A computer's: peak CPU, peak disk use and the time it was offline (SPEC 5, 3a)."""
+    owner, owner_id = await started_user(tg, engine, "Mira")
+    meter = await pair_device(sessionmaker, owner_id=owner_id, device_type="meter", name="Flat 12")
+    robot = await pair_device(sessionmaker, owner_id=owner_id, device_type="host", name="robot-7")
+    this_hour = now().astimezone(MOSCOW).hour
+    await execute(engine, "UPDATE users SET digest_hour = :h WHERE id = :u", h=this_hour, u=owner_id)
+    at = now().astimezone(MOSCOW).replace(minute=0, second=0, microsecond=0)  # the digest's hour
+
+    def meter_row(hours: float, register: float, power: float) -> Row:
+        return telemetry_store.row(
+            meter, at - timedelta(hours=hours), {"energy_kwh": register, "power_w": power}
+        )
+
+    def robot_row(hours: float, cpu: float, disk: float) -> Row:
+        return telemetry_store.row(
+            robot, at - timedelta(hours=hours), {"cpu_percent": cpu, "disk_percent": disk}
+        )
+
+    await store(
+        database_url,
+        [
+            meter_row(13, 90.0, 9000.0),  # before the night: only where the night's first step starts from
+            meter_row(3, 100.0, 800.0),
+            meter_row(2.5, 101.5, 2400.0),
+            meter_row(2, 0.5, 1200.0),  # a new register: 0.5 kWh since it started, not -101
+            meter_row(1, 2.0, 600.0),
+            robot_row(3, 35.0, 71.0),
+            robot_row(2, 97.5, 72.5),
+            robot_row(1, 40.0, 72.0),
+        ],
+    )
+    async with sessionmaker() as session:
+        await presence.mark_offline(session, robot, at - timedelta(hours=2), presence.SILENCE)
+        await presence.mark_online(session, robot, at - timedelta(hours=2) + timedelta(minutes=20))
+        await session.commit()
+    mark = len(tg.calls)
+
+    await _queue(sessionmaker)
+
+    async def digest_arrived() -> bool:
+        return any(text.startswith("☀️") for text in delivered(tg, owner.id, mark))
+
+    await eventually(digest_arrived)
+    (text,) = [text for text in delivered(tg, owner.id, mark) if text.startswith("☀️")]
+    lines = text.splitlines()
+    # 10 kWh from the reading before the night, 1.5, then 0.5 on the new register, 1.5.
+    assert lines[lines.index("📟 Flat 12") + 1] == "📊 energy used 13.5 kWh · power peak 2,400 W"
+    assert (
+        lines[lines.index("📟 robot-7") + 1]
+        == "📊 CPU peak 97.5 % · disk peak 72.5 % · offline 20 min in all"
+    )
