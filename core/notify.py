@@ -21,6 +21,10 @@ OTA_CHANGED = "ota_changed"
 DEVICE_EVENT = "device_event"
 # payload: outbox id. Something waits in notification_outbox for the bot.
 OUTBOX = "outbox"
+# payload: device id. A device's alert rules, its alerts switch or a stored alert state changed: the processor
+# reloads that device's rules and states (core.services.alerting.RuleBook). Sent by database triggers (alembic
+# revision alerting_notify), so every writer is covered without calling `notify` itself.
+ALERTING_CHANGED = "alerting_changed"
 
 
 async def notify(session: AsyncSession, channel: str, payload: str = "") -> None:

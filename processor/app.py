@@ -111,7 +111,7 @@ class Processor:
             sessionmaker, self._publisher, self._directory, self.counters, self._access
         )
         # One LISTEN connection for the processor: pairings for the directory and the announcer, desired
-        # state changes for the reconciler.
+        # state changes for the reconciler, rule and state changes for the alert engine's memory.
         self._listener = Listener(
             self._connect,
             {
@@ -120,6 +120,7 @@ class Processor:
                 notify.CONFIG_CHANGED: self._desired_state_changed,
                 notify.COMMAND_QUEUED: self._desired_state_changed,
                 notify.OTA_CHANGED: self._ota_changed,
+                notify.ALERTING_CHANGED: self._alerts.changed,
             },
             self._listening,
         )
@@ -297,6 +298,7 @@ class Processor:
     async def _listening(self) -> None:
         """(Re)connected: catch up with whatever was NOTIFYed while nobody listened."""
         await self._directory.reload()
+        self._alerts.reload()
         self._announcer.trigger()
         self._desired_state.trigger()
         self._ota.trigger()

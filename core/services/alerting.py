@@ -1,25 +1,32 @@
-"""Alert evaluation on the ingest path: stored rules and states in, persisted states and notices out.
+"""Alert evaluation on the ingest path: rules and states in memory, persisted states and notices out.
 
-`evaluate_batch` runs after every committed telemetry batch, so it is set-based: one query loads those enabled
-rules of the batch's devices that the batch could move, each with its stored state; the pure engine
-(core.alerts) runs in memory; only states that really changed are written back (measured: 5000 quiet
-readings of 5000 devices with 5 rules each, about 0.1 s per batch). Everything happens in the caller's
-transaction; nothing is committed here, so states, alert rows, outbox rows and the NOTIFY land together or
-not at all.
+The processor keeps one `RuleBook`: every enabled rule of every device with alerts on, each with the state
+stored for it in `alert_states`. It is loaded once; a device's entries are reloaded when the ALERTING_CHANGED
+NOTIFY names it (database triggers send it whenever a rule, a device's alerts switch or a stored state
+changes, whoever wrote it). A batch of readings is then evaluated in memory, set-wise: readings of devices
+without rules, metrics without a rule, and values on the safe side of a quiet rule cost a look-up and nothing
+more; the database is asked only which devices came back online and, when a state really changed, to write
+it and fan the notices out. The memory mirrors `alert_states` exactly: what a batch changes without
+persisting it (the last value and time of a rule that stays where it was) is forgotten after the batch, as
+when every batch re-read the rows, so a restart, a second processor or `evaluate_batch` see the same states.
+
+Everything happens in the caller's transaction; nothing is committed here, so states, alert rows, outbox rows
+and the NOTIFY land together or not at all. A caller whose transaction does not commit calls `forget_all`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.alerts import InvalidRule, Rule, State, Transition, TransitionKind, evaluate
+from core import payloads
+from core.alerts import InvalidRule, Rule, State, Status, Transition, TransitionKind, evaluate
 from core.services import notices, presence
 
 log = logging.getLogger(__name__)
@@ -36,16 +43,17 @@ class DeviceReading:
 
 @dataclass(slots=True)
 class _Watched:
-    """A rule with the state stored for it, and the state it reaches as the batch's readings go through."""
+    """A rule with the state stored for it, and the state it reaches as a batch's readings go through."""
 
     rule_id: int
     device_id: int
     rule: Rule
     stored: State
-    # alert_states.updated_at as loaded (None: no row yet); the write-back only lands if it is unchanged.
+    # alert_states.updated_at as stored (None: no row yet); the write-back only lands if it is unchanged.
     stored_at: datetime | None
     state: State = field(init=False)
     transitions: list[Transition] = field(default_factory=list)
+    in_play: bool = False  # some reading of the current batch was evaluated against it
 
     def __post_init__(self) -> None:
         self.state = self.stored
@@ -58,6 +66,15 @@ class _Watched:
         moved = (before.status, before.since, before.peak) != (after.status, after.since, after.peak)
         return moved or bool(self.transitions)
 
+    def settle(self, *, stored: bool) -> None:
+        """End of a batch: the evaluated state is now the stored one, or is forgotten (it was not stored)."""
+        if stored:
+            self.stored, self.stored_at = self.state, self.state.last_ts
+        else:
+            self.state = self.stored
+        self.transitions = []
+        self.in_play = False
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -65,21 +82,168 @@ class Outcome:
     fan_out: notices.FanOut = field(default_factory=notices.FanOut)
 
 
-# Most rules of most devices sit quietly on the safe side of their threshold, and a reading on that side
-# changes nothing for them: only rules that are not OK, or whose metric went beyond the threshold somewhere
-# in the batch (`b.high` / `b.low`: the batch's extremes per device and metric), come back to be evaluated.
-_LOAD = text("""
+_RULES = """
 SELECT r.id, r.device_id, r.metric, r.direction, r.threshold, r.clear_level, r.hold_seconds, r.critical,
        s.state, s.since, s.last_value, s.peak_value, s.updated_at
-FROM unnest(CAST(:ids AS int[]), CAST(:metrics AS text[]), CAST(:high AS float8[]), CAST(:low AS float8[]))
-    AS b(device_id, metric, high, low)
-JOIN alert_rules r ON r.device_id = b.device_id AND r.metric = b.metric AND r.enabled
+FROM alert_rules r
 JOIN device_configs c ON c.device_id = r.device_id AND c.alerts_enabled
 LEFT JOIN alert_states s ON s.rule_id = r.id
-WHERE s.state <> 'ok'
-   OR (r.direction = 'above' AND b.high > r.threshold)
-   OR (r.direction = 'below' AND b.low < r.threshold)
-""")
+WHERE r.enabled
+"""
+_ALL_RULES = text(_RULES)
+_RULES_OF = text(_RULES + " AND r.device_id = ANY(CAST(:ids AS int[]))")
+
+
+class RuleBook:
+    """The rules and stored states of the devices, in memory (see the module docstring)."""
+
+    def __init__(self, devices: Iterable[int] | None = None) -> None:
+        """A book of every device (the processor's), or of `devices` only (one batch's, e.g. in tests)."""
+        self._devices: dict[int, list[_Watched]] = {}
+        self._stale: set[int] = set(devices or ())
+        self._all_stale = devices is None
+
+    def watches(self, device_id: int) -> bool:
+        """Whether a reading of this device may matter (any may, until the book is first loaded)."""
+        return self._all_stale or device_id in self._devices or device_id in self._stale
+
+    def crosses(self, device_id: int, reading: payloads.Reading, clock: Callable[[], datetime]) -> bool:
+        """Whether `reading` alone would take a rule of the device from its stored state to a transition: a
+        notice is probably due. Memory only, no side effect, a few look-ups for the usual quiet reading
+        (`clock` is read only when a rule has to be evaluated); a hint for the writer's haste, never a
+        decision (the evaluation after commit decides)."""
+        for item in self._devices.get(device_id, ()):
+            value = reading.value(item.rule.metric)
+            if value is None:
+                continue
+            if item.stored.status is Status.OK and not item.rule.is_beyond(value, item.rule.threshold):
+                continue
+            at = datetime.fromtimestamp(reading.ts, UTC)
+            if evaluate(item.rule, item.stored, value, at, clock())[1] is not None:
+                return True
+        return False
+
+    def forget(self, device_id: int) -> None:
+        """Reload this device's rules and states from the database before the next evaluation."""
+        self._stale.add(device_id)
+
+    def forget_all(self) -> None:
+        """Reload everything before the next evaluation (NOTIFYs were missed, or a transaction failed)."""
+        self._all_stale = True
+        self._stale.clear()
+
+    async def evaluate(
+        self,
+        session: AsyncSession,
+        readings: Sequence[DeviceReading],
+        now: datetime,
+        *,
+        seen: Collection[int] | None = None,
+    ) -> Outcome:
+        """Run the alert engine over `readings` (any order; taken per device in time order) at server time
+        `now`.
+
+        Guarantees: devices with alerts disabled are skipped; a device that was offline (among `seen`, by
+        default the readings' devices) is back online; each transition of a rule is announced once (state
+        persisted with it, so a restart neither re-fires nor forgets); backlog readings fire nothing. Runs in
+        the caller's transaction; the caller commits, or calls `forget_all` when it cannot.
+        """
+        if seen is None:
+            seen = {reading.device_id for reading in readings}
+        if not seen:
+            return Outcome()
+        await presence.mark_back_online(session, await _offline_among(session, seen), now)
+        if not readings:
+            return Outcome()
+        await self._refresh(session)
+        try:
+            return await self._evaluate(session, readings, now)
+        except BaseException:
+            self.forget_all()  # states half-way through a batch must not outlive it
+            raise
+
+    async def _evaluate(
+        self, session: AsyncSession, readings: Sequence[DeviceReading], now: datetime
+    ) -> Outcome:
+        in_play = self._run(readings, now)
+        if not in_play:
+            return Outcome()
+        landed = await _persist(session, [item for item in in_play if item.changed])
+        fired = sorted(
+            ((item, tr) for item in in_play if item.rule_id in landed for tr in item.transitions),
+            key=lambda pair: pair[1].at,  # a user's alert history reads in the order things happened
+        )
+        due = [_notice(item.device_id, transition) for item, transition in fired]
+        for item in in_play:
+            if item.changed and item.rule_id not in landed:
+                self.forget(item.device_id)  # another evaluator wrote it meanwhile: read what it wrote
+            item.settle(stored=item.rule_id in landed)
+        result = await notices.fan_out(session, due, now)
+        return Outcome(transitions=len(fired), fan_out=result)
+
+    async def load(self, session: AsyncSession) -> None:
+        """Read what is marked for reloading (at first: everything) now rather than at the next evaluation."""
+        await self._refresh(session)
+
+    async def _refresh(self, session: AsyncSession) -> None:
+        # Marks are taken before the query: a NOTIFY arriving meanwhile marks again for the next batch.
+        if self._all_stale:
+            self._all_stale, self._stale = False, set()
+            try:
+                self._devices = _group(await session.execute(_ALL_RULES))
+            except BaseException:
+                self._all_stale = True
+                raise
+            log.info("alert rules loaded devices=%s", len(self._devices))
+        elif self._stale:
+            ids, self._stale = sorted(self._stale), set()
+            try:
+                loaded = _group(await session.execute(_RULES_OF, {"ids": ids}))
+            except BaseException:
+                self._stale.update(ids)
+                raise
+            for device_id in ids:
+                self._devices.pop(device_id, None)
+            self._devices.update(loaded)
+
+    def _run(self, readings: Iterable[DeviceReading], now: datetime) -> list[_Watched]:
+        """Evaluate in memory; the rules some reading was evaluated against, in the order first met."""
+        devices = self._devices
+        mine = sorted((r for r in readings if r.device_id in devices), key=lambda r: (r.device_id, r.ts))
+        in_play: list[_Watched] = []
+        for reading in mine:
+            for item in devices[reading.device_id]:
+                value = reading.values.get(item.rule.metric)
+                if value is None:
+                    continue
+                if not item.in_play:
+                    # A quiet rule and a value on its safe side: the engine would change nothing but the
+                    # last value, which is not stored anyway. Only a rule that is not OK, or a value beyond
+                    # the threshold, puts the rule in play for the rest of the batch.
+                    if item.state.status is Status.OK and not item.rule.is_beyond(value, item.rule.threshold):
+                        continue
+                    item.in_play = True
+                    in_play.append(item)
+                item.state, transition = evaluate(item.rule, item.state, value, reading.ts, now)
+                if transition is not None:
+                    item.transitions.append(transition)
+        return in_play
+
+
+def _group(rows: Iterable[Any]) -> dict[int, list[_Watched]]:
+    devices: dict[int, list[_Watched]] = {}
+    for row in rows:
+        try:
+            rule = Rule.from_row(row)
+        except InvalidRule as error:
+            log.warning("alert rule skipped rule_id=%s device_id=%s error=%s", row.id, row.device_id, error)
+            continue
+        stored = State.from_row(row if row.state is not None else None)
+        devices.setdefault(row.device_id, []).append(
+            _Watched(row.id, row.device_id, rule, stored, row.updated_at)
+        )
+    return devices
+
 
 # Optimistic write-back: a row another evaluator changed since we read it is left alone (and our
 # transitions for it are dropped), so two processors sharing a device never announce one episode twice.
@@ -104,26 +268,10 @@ RETURNING rule_id
 
 
 async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading], now: datetime) -> Outcome:
-    """Run the alert engine over `readings` (any order; taken per device in time order) at server time `now`.
-
-    Guarantees: devices with alerts disabled are skipped; a device that was offline is back online; each
-    transition of a rule is announced once (state persisted with it, so a restart neither re-fires nor
-    forgets); backlog readings fire nothing. Runs in the caller's transaction; the caller commits.
-    """
-    if not readings:
-        return Outcome()
-    await presence.mark_back_online(session, await _offline_among(session, readings), now)
-    watched = await _load(session, readings)
-    if not watched:
-        return Outcome()
-    _run(watched, readings, now)
-    landed = await _persist(session, [item for item in watched if item.changed])
-    fired = sorted(
-        ((item, transition) for item in watched if item.rule_id in landed for transition in item.transitions),
-        key=lambda pair: pair[1].at,  # a user's alert history reads in the order things happened
-    )
-    result = await notices.fan_out(session, [_notice(item.device_id, tr) for item, tr in fired], now)
-    return Outcome(transitions=len(fired), fan_out=result)
+    """`RuleBook.evaluate` with the rules and states of the batch's devices read afresh (one batch, no book
+    kept): the same guarantees, in the caller's transaction."""
+    book = RuleBook(devices={reading.device_id for reading in readings})
+    return await book.evaluate(session, readings, now)
 
 
 # Devices with an open offline episode are few: finding them costs one small query, where checking every
@@ -131,58 +279,12 @@ async def evaluate_batch(session: AsyncSession, readings: Sequence[DeviceReading
 _OPEN_EPISODES = text("SELECT id FROM devices WHERE offline_since IS NOT NULL")
 
 
-async def _offline_among(session: AsyncSession, readings: Sequence[DeviceReading]) -> list[int]:
-    """The batch's devices with an open offline episode now (mark_back_online locks and rechecks them)."""
+async def _offline_among(session: AsyncSession, device_ids: Collection[int]) -> list[int]:
+    """Those of `device_ids` with an open offline episode now (mark_back_online locks and rechecks them)."""
     open_episodes = set(await session.scalars(_OPEN_EPISODES))
     if not open_episodes:
         return []
-    return sorted(open_episodes.intersection(reading.device_id for reading in readings))
-
-
-async def _load(session: AsyncSession, readings: Sequence[DeviceReading]) -> list[_Watched]:
-    rows = await session.execute(_LOAD, _extremes(readings))
-    watched = []
-    for row in rows:
-        try:
-            rule = Rule.from_row(row)
-        except InvalidRule as error:
-            log.warning("alert rule skipped rule_id=%s device_id=%s error=%s", row.id, row.device_id, error)
-            continue
-        stored = State.from_row(row if row.state is not None else None)
-        watched.append(_Watched(row.id, row.device_id, rule, stored, row.updated_at))
-    return watched
-
-
-def _extremes(readings: Iterable[DeviceReading]) -> dict[str, list[Any]]:
-    """The highest and lowest value of each metric of each device in the batch, as query parameters."""
-    extremes: dict[tuple[int, str], tuple[float, float]] = {}
-    for reading in readings:
-        for metric, value in reading.values.items():
-            if value is None:
-                continue
-            key = (reading.device_id, metric)
-            high, low = extremes.get(key, (value, value))
-            extremes[key] = (max(high, value), min(low, value))
-    return {
-        "ids": [device_id for device_id, _ in extremes],
-        "metrics": [metric for _, metric in extremes],
-        "high": [high for high, _ in extremes.values()],
-        "low": [low for _, low in extremes.values()],
-    }
-
-
-def _run(watched: list[_Watched], readings: Iterable[DeviceReading], now: datetime) -> None:
-    by_device: dict[int, list[_Watched]] = {}
-    for item in watched:
-        by_device.setdefault(item.device_id, []).append(item)
-    for reading in sorted(readings, key=lambda r: (r.device_id, r.ts)):
-        for item in by_device.get(reading.device_id, ()):
-            value = reading.values.get(item.rule.metric)
-            if value is None:
-                continue
-            item.state, transition = evaluate(item.rule, item.state, value, reading.ts, now)
-            if transition is not None:
-                item.transitions.append(transition)
+    return sorted(open_episodes.intersection(device_ids))
 
 
 async def _persist(session: AsyncSession, changed: list[_Watched]) -> set[int]:

@@ -8,6 +8,7 @@ import time
 from sqlalchemy import text
 
 from core import topics
+from core.services import settings
 from sandbox.broker import Broker
 from sandbox.seed import Sessions, make_user, pair_device, share
 from tests.alerting.helpers import outbox_of
@@ -100,4 +101,50 @@ async def test_processor_killed_mid_alert_neither_repeats_nor_loses_it(
         await mqtt.send(telemetry, {"timestamp": now - 10, "co2": 700})  # recovers
         await eventually(lambda: _co2_state_is(sessionmaker, device, "ok"))
     assert await types() == ["co2_high", "co2_normal"]
+    assert await processor.stop() == 0
+
+
+async def test_a_threshold_changed_in_settings_applies_to_the_next_reading_the_processor_gets(
+    processors: Processors, broker: Broker, sessionmaker: Sessions
+) -> None:
+    """The processor keeps rules in memory: a change must reach it (ALERTING_CHANGED) before new readings."""
+    processor = processors()
+    owner = await make_user(sessionmaker)
+    uid = f"e2e-{secrets.token_hex(4)}"
+    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)
+    processor.start()
+    await processor.ready()
+
+    async def notices(count: int) -> list[tuple[str, float]] | None:
+        rows = await outbox_of(sessionmaker, owner)
+        found = [(row.payload["alert_type"], row.payload["threshold"]) for row in rows]
+        return found if len(found) >= count else None
+
+    start = int(time.time()) - 300
+    async with Publisher(broker) as mqtt:
+        telemetry = topics.device_topic(uid, "telemetry")
+        await mqtt.send(
+            telemetry, [{"timestamp": start, "co2": 1500}, {"timestamp": start + 70, "co2": 1600}]
+        )
+        await mqtt.send(telemetry, {"timestamp": start + 80, "co2": 700})
+        assert await eventually(lambda: notices(2)) == [("co2_high", 1000), ("co2_normal", 1000)]
+        async with sessionmaker() as session:
+            (co2,) = [
+                rule for rule in (await settings.load(session, owner, device)).rules if rule.metric == "co2"
+            ]
+            await settings.set_rule_level(
+                session, owner, device, co2.id, level=settings.Level.THRESHOLD, value=1800
+            )
+        # 70 s beyond the old threshold only: nothing; then 70 s beyond the new one: fires, saying 1800.
+        await mqtt.send(
+            telemetry, [{"timestamp": start + 90, "co2": 1500}, {"timestamp": start + 160, "co2": 1600}]
+        )
+        await mqtt.send(
+            telemetry, [{"timestamp": start + 170, "co2": 1900}, {"timestamp": start + 240, "co2": 1950}]
+        )
+        assert await eventually(lambda: notices(3)) == [
+            ("co2_high", 1000),
+            ("co2_normal", 1000),
+            ("co2_high", 1800),
+        ]
     assert await processor.stop() == 0
