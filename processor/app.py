@@ -101,6 +101,7 @@ class Processor:
             self.counters,
             (self._alerts, self._device_events, *sinks),
             options.writer,
+            urgent=self._alerts.urgent,
         )
         self._dynsec = DynamicSecurity(broker) if broker.mqtt_username else None
         self._access = BrokerAccess(sessionmaker, self._dynsec, self.counters)

@@ -63,6 +63,8 @@ class BatchWriter:
         counters: Counters,
         sinks: Sequence[AfterCommit] = (),
         options: WriterOptions = WriterOptions(),
+        *,
+        urgent: Callable[[FreshReading], bool] | None = None,
     ) -> None:
         self._connect = connect
         self._ledger = ledger
@@ -80,15 +82,28 @@ class BatchWriter:
         # PostgreSQL outage lets hundreds of thousands of readings pile up behind it.
         self._ready: deque[Batch] = deque()
         self.pending = Batch()
+        # Asked of each reading as it joins `pending` (the alert engine: "this one probably fires"): such a
+        # batch is written at once, so a notice never waits out the interval behind ordinary readings.
+        self._urgent = urgent
+        self._asked = 0  # readings of `pending` already asked about
         # Woken after every commit: what HTTP ingest waits on before answering (persist, then acknowledge).
         self._commits = asyncio.Condition()
 
     def added(self) -> None:
-        """Called after something went into `pending`: a full batch is queued and written without waiting."""
-        if len(self.pending.rows) >= self._options.max_rows:
+        """Called after something went into `pending`: a full batch, or one holding an urgent reading, is
+        queued and written without waiting."""
+        if len(self.pending.rows) >= self._options.max_rows or self._holds_urgent():
             self._ready.append(self.pending)
             self.pending = Batch()
+            self._asked = 0
             self._full.set()
+
+    def _holds_urgent(self) -> bool:
+        if self._urgent is None:
+            return False
+        readings = self.pending.readings
+        fresh, self._asked = readings[self._asked :], len(readings)
+        return any(self._urgent(item) for item in fresh)
 
     async def run(self) -> None:
         while True:
@@ -134,6 +149,7 @@ class BatchWriter:
             if len(self.pending):
                 self._ready.append(self.pending)
                 self.pending = Batch()
+                self._asked = 0
             while self._ready:
                 await self._commit(self._ready[0])
                 self._ready.popleft()
