@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from core import telemetry_store
 from sandbox.database import alembic, create_database, drop_database
 
 EXPECTED_TABLES = {
@@ -82,3 +83,43 @@ async def test_telemetry_is_partitioned_by_day_and_old_days_can_be_dropped(datab
     assert dropped == 2
     assert remaining == 0
     assert today
+
+
+async def test_the_counter_rollup_migration_gives_existing_meter_hours_their_increase() -> None:
+    """Hours rolled up before the counter columns existed get their first/last readings and increase from
+    the readings already folded; a reading still pending is added by the next fold, once."""
+    name, url = await create_database("smartair_migrations")
+    try:
+        assert alembic(url, "upgrade", "ota_soak").returncode == 0  # the revision before counter_rollup
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(_OLD_ROLLUP)
+            assert alembic(url, "upgrade", "head").returncode == 0
+            migrated = await connection.fetch(_COUNTER_HOURS)
+            assert await telemetry_store.fold_hourly(connection) == 1
+            folded = await connection.fetch(_COUNTER_HOURS)
+        finally:
+            await connection.close()
+    finally:
+        await drop_database(name)
+    # 10:00 100 → 10:30 101; 11:00 0.5 on a new register (a reset: +0.5, not -100.5) → 11:30 1.5.
+    assert [tuple(row) for row in migrated] == [(100.0, 101.0, 1.0, 1.0, 2), (0.5, 1.5, 1.0, 1.5, 2)]
+    # The pending 11:45 reading (2.0) joins its hour: +0.5.
+    assert [tuple(row) for row in folded] == [(100.0, 101.0, 1.0, 1.0, 2), (0.5, 2.0, 1.5, 2.0, 3)]
+
+
+# A meter's readings and their hourly rows as the fold made them before `counter_rollup`; 11:45 still pending.
+_OLD_ROLLUP = """
+SELECT telemetry_ensure_partitions('2026-10-01', '2026-10-02');
+INSERT INTO telemetry (device_id, ts, energy_kwh) VALUES
+    (1, '2026-10-01 10:00+00', 100), (1, '2026-10-01 10:30+00', 101),
+    (1, '2026-10-01 11:00+00', 0.5), (1, '2026-10-01 11:30+00', 1.5), (1, '2026-10-01 11:45+00', 2.0);
+INSERT INTO telemetry_hourly_pending (device_id, ts, energy_kwh) VALUES (1, '2026-10-01 11:45+00', 2.0);
+INSERT INTO telemetry_hourly (device_id, bucket, metric, min, max, sum, count) VALUES
+    (1, '2026-10-01 10:00+00', 'energy_kwh', 100, 101, 201, 2),
+    (1, '2026-10-01 11:00+00', 'energy_kwh', 0.5, 1.5, 2.0, 2);
+"""
+_COUNTER_HOURS = """
+SELECT first_value, last_value, rise, increase, count FROM telemetry_hourly
+WHERE device_id = 1 AND metric = 'energy_kwh' ORDER BY bucket
+"""
