@@ -45,6 +45,7 @@ from core.settings import (
     GeneralSettings,
     HttpSettings,
     OperatorSettings,
+    PresenceSettings,
     ReplicaSettings,
     RetentionSettings,
     TelegramSettings,
@@ -72,6 +73,7 @@ async def run(
     retention: RetentionSettings,
     replicas: ReplicaSettings,
     firmware: FirmwareSettings,
+    presence: PresenceSettings,
 ) -> None:
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
@@ -131,7 +133,7 @@ async def run(
             if billing.enabled:
                 await background.enter_async_context(billing_jobs(sessionmaker, billing))
             if delivery.digest_job:
-                await background.enter_async_context(scheduled_jobs(sessionmaker))
+                await background.enter_async_context(scheduled_jobs(sessionmaker, presence.min_silence))
             await background.enter_async_context(retention_job(sessionmaker, retention))
             # SIGTERM/SIGINT stop receiving updates gracefully; leaving the block then stops the worker
             # and the scheduler.
@@ -200,7 +202,7 @@ def main() -> None:
         load(HttpSettings),
     )
     operators, billing, retention = load(OperatorSettings), load(BillingSettings), load(RetentionSettings)
-    replicas, firmware = load(ReplicaSettings), load(FirmwareSettings)
+    replicas, firmware, presence = load(ReplicaSettings), load(FirmwareSettings), load(PresenceSettings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(
         run(
@@ -210,6 +212,7 @@ def main() -> None:
             retention=retention,
             replicas=replicas,
             firmware=firmware,
+            presence=presence,
         )
     )
 

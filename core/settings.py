@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core import infisical
+from core.alerts.presence import MIN_SILENCE
 
 _COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -149,6 +151,21 @@ class RetentionSettings(BaseSettings):
     model_config = _COMMON
 
     telemetry_retention_days: int = Field(default=400, alias="TELEMETRY_RETENTION_DAYS", ge=1)
+
+
+class PresenceSettings(BaseSettings):
+    """When a silent device counts as offline (SPEC 5): 3 report intervals, at least this long. Read by the
+    processor's presence sweep and by the bot's morning digest (its offline periods), so both agree."""
+
+    model_config = _COMMON
+
+    offline_min_silence_seconds: float = Field(
+        default=MIN_SILENCE.total_seconds(), alias="OFFLINE_MIN_SILENCE_SECONDS", gt=0
+    )
+
+    @property
+    def min_silence(self) -> timedelta:
+        return timedelta(seconds=self.offline_min_silence_seconds)
 
 
 class BillingSettings(BaseSettings):

@@ -17,10 +17,11 @@ from core.settings import (
     HttpSettings,
     MqttSettings,
     OperatorSettings,
+    PresenceSettings,
     load,
 )
 from core.supervisor import Supervisor
-from processor.app import Processor
+from processor.app import Options, Processor
 from processor.clickhouse_export import ExportCollector, exporting
 from processor.metrics import processor_registry
 from processor.sinks import AfterCommit
@@ -34,6 +35,7 @@ async def _main(
     operators: OperatorSettings,
     general: GeneralSettings,
     firmware: FirmwareSettings,
+    presence: PresenceSettings,
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
         sinks: list[AfterCommit] = []
@@ -43,7 +45,12 @@ async def _main(
             sinks.append(export)
             metrics.append(ExportCollector(export))
         processor = Processor(
-            database, broker, sinks=sinks, public_url=http.public_url, firmware_dir=firmware.firmware_dir
+            database,
+            broker,
+            Options(min_silence=presence.min_silence),
+            sinks=sinks,
+            public_url=http.public_url,
+            firmware_dir=firmware.firmware_dir,
         )
         await _serve(processor, http, operators, metrics)
 
@@ -81,12 +88,23 @@ async def _serve(
 def main() -> None:
     database, broker, http = load(DatabaseSettings), load(MqttSettings), load(HttpSettings)
     operators, general, firmware = load(OperatorSettings), load(GeneralSettings), load(FirmwareSettings)
+    presence = load(PresenceSettings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
     )
     # paho logs every packet at DEBUG and aiomqtt repeats connection errors we already report.
     logging.getLogger("mqtt").setLevel(logging.WARNING)
-    asyncio.run(_main(database, broker, http, operators=operators, general=general, firmware=firmware))
+    asyncio.run(
+        _main(
+            database,
+            broker,
+            http,
+            operators=operators,
+            general=general,
+            firmware=firmware,
+            presence=presence,
+        )
+    )
 
 
 if __name__ == "__main__":

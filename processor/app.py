@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiomqtt
 import asyncpg
@@ -15,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import notify, rate_limit
+from core.alerts.presence import MIN_SILENCE
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
@@ -56,6 +58,8 @@ class Options:
     reconnect_ceiling: float = 30.0
     # How often silence and Last Wills become offline episodes (processor.presence.sweep).
     presence_sweep_interval: float = 5.0
+    # The floor on the silence that makes a device offline: OFFLINE_MIN_SILENCE_SECONDS (SPEC: 90 s).
+    min_silence: timedelta = MIN_SILENCE
     # Each device's budget, messages/s and burst (SPEC section 3); tests shrink it rather than send 6 000.
     device_rate: float = rate_limit.DEVICE_RATE
     device_burst: float = rate_limit.DEVICE_BURST
@@ -94,7 +98,9 @@ class Processor:
         self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
         self._ota = OtaRollouts(sessionmaker, self._publisher, self.counters, public_url)
         self._downloads = FirmwareDownloads(sessionmaker, firmware_dir, self.counters)
-        self._presence = PresenceSweep(sessionmaker, lambda: self.connected, options.presence_sweep_interval)
+        self._presence = PresenceSweep(
+            sessionmaker, lambda: self.connected, options.presence_sweep_interval, options.min_silence
+        )
         self._writer = BatchWriter(
             self._connect,
             self._ledger,

@@ -23,7 +23,7 @@ from core.billing import yookassa
 from core.billing.months import Month
 from core.db import make_engine, make_sessionmaker
 from core.services import retention
-from core.settings import BillingSettings, DatabaseSettings, RetentionSettings, load
+from core.settings import BillingSettings, DatabaseSettings, PresenceSettings, RetentionSettings, load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +50,8 @@ async def _run(args: argparse.Namespace, database: DatabaseSettings, settings: B
     now = datetime.now(UTC)
     try:
         if args.job == "digests":
-            return f"digests queued for {await queue_digests(sessionmaker, now) or 0} users"
+            queued = await queue_digests(sessionmaker, now, load(PresenceSettings).min_silence)
+            return f"digests queued for {queued or 0} users"
         if args.job == "retention":
             days = load(RetentionSettings).telemetry_retention_days
             return retention_job.describe(await retention.run(sessionmaker, now, days))

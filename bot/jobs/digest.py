@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.alerts.presence import MIN_SILENCE
 from core.services import digest
 
 logger = logging.getLogger(__name__)
@@ -28,8 +29,11 @@ DIGEST_EVERY_MINUTES = 5
 BATCH = 500
 
 
-async def queue_digests(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int | None:
+async def queue_digests(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, min_silence: timedelta = MIN_SILENCE
+) -> int | None:
     """Queue every digest due at `now`; how many users were due, or None when another replica holds the lock.
+    `min_silence` is OFFLINE_MIN_SILENCE_SECONDS (core.settings.PresenceSettings).
 
     The transaction-scoped lock is released by the commit, also if this process dies midway.
     """
@@ -39,7 +43,7 @@ async def queue_digests(sessionmaker: async_sessionmaker[AsyncSession], now: dat
         if not locked:
             return None
         while True:
-            due = await digest.queue_due_digests(session, now, BATCH)
+            due = await digest.queue_due_digests(session, now, BATCH, min_silence)
             queued += due
             if due < BATCH:
                 break
@@ -47,9 +51,9 @@ async def queue_digests(sessionmaker: async_sessionmaker[AsyncSession], now: dat
     return queued
 
 
-async def _digest_job(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def _digest_job(sessionmaker: async_sessionmaker[AsyncSession], min_silence: timedelta) -> None:
     try:
-        queued = await queue_digests(sessionmaker, datetime.now(UTC))
+        queued = await queue_digests(sessionmaker, datetime.now(UTC), min_silence)
     except (OperationalError, DBAPIError, OSError) as error:
         logger.warning("digest job failed, next run retries error=%s", error)
         return
@@ -60,13 +64,15 @@ async def _digest_job(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def scheduled_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncIOScheduler]:
+async def scheduled_jobs(
+    sessionmaker: async_sessionmaker[AsyncSession], min_silence: timedelta = MIN_SILENCE
+) -> AsyncIterator[AsyncIOScheduler]:
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         _digest_job,
         "interval",
         minutes=DIGEST_EVERY_MINUTES,
-        args=[sessionmaker],
+        args=[sessionmaker, min_silence],
         id="morning_digest",
         # At start too: a bot restarted at 08:02 still sends the 08:00 digests.
         next_run_time=datetime.now(UTC),

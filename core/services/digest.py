@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import catalogue, notify
-from core.alerts.presence import MIN_SILENCE, MISSED_REPORTS
+from core.alerts.presence import MIN_SILENCE, offline_after
 from core.catalogue import Summary
 from core.models import OutboxMessage
 from core.services import consumption
@@ -175,10 +175,16 @@ LIMIT :limit
 
 
 async def night_summary(
-    session: AsyncSession, user_id: int, night_start: datetime, night_end: datetime
+    session: AsyncSession,
+    user_id: int,
+    night_start: datetime,
+    night_end: datetime,
+    min_silence: timedelta = MIN_SILENCE,
 ) -> list[DeviceNight]:
     """Per device of the user, over [night_start, night_end): CO2 average and maximum, time above the CO2
     threshold (from telemetry), alerts held by night mode, and offline periods (from offline/online alerts).
+    A gap between readings counts as above the threshold only up to the offline limit, whose floor is
+    `min_silence` (OFFLINE_MIN_SILENCE_SECONDS, the same the presence sweep uses).
     """
     devices = {row.id: row for row in await session.execute(_DEVICES, {"user_id": user_id})}
     nights = {
@@ -190,7 +196,7 @@ async def night_summary(
     params = {
         "ids": ids,
         "thresholds": [float(devices[i].threshold) for i in ids],
-        "gaps": [max(MISSED_REPORTS * devices[i].interval, MIN_SILENCE.total_seconds()) for i in ids],
+        "gaps": [offline_after(devices[i].interval, min_silence).total_seconds() for i in ids],
         "start": night_start,
         "end": night_end,
     }
@@ -293,16 +299,18 @@ async def users_due_for_digest(session: AsyncSession, now: datetime, limit: int 
     return due
 
 
-async def queue_due_digests(session: AsyncSession, now: datetime, limit: int = 500) -> int:
+async def queue_due_digests(
+    session: AsyncSession, now: datetime, limit: int = 500, min_silence: timedelta = MIN_SILENCE
+) -> int:
     """Queue the digests of up to `limit` due users; returns how many users were due. Call again while it
-    returns `limit`.
+    returns `limit`. `min_silence`: OFFLINE_MIN_SILENCE_SECONDS (see night_summary).
 
     Guarantees: at most one digest per user and local date (a unique dedup key), also with several callers.
     """
     due = await users_due_for_digest(session, now, limit)
     queued = []
     for item in due:
-        nights = await night_summary(session, item.user_id, item.at - NIGHT, item.at)
+        nights = await night_summary(session, item.user_id, item.at - NIGHT, item.at, min_silence)
         outbox_id = await _queue(session, item, nights, now)
         if outbox_id is not None:
             queued.append(outbox_id)

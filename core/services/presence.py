@@ -42,7 +42,8 @@ RETURNING d.id, old.last_seen, old.offline_notified_at
 """)
 
 # One statement for the whole fleet. A device counts as gone when ingest recorded it offline (its Last Will
-# or an "offline" status) or when it has been silent for 3 report intervals, at least 90 s, while we were
+# or an "offline" status) or when it has been silent for 3 report intervals, at least the minimum silence
+# (90 s unless OFFLINE_MIN_SILENCE_SECONDS says otherwise), while we were
 # listening (after a processor restart, silence is judged only once the window has passed: the broker is
 # still handing over what the devices sent meanwhile). Rows that ingest is writing right now are skipped: a
 # message is arriving for them, they are not silent.
@@ -103,19 +104,21 @@ async def sweep_silent_devices(
     now: datetime,
     listening_since: datetime | None = None,
     last_seen_lag: timedelta = timedelta(0),
+    min_silence: timedelta = MIN_SILENCE,
 ) -> list[int]:
     """Open offline episodes for every device gone silent or recorded offline by ingest; their ids.
 
     `listening_since`: since when the caller's ingest has been receiving; silence before it proves nothing.
     `last_seen_lag`: how stale the writer lets devices.last_seen get; added to the silence, so a device is
-    never called offline before max(3 intervals, 90 s) of real silence.
+    never called offline before max(3 intervals, `min_silence`) of real silence.
+    `min_silence`: the floor on that silence, the setting OFFLINE_MIN_SILENCE_SECONDS (SPEC: 90 s).
     One query for the fleet; safe to run from several processes at once (each device is taken by one).
     """
     params = {
         "now": now,
         "listening_since": listening_since,
         "missed": MISSED_REPORTS,
-        "min_silence": MIN_SILENCE.total_seconds(),
+        "min_silence": min_silence.total_seconds(),
         "last_seen_lag": last_seen_lag.total_seconds(),
     }
     rows = (await session.execute(_SWEEP, params)).all()

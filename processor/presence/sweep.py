@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.alerts.presence import MIN_SILENCE
 from core.retry import is_transient
 from core.services import presence
 from processor.presence.filter import LAST_SEEN_PRECISION
@@ -30,8 +31,10 @@ class PresenceSweep:
         sessionmaker: async_sessionmaker[AsyncSession],
         connected: Callable[[], bool],
         interval: float = 5.0,
+        min_silence: timedelta = MIN_SILENCE,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._min_silence = min_silence
         self._connected = connected
         self._interval = interval
         self._listening_since: datetime | None = None
@@ -62,7 +65,11 @@ class PresenceSweep:
         async with self._sessionmaker() as session:
             now = datetime.now(UTC)
             gone = await presence.sweep_silent_devices(
-                session, now, self._listening_since, last_seen_lag=LAST_SEEN_PRECISION
+                session,
+                now,
+                self._listening_since,
+                last_seen_lag=LAST_SEEN_PRECISION,
+                min_silence=self._min_silence,
             )
             back = await presence.sweep_back_online(session, now)
             await session.commit()

@@ -158,3 +158,25 @@ async def test_a_stale_last_seen_never_makes_silence_look_longer_than_it_is(sess
         await session.commit()
     assert device not in early
     assert device in late
+
+
+async def test_a_configured_minimum_silence_replaces_the_90_seconds(sessionmaker: Sessions) -> None:
+    """OFFLINE_MIN_SILENCE_SECONDS: the floor moves, the 3 missed reports still count."""
+    owner = await make_user(sessionmaker)
+    fast = await pair_device(sessionmaker, owner_id=owner, report_interval=1)
+    slow = await pair_device(sessionmaker, owner_id=owner, report_interval=30)
+    for device in (fast, slow):
+        await _seen(sessionmaker, device, T0)
+    async with sessionmaker() as session:
+        gone = [
+            await presence.sweep_silent_devices(
+                session, T0 + timedelta(seconds=after), min_silence=timedelta(seconds=10)
+            )
+            for after in (9, 10, 89, 90)
+        ]
+        await session.commit()
+    early, late, slow_early, slow_late = gone
+    assert fast not in early
+    assert fast in late
+    assert slow not in slow_early
+    assert slow in slow_late

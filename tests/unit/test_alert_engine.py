@@ -237,6 +237,14 @@ def test_offline_after_three_missed_reports_but_never_before_90_seconds() -> Non
     assert is_offline(None, 30, now=T0)
 
 
+def test_a_configured_minimum_silence_replaces_the_90_seconds() -> None:
+    floor = timedelta(seconds=2)
+    assert not is_offline(T0, 0.5, now=T0 + timedelta(seconds=1.9), min_silence=floor)
+    assert is_offline(T0, 0.5, now=T0 + timedelta(seconds=2), min_silence=floor)
+    assert not is_offline(T0, 30, now=T0 + timedelta(seconds=89), min_silence=floor)  # 3 reports still count
+    assert is_offline(T0, 30, now=T0 + timedelta(seconds=90), min_silence=floor)
+
+
 def test_offline_notice_at_most_once_per_30_minutes() -> None:
     assert should_notify_offline(None, T0)
     assert not should_notify_offline(T0, T0 + timedelta(minutes=29, seconds=59))
