@@ -1,16 +1,35 @@
 """Root fixtures. Every test package's conftest imports the same set again, to get its own instances."""
 
+import asyncio
 import os
 from collections.abc import Generator
 
+import asyncpg
 import pytest
 
+from sandbox.database import drop_database
 from sandbox.programs import Program
 from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name
+from tests.kit.fixtures import template_name
 
 # Many bots and processors run side by side in a test run: each HTTP side takes any free port.
 os.environ["BOT_HTTP_PORT"] = "0"
 os.environ["PROCESSOR_HTTP_PORT"] = "0"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Names the run's template database now, before xdist starts its workers with this environment."""
+    template_name()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller (or a run without workers) drops the run's template database, if one was built."""
+    if hasattr(config, "workerinput"):
+        return
+    try:
+        asyncio.run(drop_database(template_name()))
+    except (OSError, asyncpg.PostgresError) as error:
+        print(f"the template database was not dropped: {error!r}")  # noqa: T201 - the run's console
 
 
 @pytest.hookimpl(wrapper=True)

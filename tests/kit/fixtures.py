@@ -1,15 +1,18 @@
 """The fixtures every test package gets for itself: a database, a Mosquitto, a Bot API double, the bot.
 
 Each package's conftest imports them (`from tests.kit.fixtures import *`): a package-scoped fixture lives as
-long as the package whose conftest defines it, so each package gets a fresh database built by the real
-`alembic upgrade head`, a fresh broker and, if its tests ask for `tg`, its own Bot API double with the real
-`python -m bot` polling it. Bots, processors and retained messages one package starts or leaves behind
-therefore never deliver, count or answer in another package's database, broker or chats. A package changes
-the bot's settings by overriding the `bot_settings` fixture in its conftest.
+long as the package whose conftest defines it, so each package gets a fresh database (a copy of the run's
+template, which the real `alembic upgrade head` built once), a fresh broker and, if its tests ask for
+`tg`, its own Bot API double with the real `python -m bot` polling it. Bots, processors and retained
+messages one package starts or leaves behind therefore never deliver, count or answer in another package's
+database, broker or chats. A package changes the bot's settings by overriding the `bot_settings` fixture
+in its conftest.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.db import make_engine, make_sessionmaker
 from sandbox.botapi import BotApiDouble
 from sandbox.broker import Broker
-from sandbox.database import drop_database, migrated_database
+from sandbox.database import cloned_database, drop_database, template_database
 from sandbox.programs import BotProcess, ProcessorProcess, Program
 from sandbox.seed import new_uid
 
@@ -33,6 +36,7 @@ __all__ = [
     "engine",
     "processor",
     "processors",
+    "schema_template",
     "sessionmaker",
     "spawn",
     "tg",
@@ -48,12 +52,27 @@ DELIVERING = {
     "DELIVERY_POLL_SECONDS": "0.5",
 }
 Processors = Callable[..., ProcessorProcess]
+# Names this test run, so that its xdist workers (which inherit the controller's environment) share one
+# template database; tests/conftest.py sets it and drops the template at the end.
+TEST_RUN = "SMARTAIR_TEST_RUN"
+
+
+def template_name() -> str:
+    return f"smartair_template_{os.environ.setdefault(TEST_RUN, secrets.token_hex(4))}"
+
+
+@pytest.fixture(scope="session")
+async def schema_template() -> str:
+    """The run's template database, migrated by `alembic upgrade head` by whichever worker needs it first."""
+    await template_database(template_name())
+    return template_name()
 
 
 @pytest.fixture(scope="package")
-async def database_url() -> AsyncIterator[str]:
-    """URL of a database created for this test package and dropped after it."""
-    name, url = await migrated_database()
+async def database_url(schema_template: str) -> AsyncIterator[str]:
+    """URL of a database created for this test package (a copy of the migrated template) and dropped after
+    it."""
+    name, url = await cloned_database(schema_template)
     yield url
     await drop_database(name)
 
