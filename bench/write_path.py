@@ -152,10 +152,12 @@ async def measure(rows: int, rounds: int) -> None:
         f"  {'fold_hourly':<16} {fold * 1000:8.1f} ms  for {folded:,} pending rows"
         f" ({folded / fold:,.0f} rows/s)"
     )
-    for fleet, (seconds, count) in steady.items():
+    for fleet, ((seconds, upsert, counters), count) in steady.items():
         print(
             f"  {'fold, steady, ' + fleet:<16} {seconds * 1000:8.1f} ms  for {count:,} pending rows"
             f" ({count / seconds:,.0f} rows/s){'  (every third device a meter)' if fleet == 'mixed' else ''}"
+            f"\n  {'':<16} of which the upsert {upsert * 1000:.1f} ms,"
+            f" the counters' recount and increase {counters * 1000:.1f} ms"
         )
 
 
@@ -167,20 +169,42 @@ async def _steady_folds(
     partitions: telemetry_store.PartitionCache,
     *,
     meters: bool,
-) -> tuple[float, int]:
-    """Median fold time and rows when each fold adds FOLD_BATCHES batches to hours already rolled up."""
+) -> tuple[tuple[float, ...], int]:
+    """Median fold times (see `_timed_fold`) and rows when each fold adds FOLD_BATCHES batches to hours
+    already rolled up."""
     base = 1000 if meters else 500
-    timings, folded = [], 0
+    timings: list[tuple[float, float, float]] = []
+    folded = 0
     for round_number in range(rounds + 1):
         for batch_number in range(FOLD_BATCHES):
             number = base + round_number * FOLD_BATCHES + batch_number
             batch, _ = _batch(device_ids, rows, number, meters=meters)
             await telemetry_store.write_batch(connection, batch, [], partitions)
-        started = time.perf_counter()
-        folded = await telemetry_store.fold_hourly(connection)
+        folded, seconds = await _timed_fold(connection)
         if round_number:  # the first fold of the fleet creates its hours; the later ones are the steady state
-            timings.append(time.perf_counter() - started)
-    return statistics.median(timings), folded
+            timings.append(seconds)
+    return tuple(statistics.median(column) for column in zip(*timings, strict=True)), folded
+
+
+async def _timed_fold(connection: asyncpg.Connection) -> tuple[int, tuple[float, float, float]]:
+    """telemetry_store.fold_hourly's statements (same SQL, same order): rows folded, and the seconds of the
+    whole fold, of its upsert, and of the counters' recount and increase statements."""
+    started = time.perf_counter()
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", telemetry_store.FOLD_LOCK)
+        result = await connection.fetchrow(telemetry_store._FOLD)
+        upserted = time.perf_counter()
+        if result["device_ids"]:
+            keys = (result["device_ids"], result["metrics"], result["buckets"])
+            stale = [
+                [key for key, flag in zip(column, result["stale"], strict=True) if flag] for column in keys
+            ]
+            if stale[0]:
+                await connection.execute(telemetry_store._RECOUNT, *stale)
+            await connection.execute(telemetry_store._INCREASE, *keys)
+        counters = time.perf_counter()
+    ended = time.perf_counter()
+    return int(result["folded"]), (ended - started, upserted - started, counters - upserted)
 
 
 def main() -> None:
