@@ -16,6 +16,9 @@ MESSAGE_LENGTH = 4096  # UTF-16 code units, as Telegram counts
 CAPTION_LENGTH = 1024
 CALLBACK_DATA_BYTES = 64
 CALLBACK_ANSWER_LENGTH = 200
+# Buttons in one inline keyboard, all rows together: Telegram refuses more with "reply markup is too long".
+# Not in the Bot API's documentation; measured by bot authors and collected by tginfo/Telegram-Limits.
+INLINE_KEYBOARD_BUTTONS = 100
 PHOTO_BYTES = 10 * 1024 * 1024
 UPLOAD_BYTES = 50 * 1024 * 1024  # any file a bot uploads; above it the request itself is refused
 DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile serves at most this much
@@ -61,12 +64,15 @@ def check_caption(caption: Any) -> str | None:
 
 
 def check_reply_markup(markup: Any) -> dict[str, Any] | None:
-    """Inline keyboards only (the bot uses nothing else); every button must do something valid."""
+    """Inline keyboards only (the bot uses nothing else), at most 100 buttons; every button must do something
+    valid."""
     if not markup:
         return None
     rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request("can't parse reply keyboard markup JSON object")
+    if sum(len(row) for row in rows) > INLINE_KEYBOARD_BUTTONS:
+        raise bad_request("reply markup is too long")
     for row in rows:
         for button in row:
             _check_button(button)

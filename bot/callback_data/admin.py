@@ -28,6 +28,7 @@ class AdminSearch(CallbackData, prefix="adms"):
 
 class AdminUser(CallbackData, prefix="admu"):
     user_id: int
+    page: int = 0  # of the card's device buttons
 
 
 class AdminBlock(CallbackData, prefix="admb"):
@@ -38,3 +39,4 @@ class AdminBlock(CallbackData, prefix="admb"):
 
 class AdminDevice(CallbackData, prefix="admd"):
     device_id: int
+    page: int = 0  # of the card's member buttons

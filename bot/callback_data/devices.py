@@ -21,6 +21,12 @@ class DeviceOp(StrEnum):
     LEAVE_CONFIRM = "leave_ok"
 
 
+class DevicePage(CallbackData, prefix="devp"):
+    """A page of /devices' buttons (bot.keyboards.paging)."""
+
+    page: int
+
+
 class DeviceAction(CallbackData, prefix="dev"):
     op: DeviceOp
     device_id: int = 0

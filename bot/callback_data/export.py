@@ -7,6 +7,12 @@ from aiogram.filters.callback_data import CallbackData
 from core.services.periods import Span
 
 
+class ExportPick(CallbackData, prefix="expl"):
+    """A page of the device picker."""
+
+    page: int
+
+
 class ExportDevice(CallbackData, prefix="expd"):
     device_id: int
 

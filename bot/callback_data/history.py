@@ -9,6 +9,12 @@ from core.services.periods import Span
 ALL_METRICS = "all"
 
 
+class HistoryPick(CallbackData, prefix="histp"):
+    """A page of the device picker shown when there is no current device."""
+
+    page: int
+
+
 class HistoryView(CallbackData, prefix="hist"):
     device_id: int
     span: Span = Span.H24

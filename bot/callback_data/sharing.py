@@ -9,6 +9,12 @@ from aiogram.filters.callback_data import CallbackData
 from core.services.access import Role
 
 
+class SharePick(CallbackData, prefix="shrp"):
+    """A page of /share's device picker."""
+
+    page: int
+
+
 class ShareDevice(CallbackData, prefix="shr"):
     device_id: int
 
@@ -20,6 +26,13 @@ class ShareInvite(CallbackData, prefix="inv"):
 
 class MemberList(CallbackData, prefix="mbs"):
     device_id: int
+
+
+class MemberPage(CallbackData, prefix="mbsp"):
+    """A page of the members list's buttons (bot.keyboards.paging)."""
+
+    device_id: int
+    page: int
 
 
 class MemberOp(StrEnum):

@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.devices import DeviceAction, DeviceOp
+from bot.callback_data.devices import DeviceAction, DeviceOp, DevicePage
 from bot.keyboards import devices as keyboards
 from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
@@ -34,13 +34,22 @@ class DeviceEdit(StatesGroup):
 @router.message(Command("devices"))
 async def list_devices(message: Message, *, session: AsyncSession, user: User, t: Translator) -> None:
     mine = await devices.my_devices(session, user.id)
-    await message.answer(views.device_list(t, mine), reply_markup=keyboards.device_list(mine))
+    await message.answer(views.device_list(t, mine), reply_markup=keyboards.device_list(t, mine))
 
 
 @router.callback_query(DeviceAction.filter(F.op == DeviceOp.LIST))
 async def back_to_list(callback: CallbackQuery, *, session: AsyncSession, user: User, t: Translator) -> None:
     mine = await devices.my_devices(session, user.id)
-    await show(callback, views.device_list(t, mine), keyboards.device_list(mine))
+    await show(callback, views.device_list(t, mine), keyboards.device_list(t, mine))
+    await callback.answer()
+
+
+@router.callback_query(DevicePage.filter())
+async def list_page(
+    callback: CallbackQuery, *, callback_data: DevicePage, session: AsyncSession, user: User, t: Translator
+) -> None:
+    mine = await devices.my_devices(session, user.id)
+    await show(callback, views.device_list(t, mine), keyboards.device_list(t, mine, callback_data.page))
     await callback.answer()
 
 

@@ -14,7 +14,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.export import ExportDevice, ExportPeriod
+from bot.callback_data.export import ExportDevice, ExportPeriod, ExportPick
 from bot.keyboards import export as keyboards
 from bot.replies import show
 from bot.texts import Translator
@@ -36,7 +36,16 @@ async def start_export(message: Message, *, session: AsyncSession, user: User, t
             t("export-pick-period", name=mine[0].name), reply_markup=keyboards.pick_period(t, mine[0].id)
         )
     else:
-        await message.answer(t("export-pick-device"), reply_markup=keyboards.pick_device(mine))
+        await message.answer(t("export-pick-device"), reply_markup=keyboards.pick_device(t, mine))
+
+
+@router.callback_query(ExportPick.filter())
+async def picker_page(
+    callback: CallbackQuery, *, callback_data: ExportPick, session: AsyncSession, user: User, t: Translator
+) -> None:
+    mine = await devices.my_devices(session, user.id)
+    await show(callback, t("export-pick-device"), keyboards.pick_device(t, mine, callback_data.page))
+    await callback.answer()
 
 
 @router.callback_query(ExportDevice.filter())

@@ -13,8 +13,9 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.history import ALL_METRICS, HistoryView
+from bot.callback_data.history import ALL_METRICS, HistoryPick, HistoryView
 from bot.keyboards import history as keyboards
+from bot.replies import show
 from bot.texts import Translator
 from bot.workers.rendering.pool import HistoryJob, Renderer
 from core.models import METRICS, User
@@ -34,7 +35,9 @@ async def show_history(
     if device_id is None:
         mine = await devices.my_devices(session, user.id)
         if len(mine) != 1:
-            await message.answer(t("history-pick" if mine else "history-empty"), reply_markup=_picker(mine))
+            await message.answer(
+                t("history-pick" if mine else "history-empty"), reply_markup=_picker(t, mine)
+            )
             return
         device_id = mine[0].id
     # The current device is a stored choice: the link (and billing) is checked again all the same.
@@ -44,6 +47,15 @@ async def show_history(
         session, user, t, renderer, device=device, view=HistoryView(device_id=device.id)
     )
     await message.answer_photo(BufferedInputFile(png, FILE_NAME), caption=caption, reply_markup=markup)
+
+
+@router.callback_query(HistoryPick.filter())
+async def picker_page(
+    callback: CallbackQuery, *, callback_data: HistoryPick, session: AsyncSession, user: User, t: Translator
+) -> None:
+    mine = await devices.my_devices(session, user.id)
+    await show(callback, t("history-pick" if mine else "history-empty"), _picker(t, mine, callback_data.page))
+    await callback.answer()
 
 
 @router.callback_query(HistoryView.filter())
@@ -136,5 +148,5 @@ async def _replace(message: Message, media: InputMediaPhoto, markup: InlineKeybo
             raise
 
 
-def _picker(mine: list[devices.DeviceSummary]) -> InlineKeyboardMarkup | None:
-    return keyboards.pick_device(mine) if mine else None
+def _picker(t: Translator, mine: list[devices.DeviceSummary], page: int = 0) -> InlineKeyboardMarkup | None:
+    return keyboards.pick_device(t, mine, page) if mine else None

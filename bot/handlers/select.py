@@ -7,7 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.select import SelectDevice
+from bot.callback_data.select import SelectDevice, SelectPage
+from bot.keyboards.paging import page_holding
 from bot.keyboards.select import select_device
 from bot.replies import show
 from bot.texts import Translator
@@ -23,7 +24,19 @@ async def choose(message: Message, *, session: AsyncSession, user: User, t: Tran
     if not mine:
         await message.answer(t("select-empty"))
         return
-    await message.answer(t("select-title"), reply_markup=select_device(mine, user.current_device_id))
+    current = user.current_device_id
+    page = page_holding([d.id for d in mine], current)
+    await message.answer(t("select-title"), reply_markup=select_device(t, mine, current, page))
+
+
+@router.callback_query(SelectPage.filter())
+async def select_page(
+    callback: CallbackQuery, *, callback_data: SelectPage, session: AsyncSession, user: User, t: Translator
+) -> None:
+    mine = await devices.my_devices(session, user.id)
+    markup = select_device(t, mine, user.current_device_id, callback_data.page)
+    await show(callback, t("select-title"), markup)
+    await callback.answer()
 
 
 @router.callback_query(SelectDevice.filter())
@@ -33,5 +46,6 @@ async def select(
     await devices.select_current(session, user, callback_data.device_id)
     chosen = await devices.device_summary(session, user.id, callback_data.device_id)
     mine = await devices.my_devices(session, user.id)
-    await show(callback, t("select-done", name=chosen.name), select_device(mine, chosen.id))
+    page = page_holding([d.id for d in mine], chosen.id)
+    await show(callback, t("select-done", name=chosen.name), select_device(t, mine, chosen.id, page))
     await callback.answer()

@@ -6,11 +6,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.device_commands import DeviceCommandAction
-from bot.callback_data.devices import DeviceAction, DeviceOp
+from bot.callback_data.devices import DeviceAction, DeviceOp, DevicePage
 from bot.callback_data.ota import OtaUpdate
 from bot.callback_data.report import ReportMonths
 from bot.callback_data.sharing import MemberList, ShareDevice
 from bot.keyboards import column
+from bot.keyboards.paging import column_page
 from bot.texts import Translator
 from bot.views.readings import ONLINE_DOT
 from core.services.access import Action, can
@@ -18,11 +19,12 @@ from core.services.commands import CommandName
 from core.services.devices import DeviceSummary
 
 
-def device_list(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    return column(
+def device_list(t: Translator, devices: list[DeviceSummary], page: int = 0) -> InlineKeyboardMarkup:
+    buttons = [
         (f"{ONLINE_DOT[d.is_online]} {d.name}", DeviceAction(op=DeviceOp.OPEN, device_id=d.id))
         for d in devices
-    )
+    ]
+    return column_page(t, buttons, page, lambda n: DevicePage(page=n))
 
 
 def device_card(t: Translator, device: DeviceSummary, update_to: str | None = None) -> InlineKeyboardMarkup:

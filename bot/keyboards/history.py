@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callback_data.history import ALL_METRICS, HistoryView
-from bot.keyboards import column
+from bot.callback_data.history import ALL_METRICS, HistoryPick, HistoryView
+from bot.keyboards.paging import column_page
 from bot.texts import Translator
 from core.services.devices import DeviceSummary
 from core.services.periods import Span
@@ -37,8 +37,9 @@ def chart(
     return keyboard.as_markup()
 
 
-def pick_device(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    return column((d.name, HistoryView(device_id=d.id)) for d in devices)
+def pick_device(t: Translator, devices: list[DeviceSummary], page: int = 0) -> InlineKeyboardMarkup:
+    buttons = [(d.name, HistoryView(device_id=d.id)) for d in devices]
+    return column_page(t, buttons, page, lambda n: HistoryPick(page=n))
 
 
 def _mark(chosen: bool) -> str:

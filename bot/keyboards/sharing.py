@@ -6,16 +6,26 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callback_data.devices import DeviceAction, DeviceOp
-from bot.callback_data.sharing import MemberAction, MemberList, MemberOp, ShareDevice, ShareInvite
+from bot.callback_data.sharing import (
+    MemberAction,
+    MemberList,
+    MemberOp,
+    MemberPage,
+    ShareDevice,
+    ShareInvite,
+    SharePick,
+)
 from bot.keyboards import column
+from bot.keyboards.paging import add_moves, column_page, page_of
 from bot.texts import Translator
 from core.services.access import Role
 from core.services.devices import DeviceSummary
 from core.services.sharing import Member
 
 
-def owned_devices(devices: list[DeviceSummary]) -> InlineKeyboardMarkup:
-    return column((d.name, ShareDevice(device_id=d.id)) for d in devices)
+def owned_devices(t: Translator, devices: list[DeviceSummary], page: int = 0) -> InlineKeyboardMarkup:
+    buttons = [(d.name, ShareDevice(device_id=d.id)) for d in devices]
+    return column_page(t, buttons, page, lambda n: SharePick(page=n))
 
 
 def roles(t: Translator, device_id: int) -> InlineKeyboardMarkup:
@@ -38,18 +48,20 @@ def invitation(t: Translator, link: str) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def members(t: Translator, device_id: int, people: list[Member]) -> InlineKeyboardMarkup:
-    """A row per member but the owner: what the owner may do with them."""
+def members(t: Translator, device_id: int, people: list[Member], page: int = 0) -> InlineKeyboardMarkup:
+    """A row per member but the owner, a page of them: what the owner may do with them."""
     keyboard = InlineKeyboardBuilder()
     rows = []
-    for member in people:
-        if member.role == Role.OWNER:
-            continue
+    shown = page_of([member for member in people if member.role != Role.OWNER], page)
+    for member in shown.items:
         actions = _member_actions(member.role)
         for op, key in actions:
             data = MemberAction(op=op, device_id=device_id, user_id=member.user_id)
             keyboard.button(text=t(key, member=member.name), callback_data=data)
         rows.append(len(actions))
+    rows += add_moves(
+        keyboard, t, shown.number, shown.pages, lambda n: MemberPage(device_id=device_id, page=n)
+    )
     _back_to_card(t, keyboard, device_id)
     keyboard.adjust(*rows, 1)
     return keyboard.as_markup()

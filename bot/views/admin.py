@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.texts import Translator
+from bot.views.fitting import fit_blocks
 from bot.views.moments import duration_text, local_moment
 from bot.views.readings import ONLINE_DOT, reading_line
 from bot.views.seen import seen_text
@@ -110,8 +111,8 @@ def user_card_text(t: Translator, card: UserCard, now: datetime, timezone: str) 
         ),
         t("admin-user-devices", count=len(card.memberships)),
     ]
-    lines.extend(f"• {m.device_name} — {t(f'role-{m.role}')}" for m in card.memberships)
-    return "\n".join(lines)
+    entries = [f"• {m.device_name} — {t(f'role-{m.role}')}" for m in card.memberships]
+    return fit_blocks(t, "\n".join(lines), entries, separator="\n")
 
 
 def device_card_text(t: Translator, card: DeviceCard, now: datetime, timezone: str) -> str:
@@ -130,6 +131,6 @@ def device_card_text(t: Translator, card: DeviceCard, now: datetime, timezone: s
         t("admin-device-owner", owner=f"{owner.name} · {owner.telegram_id}" if owner else "—"),
         t("admin-device-members", count=len(card.members)),
     ]
-    lines.extend(f"• {m.name} · {m.telegram_id} — {t(f'role-{m.role}')}" for m in card.members)
-    lines.append(t("admin-device-reading", reading=reading_line(t, card.reading)))
-    return "\n".join(lines)
+    entries = [f"• {m.name} · {m.telegram_id} — {t(f'role-{m.role}')}" for m in card.members]
+    reading = t("admin-device-reading", reading=reading_line(t, card.reading))
+    return fit_blocks(t, "\n".join(lines), entries, tail=reading, separator="\n")

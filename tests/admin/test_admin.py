@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, TelegramUser
-from sandbox.seed import add_reading, now
+from sandbox.limits import INLINE_KEYBOARD_BUTTONS
+from sandbox.seed import add_reading, make_user, now, pair_device, share
 from tests.kit.chat import pair
 from tests.kit.sql import execute, fetch, set_status, user_id
 
@@ -149,3 +150,36 @@ async def test_a_blocked_user_is_ignored_until_unblocked_and_their_device_keeps_
     await operator.next_message()
     assert "Unblocked" in ((await operator.next_answer()).text or "")
     assert await _reply(troll, "/devices") != ""
+
+
+async def test_cards_of_a_user_with_120_devices_and_a_device_with_120_members_come_in_pages(
+    tg: BotApiDouble, operator: TelegramUser, sessionmaker: Sessions
+) -> None:
+    # The Bot API double refuses more than 100 buttons in one message, as Telegram does.
+    collector = await make_user(sessionmaker, first_name="Collector")
+    for n in range(120):
+        await pair_device(sessionmaker, owner_id=collector, name=f"Shelf {n:03}")
+    hall = await pair_device(sessionmaker, name="Town hall")
+    for n in range(120):
+        await share(sessionmaker, await make_user(sessionmaker, first_name=f"Citizen{n:03}"), hall)
+    await _reply(operator, "/admin")
+
+    # The device card lists its owner first, then the members: ten people a page.
+    for data, entry, back in (
+        (f"admu:{collector}:0", "📟 ", "👥 Users"),
+        (f"admd:{hall}:0", "👤 ", "📟 Devices"),
+    ):
+        operator.press_raw(data)
+        first = await operator.next_message()
+        await operator.next_answer()
+        entries = [text for text in first.button_texts if text.startswith(entry)]
+        assert len(entries) == 10, data
+        assert len(first.button_texts) <= INLINE_KEYBOARD_BUTTONS
+        assert "Next »" in first.button_texts and back in first.button_texts, data
+        operator.press("Next »")
+        second = await operator.next_message()
+        await operator.next_answer()
+        assert second.message_id == first.message_id
+        later = [text for text in second.button_texts if text.startswith(entry)]
+        assert len(later) == 10 and set(later).isdisjoint(entries), data
+        assert "« Previous" in second.button_texts

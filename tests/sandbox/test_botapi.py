@@ -143,6 +143,29 @@ async def test_text_captions_and_buttons_are_held_to_telegram_limits(double: Bot
     assert [m.get("text") for m in double.chat_messages(erin.id).values()] == ["x" * 4096, "fits"]
 
 
+def buttons(count: int, per_row: int) -> InlineKeyboardMarkup:
+    every = [InlineKeyboardButton(text=f"b{n}", callback_data=f"b:{n}") for n in range(count)]
+    return InlineKeyboardMarkup(inline_keyboard=[every[i : i + per_row] for i in range(0, count, per_row)])
+
+
+async def test_an_inline_keyboard_of_more_than_100_buttons_is_refused_like_telegram(
+    double: BotApiDouble, bot: Bot
+) -> None:
+    fay = double.user("Fay")
+    sent = await bot.send_message(fay.id, "a hundred", reply_markup=buttons(100, 1))
+    for markup in (buttons(101, 1), buttons(101, 8)):  # all rows together count, however laid out
+        with pytest.raises(TelegramBadRequest, match="Bad Request: reply markup is too long"):
+            await bot.send_message(fay.id, "one too many", reply_markup=markup)
+    with pytest.raises(TelegramBadRequest, match="reply markup is too long"):
+        await bot.edit_message_reply_markup(
+            chat_id=fay.id, message_id=sent.message_id, reply_markup=buttons(150, 2)
+        )
+    with pytest.raises(TelegramBadRequest, match="reply markup is too long"):
+        await bot.send_photo(fay.id, BufferedInputFile(PNG, "c.png"), reply_markup=buttons(120, 3))
+    assert [m.get("text") for m in double.chat_messages(fay.id).values()] == ["a hundred"]
+    assert len(double.chat_messages(fay.id)[sent.message_id]["reply_markup"]["inline_keyboard"]) == 100
+
+
 async def test_photos_over_10_mb_and_files_over_50_mb_are_refused(double: BotApiDouble, bot: Bot) -> None:
     frank = double.user("Frank")
     big_photo = PNG + b"\x00" * (10 * 1024 * 1024)

@@ -28,5 +28,9 @@ async def open_device(
         await callback.answer(t("admin-gone"), show_alert=True)
         return
     now = datetime.now(UTC)
-    await show(callback, device_card_text(t, card, now, user.timezone), keyboards.device_card(t, card))
+    await show(
+        callback,
+        device_card_text(t, card, now, user.timezone),
+        keyboards.device_card(t, card, callback_data.page),
+    )
     await callback.answer()

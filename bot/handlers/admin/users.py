@@ -19,15 +19,15 @@ from core.services.admin.users import set_blocked, user_card
 router = Router(name=__name__)
 
 
-async def _show_card(
-    callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, user_id: int
+async def _show_card(  # noqa: PLR0917 - the page travels with the rest
+    callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, user_id: int, page: int = 0
 ) -> bool:
     card = await user_card(session, user_id)
     if card is None:
         await callback.answer(t("admin-gone"), show_alert=True)
         return False
     now = datetime.now(UTC)
-    await show(callback, user_card_text(t, card, now, user.timezone), keyboards.user_card(t, card))
+    await show(callback, user_card_text(t, card, now, user.timezone), keyboards.user_card(t, card, page))
     return True
 
 
@@ -35,7 +35,7 @@ async def _show_card(
 async def open_user(
     callback: CallbackQuery, *, callback_data: AdminUser, session: AsyncSession, user: User, t: Translator
 ) -> None:
-    if await _show_card(callback, session, user, t, callback_data.user_id):
+    if await _show_card(callback, session, user, t, callback_data.user_id, callback_data.page):
         await callback.answer()
 
 

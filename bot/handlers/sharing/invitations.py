@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.sharing import ShareDevice, ShareInvite
+from bot.callback_data.sharing import ShareDevice, ShareInvite, SharePick
 from bot.keyboards import sharing as keyboards
 from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
@@ -50,13 +50,24 @@ async def accept_invitation(
 
 @router.message(Command("share"))
 async def share(message: Message, *, session: AsyncSession, user: User, t: Translator) -> None:
-    owned = [
-        device for device in await devices.my_devices(session, user.id) if can(device.role, Action.SHARE)
-    ]
+    owned = await _shareable(session, user)
     if not owned:
         await message.answer(t("share-no-devices"))
         return
-    await message.answer(t("share-pick-device"), reply_markup=keyboards.owned_devices(owned))
+    await message.answer(t("share-pick-device"), reply_markup=keyboards.owned_devices(t, owned))
+
+
+@router.callback_query(SharePick.filter())
+async def picker_page(
+    callback: CallbackQuery, *, callback_data: SharePick, session: AsyncSession, user: User, t: Translator
+) -> None:
+    owned = await _shareable(session, user)
+    await show(callback, t("share-pick-device"), keyboards.owned_devices(t, owned, callback_data.page))
+    await callback.answer()
+
+
+async def _shareable(session: AsyncSession, user: User) -> list[devices.DeviceSummary]:
+    return [device for device in await devices.my_devices(session, user.id) if can(device.role, Action.SHARE)]
 
 
 @router.callback_query(ShareDevice.filter())

@@ -6,7 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.sharing import MemberAction, MemberList, MemberOp
+from bot.callback_data.sharing import MemberAction, MemberList, MemberOp, MemberPage
 from bot.keyboards import sharing as keyboards
 from bot.replies import show, tell
 from bot.texts import Catalogue, Translator
@@ -29,8 +29,16 @@ async def list_members(
     await callback.answer()
 
 
-async def _show_members(
-    callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, device_id: int
+@router.callback_query(MemberPage.filter())
+async def members_page(
+    callback: CallbackQuery, *, callback_data: MemberPage, session: AsyncSession, user: User, t: Translator
+) -> None:
+    await _show_members(callback, session, user, t, callback_data.device_id, callback_data.page)
+    await callback.answer()
+
+
+async def _show_members(  # noqa: PLR0917 - the page travels with the rest
+    callback: CallbackQuery, session: AsyncSession, user: User, t: Translator, device_id: int, page: int = 0
 ) -> None:
     device = await devices.device_summary(session, user.id, device_id, Action.SHARE)
     people = await sharing.members(session, user.id, device_id)
@@ -44,7 +52,7 @@ async def _show_members(
         for member in people
     ]
     text = fit_blocks(t, t("share-members-title", name=device.name), lines, separator="\n")
-    await show(callback, text, keyboards.members(t, device_id, people))
+    await show(callback, text, keyboards.members(t, device_id, people, page))
 
 
 @router.callback_query(MemberAction.filter(F.op.in_({MemberOp.MAKE_ADMIN, MemberOp.MAKE_VIEWER})))

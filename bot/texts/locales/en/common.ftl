@@ -9,6 +9,10 @@ state-offline = offline
 state-on = on
 state-off = off
 
+# Moving through a long list's pages (bot/keyboards/paging.py).
+page-previous = « Previous
+page-next = Next »
+
 button-back = « Back
 button-cancel = Cancel
 

@@ -9,6 +9,10 @@ state-offline = не в сети
 state-on = включены
 state-off = выключены
 
+# Moving through a long list's pages (bot/keyboards/paging.py).
+page-previous = « Назад
+page-next = Дальше »
+
 button-back = « Назад
 button-cancel = Отмена
 
