@@ -35,3 +35,15 @@ class Buckets:
             return False
         self._state[key] = (tokens - cost, now)
         return True
+
+    def take(self, key: Hashable, wanted: int) -> int:
+        """How many of `wanted` unit-cost requests of `key`, arriving now, the bucket lets through: what as
+        many allow() calls in a row would say, in one step (ingest budgets a device's whole batch at once)."""
+        now = self._clock()
+        tokens, then = self._state.get(key, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - then) * self._rate)
+        if len(self._state) >= _MAX_KEYS and key not in self._state:
+            self._state.clear()
+        granted = min(wanted, int(tokens))
+        self._state[key] = (tokens - granted, now)
+        return granted

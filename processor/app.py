@@ -249,9 +249,7 @@ class Processor:
 
     async def _consume(self, client: aiomqtt.Client, inbox: mqtt.Inbox) -> None:
         async for first in client.messages:
-            await self._ingest.handle(first)
-            for message in inbox.drain():
-                await self._ingest.handle(message)
+            await self._ingest.handle(inbox.drain(first))
 
     async def _final_flush(self, client: aiomqtt.Client) -> None:
         """Still connected: write the current batch and make sure the broker has its acks, then disconnect."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -9,6 +10,8 @@ from core.payloads import Event, Reading, Status
 from core.telemetry_store import Presence, Row
 from processor.ledger import Ticket
 from processor.sinks import FreshReading, ReceivedEvent
+
+_moment = datetime.fromtimestamp
 
 
 @dataclass(slots=True)
@@ -28,7 +31,9 @@ class _DeviceNews:
 @dataclass(slots=True)
 class Batch:
     rows: list[Row] = field(default_factory=list)
-    readings: list[FreshReading] = field(default_factory=list)
+    # Beside `rows`, one each: what the sinks get for the rows that prove new (`fresh_readings`).
+    readings: list[Reading] = field(default_factory=list)
+    uids: list[str] = field(default_factory=list)
     events: list[ReceivedEvent] = field(default_factory=list)
     news: dict[int, _DeviceNews] = field(default_factory=dict)
     tickets: list[Ticket] = field(default_factory=list)
@@ -39,10 +44,11 @@ class Batch:
     def add_readings(
         self, device_id: int, uid: str, readings: list[Reading], received_at: float, ticket: Ticket
     ) -> None:
+        rows = self.rows
         for reading in readings:
-            ts = datetime.fromtimestamp(reading.ts, UTC)
-            self.rows.append((device_id, ts, *reading.values))
-            self.readings.append(FreshReading(device_id, uid, reading))
+            rows.append((device_id, _moment(reading.ts, UTC), *reading.values))
+        self.readings += readings
+        self.uids += [uid] * len(readings)
         news = self._news(device_id)
         news.last_seen = received_at
         news.is_online = True
@@ -66,6 +72,23 @@ class Batch:
         news.is_online = True
         self.events.append(ReceivedEvent(device_id, uid, event))
         self.tickets.append(ticket)
+
+    def fresh_readings(self, new_keys: Iterable[tuple[int, datetime]]) -> list[FreshReading]:
+        """The readings whose rows were really inserted; a key repeated within the batch counts once."""
+        new = set(new_keys)
+        fresh = []
+        for row, uid, reading in zip(self.rows, self.uids, self.readings, strict=True):
+            key = (row[0], row[1])
+            if key in new:
+                new.discard(key)
+                fresh.append(FreshReading(row[0], uid, reading))
+        return fresh
+
+    def readings_from(self, start: int) -> Iterator[FreshReading]:
+        """The readings added after the first `start`, as the sinks get them."""
+        rows, uids, readings = self.rows[start:], self.uids[start:], self.readings[start:]
+        for row, uid, reading in zip(rows, uids, readings, strict=True):
+            yield FreshReading(row[0], uid, reading)
 
     def presence(self) -> list[Presence]:
         return [news.presence(device_id) for device_id, news in self.news.items()]

@@ -1,4 +1,5 @@
-"""Which uids belong to paired (owned) devices: an in-memory map, so the hot path asks no database.
+"""Which uids belong to paired (owned) devices, with their type: an in-memory map, so the hot path asks no
+database. The type decides the plausible ranges a device's readings are held to (SPEC 3a).
 
 Loaded whole at start, reloaded periodically and whenever the LISTEN connection (re)connects; a device paired
 meanwhile is announced by NOTIFY. A uid not in the map gets one database look-up, then is remembered as
@@ -10,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import payloads
 from core.models import Device, UserDevice
 from core.retry import DATABASE_ERRORS, is_transient
 
@@ -25,8 +28,21 @@ LOOKUPS_PER_SECOND = 20
 _MAX_NEGATIVE = 100_000
 
 
-def _owned() -> Select[str, int]:
-    return select(Device.device_uid, Device.id).join(
+class Known(NamedTuple):
+    """An owned device as ingest needs it."""
+
+    device_id: int
+    device_type: str
+    # payloads.type_ranges(device_type), looked up once when the device is loaded rather than per message.
+    ranges: payloads.Ranges
+
+
+def _known(device_id: int, device_type: str) -> Known:
+    return Known(device_id, device_type, payloads.type_ranges(device_type))
+
+
+def _owned() -> Select[str, int, str]:
+    return select(Device.device_uid, Device.id, Device.device_type).join(
         UserDevice, (UserDevice.device_id == Device.id) & (UserDevice.role == "owner")
     )
 
@@ -34,26 +50,31 @@ def _owned() -> Select[str, int]:
 class DeviceDirectory:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
-        self._owned: dict[str, int] = {}
+        self._owned: dict[str, Known] = {}
         self._unknown_until: dict[str, float] = {}
         self._window_start = 0.0
         self._window_lookups = 0
         self._paused_until = 0.0
 
-    def get(self, uid: str) -> int | None:
-        """The device id of an owned device, from memory only."""
+    def get(self, uid: str) -> Known | None:
+        """An owned device, from memory only."""
         return self._owned.get(uid)
 
-    async def resolve(self, uid: str) -> int | None:
-        """The device id of an owned device, asking PostgreSQL (sparingly) on a miss."""
-        device_id = self._owned.get(uid)
-        if device_id is not None:
-            return device_id
+    @property
+    def owned(self) -> dict[str, Known]:
+        """The map itself, for ingest to look a whole batch up in (read only; replaced on reload)."""
+        return self._owned
+
+    async def resolve(self, uid: str) -> Known | None:
+        """An owned device, asking PostgreSQL (sparingly) on a miss."""
+        known = self._owned.get(uid)
+        if known is not None:
+            return known
         now = time.monotonic()
         if self._unknown_until.get(uid, 0.0) > now or not self._may_look_up(now):
             return None
         try:
-            device_id = await self._look_up(uid)
+            known = await self._look_up(uid)
         except DATABASE_ERRORS as error:
             if not is_transient(error):
                 raise
@@ -61,13 +82,13 @@ class DeviceDirectory:
             # stall on a connection attempt per unknown uid meanwhile.
             self._paused_until = now + NEGATIVE_TTL
             return None
-        if device_id is None:
+        if known is None:
             if len(self._unknown_until) >= _MAX_NEGATIVE:
                 self._unknown_until.clear()
             self._unknown_until[uid] = now + NEGATIVE_TTL
         else:
-            self._owned[uid] = device_id
-        return device_id
+            self._owned[uid] = known
+        return known
 
     def paired(self, uid: str) -> None:
         """NOTIFY said `uid` was just paired: forget that it was unknown."""
@@ -77,16 +98,16 @@ class DeviceDirectory:
         """Replace the map with the database's truth (a device unpaired since is dropped here)."""
         async with self._sessionmaker() as session:
             rows = await session.execute(_owned())
-            self._owned = {row[0]: row[1] for row in rows}
+            self._owned = {uid: _known(device_id, device_type) for uid, device_id, device_type in rows}
         self._unknown_until.clear()
         self._paused_until = 0.0
         log.info("device directory loaded owned=%s", len(self._owned))
 
     async def refresh(self, uid: str) -> None:
         self.paired(uid)
-        device_id = await self._look_up(uid)
-        if device_id is not None:
-            self._owned[uid] = device_id
+        known = await self._look_up(uid)
+        if known is not None:
+            self._owned[uid] = known
 
     async def run(self) -> None:
         """Periodic reload; a failure (PostgreSQL away) just waits for the next round."""
@@ -107,10 +128,7 @@ class DeviceDirectory:
         self._window_lookups += 1
         return self._window_lookups <= LOOKUPS_PER_SECOND
 
-    async def _look_up(self, uid: str) -> int | None:
+    async def _look_up(self, uid: str) -> Known | None:
         async with self._sessionmaker() as session:
-            return await session.scalar(
-                select(Device.id)
-                .join(UserDevice, (UserDevice.device_id == Device.id) & (UserDevice.role == "owner"))
-                .where(Device.device_uid == uid)
-            )
+            row = (await session.execute(_owned().where(Device.device_uid == uid))).first()
+        return None if row is None else _known(row[1], row[2])

@@ -1,4 +1,4 @@
-"""One received MQTT message → dropped-and-counted, or queued for the next batch (or for provisioning).
+"""Each received MQTT message → dropped-and-counted, or queued for the next batch (or for provisioning).
 
 No business rules here beyond routing: payloads.py decides what is valid, the writer stores it.
 """
@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import time
 
-import aiomqtt
-
 from core import payloads, rate_limit, topics
 from processor.counters import Counters
-from processor.device_directory import DeviceDirectory
+from processor.device_directory import DeviceDirectory, Known
 from processor.ledger import Ledger, Ticket
+from processor.mqtt import Received
 from processor.over_budget import OverBudget
 from processor.provisioning import Provisioning
 from processor.writer import BatchWriter
@@ -26,6 +25,8 @@ INTERNAL = "internal"
 RATE_LIMITED = "rate_limited"
 PROVISION_OVERLOAD = "provision_overload"
 _ALL = "*"
+# Topics remembered with their parse (see Ingest._route_of).
+_MAX_ROUTES = 200_000
 
 
 class Ingest:
@@ -50,25 +51,76 @@ class Ingest:
         # Per uid: a device asks again every few minutes; all together: what PostgreSQL answers comfortably.
         self._provision_budget = rate_limit.Buckets(rate=0.2, burst=5)
         self._provisioning_budget = rate_limit.Buckets(rate=50, burst=500)
+        self._routes: dict[str, tuple[str, str]] = {}
 
-    async def handle(self, message: aiomqtt.Message) -> None:
-        """Never raises for anything a message holds: whatever goes wrong drops and counts this message only,
-        and it is acknowledged (a message that broke us once would break us again on every redelivery)."""
-        ticket = self._ledger.track(message.mid, message.qos)
-        self._counters.add("messages")
-        topic = message.topic.value
-        payload = message.payload
-        if not isinstance(payload, bytes):  # aiomqtt types it loosely; from the wire it is always bytes
-            payload = str(payload).encode()
-        try:
-            await self._handle(topic, payload, ticket, retained=message.retain)
-        except Exception:  # isolation: see the docstring; the traceback is logged (throttled)
-            if not ticket.done:
-                self._counters.failed(INTERNAL, "-", topic, payload)
-                self._done(ticket)
+    async def handle(self, messages: list[Received]) -> None:
+        """A received batch, in one pass: each message dropped-and-counted, or queued for the next write (or
+        for provisioning).
 
-    async def _handle(self, topic: str, payload: bytes, ticket: Ticket, *, retained: bool) -> None:
-        route = topics.parse(topic)
+        The common case (telemetry of a known device within its budget) is handled inline: topic from a memo,
+        device from the directory's map, budget taken per device for the whole batch, payload through the
+        fast parser; everything else goes message by message through `_handle`. Never raises for anything a
+        message holds: whatever goes wrong drops and counts that message only, and it is acknowledged (a
+        message that broke us once would break us again on every redelivery).
+        """
+        tickets = self._ledger.track_all(messages)
+        counters = self._counters
+        counters.add("messages", len(messages))
+        now = time.time()
+        owned = self._directory.owned
+        routes = self._routes
+        # First pass: who sent what. A device's messages are budgeted together: the first `granted` of them
+        # pass, as the bucket would have let them through one by one.
+        sent: dict[int, int] = {}
+        senders: list[tuple[Known, str] | None] = []
+        for message in messages:
+            route = routes.get(message.topic)
+            device = owned.get(route[0]) if route is not None and route[1] == topics.TELEMETRY else None
+            if device is None or message.retain:
+                senders.append(None)
+                continue
+            senders.append((device, route[0]))  # type: ignore[index]  # route is set when device is
+            sent[device.device_id] = sent.get(device.device_id, 0) + 1
+        budget = self._device_budget
+        granted = {device_id: budget.take(device_id, count) for device_id, count in sent.items()}
+        pending = self._writer.pending
+        readings = 0
+        for message, ticket, sender in zip(messages, tickets, senders, strict=True):
+            try:
+                if sender is None:
+                    await self._handle(message, ticket)
+                    pending = self._writer.pending  # the writer may have taken it while we waited
+                    continue
+                device, uid = sender
+                device_id = device.device_id
+                left = granted[device_id]
+                if left <= 0:
+                    self._over(device_id, uid, message, ticket)
+                    continue
+                granted[device_id] = left - 1
+                try:
+                    parsed = payloads.parse_telemetry(message.payload, uid, now, device.ranges)
+                except payloads.Rejected as bad:
+                    self._drop(ticket, bad.reason, uid, message.topic, message.payload)
+                    continue
+                for reason in parsed.rejected:
+                    counters.drop(reason, uid, message.topic, message.payload)
+                if not parsed.readings:
+                    self._done(ticket)
+                    continue
+                readings += len(parsed.readings)
+                pending.add_readings(device_id, uid, parsed.readings, now, ticket)
+            except Exception:  # isolation: see the docstring; the traceback is logged (throttled)
+                if not ticket.done:
+                    counters.failed(INTERNAL, "-", message.topic, message.payload)
+                    self._done(ticket)
+        counters.add("readings", readings)
+        self._writer.added()
+
+    async def _handle(self, message: Received, ticket: Ticket) -> None:
+        """One message off the common path (see `handle`)."""
+        topic, payload = message.topic, message.payload
+        route = self._route_of(topic)
         if route is None:
             self._drop(ticket, BAD_TOPIC, "-", topic, payload)
             return
@@ -76,30 +128,43 @@ class Ingest:
         if kind == "provision":
             self._provision(uid, topic, payload, ticket)
             return
-        device_id = self._directory.get(uid)
-        if device_id is None:
-            device_id = await self._directory.resolve(uid)
-        if device_id is None:
+        known = self._directory.get(uid)
+        if known is None:
+            known = await self._directory.resolve(uid)
+        if known is None:
             self._drop(ticket, UNKNOWN_DEVICE, uid, topic, payload)
             return
-        if not self._device_budget.allow(device_id):
-            self._drop(ticket, RATE_LIMITED, uid, topic, payload)
-            if self._over_budget is not None:
-                self._over_budget.note(device_id)
+        if not self._device_budget.allow(known.device_id):
+            self._over(known.device_id, uid, message, ticket)
             return
         try:
-            self._route(kind, device_id, uid, payload, ticket, retained=retained)
+            self._route(kind, known, uid, payload, ticket, retained=message.retain)
         except payloads.Rejected as bad:
             self._drop(ticket, bad.reason, uid, topic, payload)
-            return
-        self._writer.added()
+
+    def _route_of(self, topic: str) -> tuple[str, str] | None:
+        """topics.parse, remembered: a device publishes on the same few topics all day."""
+        route = self._routes.get(topic)
+        if route is None:
+            route = topics.parse(topic)
+            if route is not None:
+                if len(self._routes) >= _MAX_ROUTES:
+                    self._routes.clear()  # made-up uids must not grow memory
+                self._routes[topic] = route
+        return route
+
+    def _over(self, device_id: int, uid: str, message: Received, ticket: Ticket) -> None:
+        self._drop(ticket, RATE_LIMITED, uid, message.topic, message.payload)
+        if self._over_budget is not None:
+            self._over_budget.note(device_id)
 
     def _route(
-        self, kind: str, device_id: int, uid: str, payload: bytes, ticket: Ticket, *, retained: bool
+        self, kind: str, known: Known, uid: str, payload: bytes, ticket: Ticket, *, retained: bool
     ) -> None:
         now = time.time()
+        device_id = known.device_id
         if kind == topics.TELEMETRY:
-            self._telemetry(device_id, uid, payload, ticket, now, retained=retained)
+            self._telemetry(known, uid, payload, ticket, now, retained=retained)
         elif kind == topics.STATUS:
             status = payloads.parse_status(payload, uid)
             self._counters.add("statuses")
@@ -111,7 +176,7 @@ class Ingest:
             self._writer.pending.add_event(device_id, uid, event, now, ticket)
 
     def _telemetry(
-        self, device_id: int, uid: str, payload: bytes, ticket: Ticket, now: float, *, retained: bool
+        self, known: Known, uid: str, payload: bytes, ticket: Ticket, now: float, *, retained: bool
     ) -> None:
         if retained:
             # The broker replays a retained reading on every (re)subscribe; it came in live when published.
@@ -119,14 +184,14 @@ class Ingest:
             self._counters.add("retained_telemetry_ignored")
             self._done(ticket)
             return
-        parsed = payloads.parse_telemetry(payload, uid, now)
+        parsed = payloads.parse_telemetry(payload, uid, now, known.ranges)
         for reason in parsed.rejected:
             self._counters.drop(reason, uid, topics.device_topic(uid, topics.TELEMETRY), payload)
         if not parsed.readings:
             self._done(ticket)
             return
         self._counters.add("readings", len(parsed.readings))
-        self._writer.pending.add_readings(device_id, uid, parsed.readings, now, ticket)
+        self._writer.pending.add_readings(known.device_id, uid, parsed.readings, now, ticket)
 
     def _provision(self, uid: str, topic: str, payload: bytes, ticket: Ticket) -> None:
         try:

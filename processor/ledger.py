@@ -7,8 +7,10 @@ is done early (a dropped one) waits for the messages before it that are still in
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from processor.acks import Acknowledger
+from processor.mqtt import Received
 
 
 class Ticket:
@@ -35,6 +37,13 @@ class Ledger:
         ticket = Ticket(self._acknowledger.generation, mid, qos)
         self._tickets.append(ticket)
         return ticket
+
+    def track_all(self, messages: Iterable[Received]) -> list[Ticket]:
+        """A ticket for each of `messages`, in order (one call per received batch)."""
+        generation = self._acknowledger.generation
+        tickets = [Ticket(generation, message.mid, message.qos) for message in messages]
+        self._tickets += tickets
+        return tickets
 
     def release(self) -> None:
         tickets = self._tickets

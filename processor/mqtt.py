@@ -6,7 +6,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable
-from typing import cast
+from typing import NamedTuple, cast
 
 import aiomqtt
 
@@ -26,14 +26,39 @@ BARRIER_TIMEOUT = 10.0
 SUBSCRIBE_TIMEOUT = 120.0
 
 
-class Inbox(asyncio.Queue[aiomqtt.Message]):
+class Received(NamedTuple):
+    """One PUBLISH as ingest needs it: cheaper than aiomqtt.Message (no Topic object, no properties)."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    mid: int
+
+
+# What the inbox holds: a message from paho's callback (stock path), or every PUBLISH of one socket read
+# (processor.paho_internals), so the fast path pays for one queue operation per read, not per message.
+Arrival = aiomqtt.Message | list[Received]
+
+
+class Inbox(asyncio.Queue[Arrival]):
     """aiomqtt's incoming queue, with a way to take everything already waiting in one go."""
 
-    def drain(self, limit: int = DRAIN_LIMIT) -> list[aiomqtt.Message]:
-        taken: list[aiomqtt.Message] = []
-        while len(taken) < limit and not self.empty():
-            taken.append(self.get_nowait())
-        return taken
+    def drain(self, first: object, limit: int = DRAIN_LIMIT) -> list[Received]:
+        """`first` (what `client.messages` yielded) and what else is waiting, up to about `limit` messages."""
+        taken: list[Received] = []
+        arrival = cast(Arrival, first)
+        while True:
+            if isinstance(arrival, list):
+                taken += arrival
+            else:
+                payload = arrival.payload
+                if not isinstance(payload, bytes):  # aiomqtt types it loosely; from the wire it is bytes
+                    payload = str(payload).encode()
+                taken.append(Received(arrival.topic.value, payload, arrival.qos, arrival.retain, arrival.mid))
+            if len(taken) >= limit or self.empty():
+                return taken
+            arrival = self.get_nowait()
 
 
 def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Client, Inbox]:
@@ -61,7 +86,7 @@ def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Cli
         queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
     )
     if fast_path:
-        paho_internals.buffer_reads(client, inboxes[0].put_nowait)
+        paho_internals.buffer_reads(client, inboxes[0].put_nowait, Received)
     return client, inboxes[0]
 
 

@@ -22,9 +22,9 @@ syscalls, which the ingest benchmark measured as 37 % of the processor's CPU (be
 What: the paho client's `_sock_recv` is replaced (on the instance) by one that reads up to `CHUNK` bytes at
 once and serves paho's small reads from that buffer, and its `loop_read` by one that keeps handling packets
 while the buffer still holds bytes. Complete QoS 0/1 PUBLISH packets in the buffer (MQTT 3.1.1, manual acks
-on) are parsed here and put straight into the client's incoming queue, skipping paho's and aiomqtt's
-per-message objects, callbacks and debug logging; everything else (CONNACK, SUBACK, PINGRESP, QoS 2, a
-packet split across two reads) goes through paho's own `_packet_read`.
+on) are parsed here and put straight into the client's incoming queue, one list per read (one queue
+operation), skipping paho's and aiomqtt's per-message objects, callbacks and debug logging; everything else
+(CONNACK, SUBACK, PINGRESP, QoS 2, a packet split across two reads) goes through paho's own `_packet_read`.
 
 Checked against paho 2.2.0 (`Client._packet_read`, `_handle_publish`, `_sock_recv`, `loop_read`;
 `_sock_recv` is called only by `_packet_read`) and aiomqtt 2.5.1 (`_on_socket_open` registers a reader
@@ -126,10 +126,15 @@ def fast_path(wanted: bool) -> bool:
     return True
 
 
+# Builds one received message from (topic, payload, qos, retain, mid): processor.mqtt.Received.
+MakeMessage = Callable[[str, bytes, int, bool, int], Any]
+
+
 class _BufferedReader:
-    def __init__(self, inner: paho.Client, deliver: Callable[[aiomqtt.Message], None]) -> None:
+    def __init__(self, inner: paho.Client, deliver: Callable[[list[Any]], None], make: MakeMessage) -> None:
         self._inner = inner
         self._deliver = deliver
+        self._make = make
         self._raw_recv: Callable[[int], bytes] = inner._sock_recv
         self._raw_loop_read: Callable[..., paho.MQTTErrorCode] = inner.loop_read
         self._buffer = memoryview(b"")
@@ -175,13 +180,15 @@ class _BufferedReader:
         return rc
 
     def _take_publishes(self) -> None:
-        """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to the inbox; stop at anything else.
+        """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to the inbox, as one list; stop at
+        anything else.
 
         What paho's `_handle_publish` does for them with manual acks on and MQTT 3.1.1 (no properties): make
         a message of topic, payload, QoS, retain flag and packet id, and send no PUBACK (processor/acks.py
         does, after the commit). paho keeps no state for inbound QoS 0/1 messages, so it misses nothing.
         """
         buffer, position, end_of_data = self._buffer, 0, len(self._buffer)
+        make, taken = self._make, []
         while position < end_of_data:
             header = buffer[position]
             if header & 0xF0 != paho.PUBLISH or header & 0x06 > 0x02:  # not a PUBLISH, or QoS 2 / invalid
@@ -200,10 +207,10 @@ class _BufferedReader:
             except UnicodeDecodeError:
                 break
             mid = (buffer[topic_end] << 8) | buffer[topic_end + 1] if qos else 0
-            self._deliver(
-                aiomqtt.Message(topic, buffer[body:end].tobytes(), qos, bool(header & 1), mid, None)
-            )
+            taken.append(make(topic, buffer[body:end].tobytes(), qos, bool(header & 1), mid))
             position = end
+        if taken:
+            self._deliver(taken)
         if position:
             self._buffer = buffer[position:]
             with self._inner._msgtime_mutex:  # keepalive bookkeeping, as paho's _packet_read does
@@ -224,15 +231,16 @@ def _publish_bounds(buffer: memoryview, position: int, end_of_data: int) -> tupl
     return None
 
 
-def buffer_reads(client: aiomqtt.Client, deliver: Callable[[aiomqtt.Message], None]) -> None:
+def buffer_reads(client: aiomqtt.Client, deliver: Callable[[list[Any]], None], make: MakeMessage) -> None:
     """Make the client read its socket in large chunks and handle every buffered packet per wake-up.
 
-    QoS 0/1 PUBLISH packets (when manual acks are on, see processor/acks.py) go straight to `deliver`, the
-    put_nowait of the client's incoming queue, without paho's per-message objects and callbacks. Call before
-    the connection is opened (the CONNACK is read through it too).
+    QoS 0/1 PUBLISH packets (when manual acks are on, see processor/acks.py) are made into messages by
+    `make` and go straight to `deliver` (the put_nowait of the client's incoming queue), a list per read,
+    without paho's per-message objects and callbacks. Call before the connection is opened (the CONNACK is
+    read through it too).
     """
     inner = paho_client(client)
-    reader = _BufferedReader(inner, deliver)
+    reader = _BufferedReader(inner, deliver, make)
     # Instance attributes shadow the methods: only this client is affected.
     inner._sock_recv = reader.recv  # type: ignore[method-assign]
     inner.loop_read = reader.loop_read  # type: ignore[method-assign]

@@ -90,8 +90,9 @@ class BatchWriter:
         self._commits = asyncio.Condition()
 
     def added(self) -> None:
-        """Called after something went into `pending`: a full batch, or one holding an urgent reading, is
-        queued and written without waiting."""
+        """Called after something went into `pending` (by MQTT ingest once per received batch, so a write may
+        hold one drain's worth beyond max_rows): a full batch, or one holding an urgent reading, is queued and
+        written without waiting."""
         if len(self.pending.rows) >= self._options.max_rows or self._holds_urgent():
             self._ready.append(self.pending)
             self.pending = Batch()
@@ -101,9 +102,8 @@ class BatchWriter:
     def _holds_urgent(self) -> bool:
         if self._urgent is None:
             return False
-        readings = self.pending.readings
-        fresh, self._asked = readings[self._asked :], len(readings)
-        return any(self._urgent(item) for item in fresh)
+        start, self._asked = self._asked, len(self.pending.readings)
+        return any(map(self._urgent, self.pending.readings_from(start)))
 
     async def run(self) -> None:
         while True:
@@ -175,7 +175,7 @@ class BatchWriter:
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted - result.refused)
         if self._sinks:
-            await feed(self._sinks, CommittedBatch(_fresh(batch, result.new_keys or []), batch.events))
+            await feed(self._sinks, CommittedBatch(batch.fresh_readings(result.new_keys or ()), batch.events))
 
     async def _write(self, rows: Sequence[Row], presence: Sequence[Presence]) -> _Written:
         """Write rows and presence, waiting out PostgreSQL outages; what PostgreSQL refuses as invalid data
@@ -242,15 +242,3 @@ class BatchWriter:
         connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed():
             connection.terminate()
-
-
-def _fresh(batch: Batch, new_keys: list[tuple[int, datetime]]) -> list[FreshReading]:
-    """The batch's readings that were really inserted; a key repeated within the batch counts once."""
-    new = set(new_keys)
-    fresh = []
-    for item, row in zip(batch.readings, batch.rows, strict=True):
-        key = (row[0], row[1])
-        if key in new:
-            new.discard(key)
-            fresh.append(item)
-    return fresh

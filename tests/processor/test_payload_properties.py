@@ -76,6 +76,89 @@ raw_payloads = st.one_of(
 )
 
 
+def _near(low: float, high: float) -> st.SearchStrategy[object]:
+    """Mostly plausible for [low, high] (of some type), sometimes just outside it, sometimes anything."""
+    top = min(high, 40_000.0)
+    return st.one_of(
+        st.floats(min_value=low, max_value=top),
+        st.floats(min_value=low, max_value=top),
+        st.integers(min_value=int(low), max_value=int(top)),
+        st.floats(min_value=low - 1, max_value=top + 1),
+        st.integers(min_value=int(low) - 1, max_value=int(top) + 1),
+        st.none(),
+        scalar,
+    )
+
+
+# Readings whose keys are all a reading's: what the fast path of parse_telemetry takes on at all.
+reading_document = st.fixed_dictionaries(
+    {},
+    optional={
+        "timestamp": st.one_of(
+            st.floats(min_value=NOW - 86400, max_value=NOW + 299),
+            st.sampled_from([NOW, NOW + 301, NOW - 31 * 86400]),
+            scalar,
+        ),
+        **{metric.name: _near(metric.low, metric.high) for metric in catalogue.METRICS.values()},
+        "uptime": st.one_of(st.integers(min_value=0), st.integers(min_value=0), scalar),
+        "firmware_version": st.one_of(
+            st.sampled_from(["2.0.1", "::1", "v2\n"]), st.just("2.0.1"), awkward_text
+        ),
+        "ip": st.one_of(
+            st.sampled_from(["192.168.1.50", "::1", "2.0.1", "1.2.3.4\n"]), st.just("::1"), awkward_text
+        ),
+        "device_uid": st.one_of(st.just(UID), st.just(UID), awkward_text),
+    },
+)
+# Readings that should all pass: the fast path's own ground, where its values must equal the slow path's.
+plausible_document = st.fixed_dictionaries(
+    {},
+    optional={
+        "timestamp": st.floats(min_value=NOW - 86400, max_value=NOW + 299),
+        **{
+            metric.name: st.one_of(
+                st.floats(min_value=metric.low, max_value=min(metric.high, 1e6)),
+                st.integers(min_value=int(metric.low), max_value=int(min(metric.high, 1e6))),
+                st.none(),
+            )
+            for metric in catalogue.METRICS.values()
+        },
+        "uptime": st.integers(min_value=0, max_value=2**40),
+        "firmware_version": st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}", fullmatch=True),
+        "ip": st.sampled_from(["192.168.1.50", "::1", "fe80::1"]),
+        "device_uid": st.just(UID),
+    },
+)
+telemetry_payloads = st.one_of(
+    raw_payloads,
+    st.builds(_encode, plausible_document, st.booleans()),
+    st.builds(_encode, st.lists(plausible_document, min_size=1, max_size=4), st.booleans()),
+    st.builds(_encode, reading_document, st.booleans()),
+    st.builds(_encode, st.lists(reading_document, max_size=4), st.booleans()),
+    st.builds(
+        lambda raw, tail: raw + tail,
+        st.builds(_encode, reading_document, st.booleans()),
+        st.binary(max_size=3),
+    ),
+)
+
+
+def _verdict(parse, raw: bytes, ranges: payloads.Ranges) -> object:
+    try:
+        return parse(raw, UID, NOW, ranges)
+    except payloads.Rejected as refused:
+        return refused.reason
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=telemetry_payloads, device_type=st.sampled_from(["multi", "host", "meter"]))
+def test_the_fast_telemetry_path_gives_the_verdict_of_the_reason_naming_one(raw: bytes, device_type: str):
+    ranges = payloads.type_ranges(device_type)
+    assert _verdict(payloads.parse_telemetry, raw, ranges) == _verdict(
+        payloads.parse_telemetry_slowly, raw, ranges
+    )
+
+
 @pytest.fixture
 async def device(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return await pair_device(sessionmaker, device_type="multi", uid=new_uid())

@@ -95,6 +95,37 @@ async def test_array_with_some_bad_readings_keeps_the_good_ones(
     await eventually(lambda: _counted(run, {"wrong_type": 1, "out_of_range": 1}))
 
 
+async def test_a_reading_is_held_to_the_range_of_its_device_type(
+    start_processor, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    # 120 °C: plausible for a computer's CPU (the host type's own range), not for a room (SPEC 3 and 3a).
+    room, computer = new_uid(), new_uid()
+    room_id = await pair_device(sessionmaker, device_type="co2", uid=room)
+    computer_id = await pair_device(sessionmaker, device_type="host", uid=computer)
+    run = await start_processor()
+    now = int(time.time())
+    async with Publisher(broker) as device:
+        await device.send(
+            topics.device_topic(room, "telemetry"),
+            [
+                {"timestamp": now - 60, "co2": 600, "temperature": 120},
+                {"timestamp": now - 30, "co2": 610, "temperature": 21.5},
+            ],
+        )
+        await device.send(topics.device_topic(room, "telemetry"), {"timestamp": now, "co2": 620})
+        await device.send(
+            topics.device_topic(computer, "telemetry"),
+            {"timestamp": now, "cpu_percent": 97, "temperature": 120},
+        )
+
+    rows = await eventually(lambda: _rows_when(database_url, room_id, 2))
+    assert [(row["co2"], row["temperature"]) for row in rows] == [(610, 21.5), (620, None)]
+    (hot,) = await eventually(lambda: _rows_when(database_url, computer_id, 1))
+    assert hot["temperature"] == 120
+    await eventually(lambda: _counted(run, {"out_of_range": 1}))
+    assert run.counters["stored"] == 3
+
+
 @pytest.mark.parametrize("paired", [False, True], ids=["never-seen", "pending-not-owned"])
 async def test_telemetry_of_a_device_without_owner_is_dropped(
     paired: bool,
