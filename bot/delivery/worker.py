@@ -43,7 +43,7 @@ from core.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
 
-# Shown in pg_stat_activity: the connections that record `sent` the moment Telegram answers.
+# Shown in pg_stat_activity: the connections that claim due rows and record `sent` as Telegram answers.
 SENT_APPLICATION_NAME = "smartair_outbox_sent"
 
 MAX_BACKOFF = 300.0
@@ -75,7 +75,7 @@ class DeliveryWorker:
         database_url: str | None = None,
     ) -> None:
         self._bot = bot
-        # With a URL, `sent` is recorded in one round trip on connections kept for it (see _record_sent).
+        # With a URL, claims and `sent` take one round trip each on connections kept for them (_kept_pool).
         self._dsn = asyncpg_dsn(database_url) if database_url else None
         self._sent_pool: asyncpg.Pool | None = None
         self._sessions = sessionmaker
@@ -157,6 +157,14 @@ class DeliveryWorker:
 
     async def _claim(self, limit: int, bulk_limit: int) -> list[outbox.Claimed]:
         lease = timedelta(seconds=self._settings.lease_seconds)
+        if self._dsn is not None:
+            # One round trip on the kept connections: an alert's NOTIFY is followed by this claim.
+            try:
+                pool = await self._kept_pool()
+                return await outbox.claim_due_at_once(pool, limit, now_utc(), lease, bulk_limit)
+            except DATABASE_ERRORS:
+                await self._close_sent_pool()
+                raise
         async with self._sessions() as session:
             claimed = await outbox.claim_due(session, limit, now_utc(), lease, bulk_limit)
             await session.commit()
@@ -277,22 +285,26 @@ class DeliveryWorker:
         while the lease lasts) when that connection is not there."""
         try:
             if self._dsn is not None:
-                if self._sent_pool is None:
-                    self._sent_pool = await asyncpg.create_pool(
-                        self._dsn,
-                        min_size=1,
-                        max_size=4,
-                        timeout=10,
-                        command_timeout=self._settings.request_timeout,
-                        server_settings={"application_name": SENT_APPLICATION_NAME},
-                    )
-                await outbox.mark_sent_at_once(self._sent_pool, row_id, message_id, now_utc())
+                await outbox.mark_sent_at_once(await self._kept_pool(), row_id, message_id, now_utc())
                 self._deadlines.pop(row_id, None)
                 return
         except DATABASE_ERRORS as error:
             logger.warning("sent not recorded at once, retrying outbox_id=%s error=%r", row_id, error)
             await self._close_sent_pool()
         await self._settle(row_id, lambda s: outbox.mark_sent(s, row_id, message_id, now_utc()), persist=True)
+
+    async def _kept_pool(self) -> asyncpg.Pool:
+        """The connections kept for one-statement claims and `sent` records (no pool check, no BEGIN)."""
+        if self._sent_pool is None:
+            self._sent_pool = await asyncpg.create_pool(
+                self._dsn,
+                min_size=1,
+                max_size=4,
+                timeout=10,
+                command_timeout=self._settings.request_timeout,
+                server_settings={"application_name": SENT_APPLICATION_NAME},
+            )
+        return self._sent_pool
 
     async def _close_sent_pool(self) -> None:
         pool, self._sent_pool = self._sent_pool, None

@@ -13,6 +13,7 @@ request timeout, or a slow worker and the next claimer could both send.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,6 +100,46 @@ async def claim_due(
     }
     rows = await session.execute(_CLAIM, params)
     claimed = [Claimed(**row._mapping) for row in rows]
+    return sorted(claimed, key=lambda item: item.id)
+
+
+# `claim_due` as one statement for a connection outside any transaction (autocommitted): the give-up and the
+# lease happen together, and never touch the same rows (attempts >= / < MAX_ATTEMPTS). One round trip instead
+# of a pool check, BEGIN, two statements and COMMIT: what an alert waits for between its NOTIFY and its send.
+_DUE_AT_ONCE = """
+    SELECT o.id FROM notification_outbox o
+    WHERE o.status IN ('pending', 'sending') AND o.next_attempt_at <= $1 AND o.attempts < $4
+      AND o.broadcast_id IS {bulk}
+    ORDER BY o.next_attempt_at, o.id
+"""
+_CLAIM_AT_ONCE = f"""
+WITH given_up AS (
+    UPDATE notification_outbox SET status = 'failed', error = 'lease expired on every attempt'
+    WHERE status = 'sending' AND next_attempt_at <= $1 AND attempts >= $4
+),
+notices AS ({_DUE_AT_ONCE.format(bulk="NULL")} LIMIT $2 FOR UPDATE SKIP LOCKED),
+bulk AS (
+    {_DUE_AT_ONCE.format(bulk="NOT NULL")}
+    LIMIT GREATEST(0, LEAST($3, $2 - (SELECT count(*) FROM notices)))
+    FOR UPDATE SKIP LOCKED
+),
+due AS (SELECT id FROM notices UNION ALL SELECT id FROM bulk)
+UPDATE notification_outbox AS o
+SET status = 'sending', next_attempt_at = $1 + CAST($5 AS float8) * interval '1 second',
+    attempts = o.attempts + 1
+FROM due, users u
+WHERE o.id = due.id AND u.id = o.user_id
+RETURNING o.id, o.user_id, u.telegram_id, u.language, u.timezone, o.kind, o.payload::text AS payload,
+    o.alert_id, o.attempts, o.broadcast_id
+"""
+
+
+async def claim_due_at_once(
+    connection: asyncpg.Pool, limit: int, now: datetime, lease: timedelta, bulk_limit: int
+) -> list[Claimed]:
+    """`claim_due` in one autocommitted round trip, with the same guarantees."""
+    rows = await connection.fetch(_CLAIM_AT_ONCE, now, limit, bulk_limit, MAX_ATTEMPTS, lease.total_seconds())
+    claimed = [Claimed(**{**dict(row), "payload": json.loads(row["payload"])}) for row in rows]
     return sorted(claimed, key=lambda item: item.id)
 
 
