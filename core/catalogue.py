@@ -99,6 +99,14 @@ class DeviceTypeSpec:
     limits: tuple[tuple[str, float, float], ...] = ()
     # The morning digest's line for this type, in order (an air monitor's CO2 lines are the digest's own).
     digest: tuple[DigestItem, ...] = ()
+    # /history: the metrics with a button of their own under the chart (the others show under "all");
+    # empty: the first metric of each chart panel.
+    buttons: tuple[str, ...] = ()
+
+    @property
+    def history_buttons(self) -> tuple[str, ...]:
+        """The metrics /history offers one by one, in order."""
+        return self.buttons or tuple(group[0] for group in self.charts)
 
     @property
     def ranges(self) -> dict[str, tuple[float, float]]:
@@ -173,6 +181,7 @@ TYPES: dict[str, DeviceTypeSpec] = {
             tuple((m,) for m in _AIR),
             Report.AIR,
             (_CO2, _PM25, *_COMFORT),
+            buttons=("co2", "temperature", "humidity", "pm25"),  # VOC shows under "all"
         ),
         DeviceTypeSpec(
             "temp",
@@ -219,6 +228,7 @@ TYPES: dict[str, DeviceTypeSpec] = {
                 DigestItem(Summary.PEAK, "disk_percent"),
                 DigestItem(Summary.OFFLINE),
             ),
+            buttons=("cpu_percent", "mem_percent", "disk_percent"),
         ),
     )
 }

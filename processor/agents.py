@@ -25,8 +25,9 @@ from core import line_protocol, payloads, telegraf
 from core.rate_limit import Buckets
 from core.services import agents
 from processor.counters import Counters
-from processor.ingest import INTERNAL
+from processor.ingest import INTERNAL, RATE_LIMITED
 from processor.ledger import Ticket
+from processor.over_budget import OverBudget
 from processor.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class AgentApi:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], writer: BatchWriter, counters: Counters
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: BatchWriter,
+        counters: Counters,
+        *,
+        device_budget: Buckets,
+        over_budget: OverBudget,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._counters = counters
-        self._devices = Buckets()
+        # The same budget and the same owner's notice as MQTT ingest (SPEC 3): a request is one message.
+        self._device_budget = device_budget
+        self._over_budget = over_budget
         self._pairings = Buckets(rate=PAIRINGS_PER_MINUTE / 60, burst=PAIRINGS_PER_MINUTE)
 
     def add_routes(self, app: web.Application) -> None:
@@ -101,8 +110,9 @@ class AgentApi:
         if agent is None:
             self._counters.add("agent_unauthorized")
             return _unauthorized()
-        if not self._devices.allow(agent.device_id):
-            self._counters.drop("rate_limited", agent.uid, _TOPIC, b"")
+        if not self._device_budget.allow(agent.device_id):
+            self._counters.drop(RATE_LIMITED, agent.uid, _TOPIC, b"")
+            self._over_budget.note(agent.device_id)
             return _error(429, "too many requests for this device")
         if request.content_length is not None and request.content_length > MAX_METRICS_BYTES:
             self._counters.drop(payloads.OVERSIZE, agent.uid, _TOPIC, b"")

@@ -132,15 +132,23 @@ class Processor:
             self._listening,
         )
         self._tasks = Supervisor("processor")
-        self._agents = AgentApi(sessionmaker, self._writer, self.counters)
+        # One budget per device and one owner's notice, whichever way the device talks (MQTT or HTTP).
+        device_budget = rate_limit.Buckets(options.device_rate, options.device_burst)
         self._over_budget = OverBudget(sessionmaker, self.counters)
+        self._agents = AgentApi(
+            sessionmaker,
+            self._writer,
+            self.counters,
+            device_budget=device_budget,
+            over_budget=self._over_budget,
+        )
         self._ingest = Ingest(
             self._directory,
             self._writer,
             self._provisioning,
             self._ledger,
             self.counters,
-            device_budget=rate_limit.Buckets(options.device_rate, options.device_burst),
+            device_budget=device_budget,
             over_budget=self._over_budget,
         )
 

@@ -3,7 +3,8 @@
 A round publishes everything not yet published, so it is correct whenever it runs: at start, on NOTIFY
 (CONFIG_CHANGED, COMMAND_QUEUED, DEVICE_PAIRED: the processor's one LISTEN connection calls `trigger`), after
 that connection comes back (NOTIFYs sent meanwhile are lost), and every `SWEEP_INTERVAL` as a safety net. A
-change made while the processor was down is therefore published when it starts.
+change made while the processor was down is therefore published when it starts. Devices that speak HTTP
+(core.transport) are never in a round: core.services leaves them out of configs and refuses them commands.
 """
 
 from __future__ import annotations

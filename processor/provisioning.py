@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import payloads, topics
+from core import payloads, topics, transport
 from core.retry import retry_database, run_rounds
 from core.services import pairing
 from core.services.broker_access import Access
@@ -77,6 +77,11 @@ class Provisioning:
             self._ledger.release()
 
     async def _answer(self, uid: str, request: payloads.ProvisionRequest) -> None:
+        if transport.is_agent(uid):
+            # Agents' uids are made by HTTP pairing; one asked for over MQTT would blur which is which.
+            self._counters.add("provision_agent_uid")
+            log.warning("provision request for an agent's uid ignored uid=%s", uid)
+            return
         try:
             offer = await retry_database(
                 functools.partial(self._offer, uid, request), what=f"provision uid={uid}", log=log

@@ -24,6 +24,7 @@ from core.services.devices import DeviceError
 from core.services.pairing import PairingError
 from core.services.sharing import SharingError
 from core.services.users import language_for
+from core.transport import MqttOnly
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -35,6 +36,7 @@ REFUSAL_PREFIXES: tuple[tuple[type[Exception], str], ...] = (
     (DeviceError, "device-refused"),
     (AccessDenied, "access-refused"),
     (DevicePaused, "billing-device"),
+    (MqttOnly, "device-refused"),
 )
 
 

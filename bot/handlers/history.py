@@ -18,7 +18,8 @@ from bot.keyboards import history as keyboards
 from bot.replies import show
 from bot.texts import Translator
 from bot.workers.rendering.pool import HistoryJob, Renderer
-from core.models import METRICS, User
+from core import catalogue
+from core.models import User
 from core.services import devices, history, periods
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ async def _chart(
     )
     period = t(f"history-span-{view.span}")
     caption = t("history-caption", name=device.name, period=period, zone=user.timezone)
-    return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.sensors)
+    return png, caption, keyboards.chart(t, device.id, view.span, view.metric, settings.device_type)
 
 
 async def _admitted(
@@ -118,7 +119,8 @@ async def _render(
     started = time.monotonic()
     settings = await history.chart_settings(session, device_id)
     window = periods.window(view.span, datetime.now(UTC), user.timezone)
-    metrics = (settings.sensors or METRICS) if view.metric == ALL_METRICS else (view.metric,)
+    shown = catalogue.device_type(settings.device_type).metrics
+    metrics = shown if view.metric == ALL_METRICS else (view.metric,)
     data = await history.load(session, device_id, window.start, window.end, metrics, tz_name=user.timezone)
     # The connection goes back to the pool before the slow part.
     await session.commit()

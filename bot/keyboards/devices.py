@@ -39,11 +39,13 @@ def device_card(t: Translator, device: DeviceSummary, update_to: str | None = No
     if can(device.role, Action.CONFIGURE):
         action("devices-button-rename", DeviceOp.RENAME)
         action("devices-button-location", DeviceOp.LOCATION)
-        restart = DeviceCommandAction(command=CommandName.RESTART, device_id=device.id)
-        keyboard.button(text=t("device-command-button-restart"), callback_data=restart)
-        ping = DeviceCommandAction(command=CommandName.PING, device_id=device.id)
-        keyboard.button(text=t("device-command-button-ping"), callback_data=ping)
-        rows += [2, 2]
+        rows.append(2)
+        if not device.agent:  # commands travel over MQTT; the card says so for an agent
+            restart = DeviceCommandAction(command=CommandName.RESTART, device_id=device.id)
+            keyboard.button(text=t("device-command-button-restart"), callback_data=restart)
+            ping = DeviceCommandAction(command=CommandName.PING, device_id=device.id)
+            keyboard.button(text=t("device-command-button-ping"), callback_data=ping)
+            rows.append(2)
     if device.notifications:
         action("devices-button-notifications-off", DeviceOp.NOTIFY_OFF)
     else:

@@ -8,27 +8,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callback_data.history import ALL_METRICS, HistoryPick, HistoryView
 from bot.keyboards.paging import column_page
 from bot.texts import Translator
+from core import catalogue
 from core.services.devices import DeviceSummary
 from core.services.periods import Span
 
 SPANS = (Span.H6, Span.H24, Span.D7, Span.D30)
-# Metrics that get a button of their own (when the device has the sensor); VOC shows under "all". A meter's
-# power and consumption, a computer's CPU, memory and disk (SPEC 3a); their other metrics show under "all".
-METRIC_BUTTONS = ("co2", "temperature", "humidity", "pm25", "power_w", "energy_kwh")
-HOST_BUTTONS = ("cpu_percent", "mem_percent", "disk_percent")
 CHOSEN = "• "
 
 
-def chart(
-    t: Translator, device_id: int, span: Span, metric: str, sensors: tuple[str, ...]
-) -> InlineKeyboardMarkup:
-    """Periods on the first row, metrics on the second; the shown ones marked."""
+def chart(t: Translator, device_id: int, span: Span, metric: str, device_type: str) -> InlineKeyboardMarkup:
+    """Periods on the first row; on the second "all" and the metrics the device's catalogue type offers one
+    by one (a single one gets no row: "all" shows it). The shown ones marked."""
     keyboard = InlineKeyboardBuilder()
     for s in SPANS:
         text = _mark(s == span) + t(f"history-span-{s}")
         keyboard.button(text=text, callback_data=HistoryView(device_id=device_id, span=s, metric=metric))
-    buttons = HOST_BUTTONS if "cpu_percent" in sensors else METRIC_BUTTONS
-    metrics = [ALL_METRICS, *(m for m in buttons if m in sensors)]
+    metrics = [ALL_METRICS, *catalogue.device_type(device_type).history_buttons]
     if len(metrics) > 2:
         for m in metrics:
             text = _mark(m == metric) + t(f"history-metric-{m}")

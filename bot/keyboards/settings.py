@@ -37,7 +37,8 @@ class _Screen:
 
 def overview(t: Translator, settings: DeviceSettings) -> InlineKeyboardMarkup:
     screen = _Screen(settings.device_id)
-    screen.add(t("settings-button-interval"), SettingsOp.INTERVAL)
+    if not settings.agent:  # an agent's interval is its own (Telegraf's), not ours to send
+        screen.add(t("settings-button-interval"), SettingsOp.INTERVAL)
     if settings.alerts_enabled:
         screen.add(t("settings-button-alerts-off"), SettingsOp.ALERTS_OFF)
     else:
@@ -45,7 +46,7 @@ def overview(t: Translator, settings: DeviceSettings) -> InlineKeyboardMarkup:
     screen.add(t("settings-button-levels"), SettingsOp.LEVELS)
     screen.add(t("settings-button-night"), SettingsOp.NIGHT)
     screen.add(t("settings-button-timezone"), SettingsOp.TIMEZONE)
-    return screen.markup(2, 2, 1)
+    return screen.markup(2, 2) if settings.agent else screen.markup(2, 2, 1)
 
 
 def intervals(t: Translator, device_id: int) -> InlineKeyboardMarkup:

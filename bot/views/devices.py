@@ -28,7 +28,7 @@ def device_list(t: Translator, devices: list[DeviceSummary]) -> str:
 
 
 def device_card(t: Translator, device: DeviceSummary, now: datetime, timezone: str) -> str:
-    return t(
+    card = t(
         "devices-card",
         name=device.name,
         location=device.location or t("devices-location-unset"),
@@ -40,3 +40,4 @@ def device_card(t: Translator, device: DeviceSummary, now: datetime, timezone: s
         reading=reading_line(t, device.reading, device.device_type),
         notifications=t("state-on") if device.notifications else t("state-off"),
     )
+    return f"{card}\n{t('devices-card-agent')}" if device.agent else card

@@ -40,15 +40,17 @@ def rule_text(t: Translator, rule: RuleSetting) -> str:
 
 
 def overview(t: Translator, settings: DeviceSettings, timezone: str) -> str:
-    sync = (
-        t("settings-sync-applied")
-        if settings.applied_version >= settings.version
-        else t("settings-sync-waiting")
-    )
+    if settings.agent:  # nothing is sent to an agent: the server applies its settings
+        sync = t("settings-sync-server")
+    elif settings.applied_version >= settings.version:
+        sync = t("settings-sync-applied")
+    else:
+        sync = t("settings-sync-waiting")
+    interval = t("settings-interval-agent") if settings.agent else interval_text(t, settings.report_interval)
     return t(
         "settings-overview",
         name=settings.name,
-        interval=interval_text(t, settings.report_interval),
+        interval=interval,
         alerts=t("state-on") if settings.alerts_enabled else t("state-off"),
         night=night_text(t, settings.night_mode),
         timezone=timezone,

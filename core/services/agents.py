@@ -16,12 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import catalogue
+from core import catalogue, transport
 from core.models import AgentToken, Device, PairingCode, UserDevice
 from core.services import pairing
 
-# A uid is the agent's only credential while it waits (it polls with it): as unguessable as a token.
-_UID_PREFIX = "http-"
+# A uid is the agent's only credential while it waits (it polls with it): as unguessable as a token; its
+# prefix tells every part of the system that this device speaks HTTP (core.transport).
+_UID_PREFIX = transport.AGENT_UID_PREFIX
 
 
 class UnknownDeviceType(ValueError):

@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import topics
+from core import topics, transport
 from core.models import Device, PairingCode, UserDevice
 
 Acl = tuple[str, str]  # (dynamic-security acltype, literal topic)
@@ -67,7 +67,10 @@ async def desired(
     waiting = exists().where(
         PairingCode.device_id == Device.id, PairingCode.used_at.is_(None), PairingCode.expires_at > now
     )
-    query = select(Device.device_uid, owned, waiting).where(Device.secret_hash.is_not(None))
+    # An agent (HTTP) never has a secret; said all the same: it has no broker account, whatever a row says.
+    query = select(Device.device_uid, owned, waiting).where(
+        Device.secret_hash.is_not(None), transport.speaks_mqtt()
+    )
     if uids is not None:
         query = query.where(Device.device_uid.in_(list(uids)))
     result: dict[str, Access] = {}

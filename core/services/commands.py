@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
-from core.models import DeviceCommand
+from core import notify, transport
+from core.models import Device, DeviceCommand
 from core.services.access import Action
 from core.services.devices import authorize
 
@@ -68,7 +68,10 @@ async def queue(
     args: dict[str, Any] | None = None,
     requested_by: int | None = None,
 ) -> str:
-    """Add a command for the device and wake the processor (on commit); returns its id. No commit here."""
+    """Add a command for the device and wake the processor (on commit); returns its id. No commit here.
+    MqttOnly for a device that speaks HTTP: a command could never reach it."""
+    if not await reachable(session, device_id):
+        raise transport.MqttOnly(str(device_id))
     command_id = str(uuid.uuid4())
     session.add(
         DeviceCommand(
@@ -80,8 +83,15 @@ async def queue(
     return command_id
 
 
+async def reachable(session: AsyncSession, device_id: int) -> bool:
+    """Whether commands can reach the device: it speaks MQTT (not an HTTP agent)."""
+    uid = await session.scalar(select(Device.device_uid).where(Device.id == device_id))
+    return uid is not None and not transport.is_agent(uid)
+
+
 async def request(session: AsyncSession, user_id: int, device_id: int, command: CommandName) -> str:
-    """A member asks the device to restart or answer a ping (owner and admin only); returns the id."""
+    """A member asks the device to restart or answer a ping (owner and admin only); returns the id.
+    MqttOnly for a device that speaks HTTP."""
     if command not in USER_COMMANDS:
         raise ValueError(f"not a user command: {command}")
     await authorize(session, user_id, device_id, Action.CONFIGURE)

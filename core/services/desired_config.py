@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import transport
 from core.models import DeviceConfig
 
 
@@ -28,6 +29,7 @@ _UNPUBLISHED = text(
            c.night_mode_start, c.night_mode_end
     FROM device_configs c JOIN devices d ON d.id = c.device_id
     WHERE c.published_version < c.version
+      AND d.device_uid NOT LIKE :agent_uids  -- an agent (HTTP) reads no retained config
     ORDER BY c.device_id
     LIMIT :limit
     """
@@ -36,7 +38,7 @@ _UNPUBLISHED = text(
 
 async def unpublished_configs(session: AsyncSession, limit: int = 1000) -> list[OutgoingConfig]:
     """Configs whose current version has not been published yet (SPEC section 3 payloads)."""
-    rows = await session.execute(_UNPUBLISHED, {"limit": limit})
+    rows = await session.execute(_UNPUBLISHED, {"limit": limit, **transport.AGENT_UIDS})
     return [
         OutgoingConfig(
             row.device_id,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
+from core import notify, transport
 from core.models import METRICS, Device, Invitation, LiveWatcher, Telemetry, User, UserDevice
 from core.services import agents
 from core.services.access import Action, Role, ensure
@@ -46,6 +46,11 @@ class DeviceSummary:
     role: Role
     notifications: bool
     reading: Reading | None
+
+    @property
+    def agent(self) -> bool:
+        """It speaks HTTP (SPEC 3a): commands, firmware and config pushes cannot reach it."""
+        return transport.is_agent(self.uid)
 
     @property
     def last_contact(self) -> datetime | None:

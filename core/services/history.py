@@ -74,6 +74,8 @@ class ChartSettings:
     sensors: tuple[str, ...]
     report_interval_s: int
     co2_threshold: float | None
+    # Its catalogue type (core.catalogue.device_type): which metrics /history offers.
+    device_type: str = "co2"
 
 
 class PeriodTooLong(ValueError):
@@ -87,7 +89,7 @@ async def chart_settings(session: AsyncSession, device_id: int) -> ChartSettings
     """
     row = (
         await session.execute(
-            select(Device.name, Device.device_uid, DeviceType.sensors, DeviceConfig)
+            select(Device.name, Device.device_uid, Device.device_type, DeviceType.sensors, DeviceConfig)
             .join(DeviceType, DeviceType.code == Device.device_type)
             .outerjoin(DeviceConfig, DeviceConfig.device_id == Device.id)
             .where(Device.id == device_id)
@@ -102,6 +104,7 @@ async def chart_settings(session: AsyncSession, device_id: int) -> ChartSettings
         sensors=tuple(m for m in row.sensors if m in METRICS),
         report_interval_s=config.report_interval if config is not None else DEFAULT_REPORT_INTERVAL_S,
         co2_threshold=threshold,
+        device_type=row.device_type,
     )
 
 

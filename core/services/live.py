@@ -194,11 +194,13 @@ async def _watched_until(session: AsyncSession, device_id: int, now: datetime) -
 
 
 async def _ask_fast(session: AsyncSession, device_id: int, user_id: int, duration: timedelta) -> None:
+    if not await commands.reachable(session, device_id):
+        return  # an agent (HTTP) reports at its own pace: live shows its readings as they come
     args = {"interval": FAST_INTERVAL, "duration": int(duration.total_seconds())}
     await commands.queue(session, device_id, commands.CommandName.LIVE, args, requested_by=user_id)
 
 
 async def _slow_down_if_unwatched(session: AsyncSession, device_id: int, user_id: int, now: datetime) -> None:
-    if await _watched_until(session, device_id, now) is None:
+    if await _watched_until(session, device_id, now) is None and await commands.reachable(session, device_id):
         args = {"interval": FAST_INTERVAL, "duration": 0}
         await commands.queue(session, device_id, commands.CommandName.LIVE, args, requested_by=user_id)

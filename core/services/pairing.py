@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
+from core import notify, transport
 from core.models import (
     AlertRule,
     Device,
@@ -193,6 +193,8 @@ async def claim_code(session: AsyncSession, user: User, typed: str, now: datetim
     if await _owner_id(session, device.id) is not None:
         raise DeviceOwned
     pairing.used_at, pairing.used_by = now, user.id
+    if transport.is_agent(device.device_uid):
+        pairing.announced_at = now  # nothing to announce over MQTT: the agent learns it by polling
     await _adopt(session, user, device, now)
     await notify.notify(session, notify.DEVICE_PAIRED, device.device_uid)
     await session.commit()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import catalogue, notify
+from core import catalogue, notify, transport
 from core.alerts.rules import InvalidRule, Rule
 from core.models import AlertRule, Device, DeviceConfig, User
 from core.services.access import Action
@@ -75,6 +75,9 @@ class DeviceSettings:
     applied_version: int
     rules: tuple[RuleSetting, ...]
     device_type: str = "co2"
+    # An agent (HTTP, SPEC 3a) gets no config: its settings live on the server only, and its report
+    # interval is its own (Telegraf's `interval`).
+    agent: bool = False
 
     def rule(self, rule_id: int) -> RuleSetting:
         """One of this device's rules; SettingRefused for an id that is not (or no longer) one of them."""
@@ -118,6 +121,7 @@ async def load(session: AsyncSession, user_id: int, device_id: int) -> DeviceSet
             RuleSetting(r.id, r.metric, r.direction, r.threshold, r.clear_level, r.critical) for r in rules
         ),
         device_type=device.device_type,
+        agent=transport.is_agent(device.device_uid),
     )
 
 
@@ -137,6 +141,8 @@ async def set_report_interval(session: AsyncSession, user_id: int, device_id: in
     if seconds != int(seconds) or not REPORT_INTERVAL_MIN <= seconds <= REPORT_INTERVAL_MAX:
         raise SettingRefused("interval-range", low=REPORT_INTERVAL_MIN, high=REPORT_INTERVAL_MAX)
     config = await _for_change(session, user_id, device_id)
+    if await _is_agent(session, device_id):
+        raise SettingRefused("interval-agent")
     config.report_interval = int(seconds)
     return await _publish(session, config)
 
@@ -263,12 +269,21 @@ async def _config(session: AsyncSession, device_id: int, *, lock: bool) -> Devic
 
 
 async def _publish(session: AsyncSession, config: DeviceConfig) -> Change:
-    config.version += 1
     config.updated_at = datetime.now(UTC)
     uid = await session.scalar(select(Device.device_uid).where(Device.id == config.device_id))
+    if uid is not None and transport.is_agent(uid):
+        # Nothing to send: the server applies it (alerts, night mode), and no version waits for a device.
+        await session.commit()
+        return Change(config.device_id, None)
+    config.version += 1
     await notify.notify(session, notify.CONFIG_CHANGED, uid or "")
     await session.commit()
     return Change(config.device_id, config.version)
+
+
+async def _is_agent(session: AsyncSession, device_id: int) -> bool:
+    uid = await session.scalar(select(Device.device_uid).where(Device.id == device_id))
+    return uid is not None and transport.is_agent(uid)
 
 
 def _night(config: DeviceConfig) -> tuple[int, int] | None:

@@ -1,5 +1,6 @@
 """Fixtures for this package: its own database and broker (see tests.kit.fixtures), and a real
-`python -m processor` serving its HTTP side on a free port."""
+`python -m processor` serving its HTTP side on a free port; tests that shrink the device budget use the
+processor package's in-process `start_processor`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sandbox.ports import free_port
 from sandbox.programs import ProcessorProcess
 from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name
 from tests.kit.wait import eventually
+from tests.processor.conftest import start_processor  # noqa: F401 - the in-process processor, for budgets
 
 
 @pytest.fixture
@@ -34,3 +36,9 @@ async def processor_url(database_url: str, broker: Broker, tmp_path: Path) -> As
     await eventually(healthy, 30)
     yield url
     process.kill()
+
+
+@pytest.fixture(scope="package")
+def bot_settings() -> dict[str, str]:
+    """This package's bot delivers the outbox: the owner's notices are what its tests watch."""
+    return {"DELIVERY_ENABLED": "true"}

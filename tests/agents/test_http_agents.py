@@ -46,7 +46,7 @@ def telegraf_lines(ts: float, *, idle: float) -> str:
     )
 
 
-async def _pair_host(url: str, sessions: Sessions) -> tuple[str, str, int]:
+async def pair_host(url: str, sessions: Sessions) -> tuple[str, str, int]:
     """POST /api/pair, the person's /add CODE, then the agent's poll: (uid, token, device id)."""
     async with aiohttp.ClientSession() as http:
         async with http.post(
@@ -70,7 +70,7 @@ async def _pair_host(url: str, sessions: Sessions) -> tuple[str, str, int]:
     return offer["uid"], paired["token"], device.id
 
 
-async def _post(url: str, token: str, body: str, content_type: str = "text/plain; charset=utf-8") -> Any:
+async def post(url: str, token: str, body: str, content_type: str = "text/plain; charset=utf-8") -> Any:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
     async with (
         aiohttp.ClientSession() as http,
@@ -82,14 +82,14 @@ async def _post(url: str, token: str, body: str, content_type: str = "text/plain
 async def test_a_paired_host_posts_telegraf_line_protocol_and_its_cpu_alert_fires_and_recovers(
     processor_url: str, sessionmaker: Sessions, database_url: str
 ):
-    _uid, token, device_id = await _pair_host(processor_url, sessionmaker)
+    _uid, token, device_id = await pair_host(processor_url, sessionmaker)
     async with sessionmaker() as session:
         stored = await session.scalar(select(AgentToken.token_hash).where(AgentToken.device_id == device_id))
     assert stored == token_hash(token) and token not in stored  # only a hash is kept
 
     now = time.time()
     busy = "".join(telegraf_lines(now - 400 + 100 * step, idle=3.5) for step in range(5))  # 96.5 % for 400 s
-    assert await _post(processor_url, token, busy) == (204, "")
+    assert await post(processor_url, token, busy) == (204, "")
 
     rows = await fetch(
         database_url,
@@ -109,7 +109,7 @@ async def test_a_paired_host_posts_telegraf_line_protocol_and_its_cpu_alert_fire
             )
 
     assert await eventually(alert_types, 30) == ["cpu_percent_high"]
-    assert await _post(processor_url, token, telegraf_lines(time.time(), idle=92.0)) == (204, "")
+    assert await post(processor_url, token, telegraf_lines(time.time(), idle=92.0)) == (204, "")
     assert await eventually(lambda: _when(alert_types, 2), 30) == ["cpu_percent_high", "cpu_percent_normal"]
 
 
@@ -121,22 +121,22 @@ async def _when(check: Any, length: int) -> list[str] | None:
 async def test_wrong_and_revoked_tokens_are_refused_and_a_malformed_line_is_named_while_the_good_kept(
     processor_url: str, sessionmaker: Sessions, database_url: str
 ):
-    _uid, token, device_id = await _pair_host(processor_url, sessionmaker)
-    status, _ = await _post(processor_url, "x" * 43, telegraf_lines(time.time(), idle=50))
+    _uid, token, device_id = await pair_host(processor_url, sessionmaker)
+    status, _ = await post(processor_url, "x" * 43, telegraf_lines(time.time(), idle=50))
     assert status == 401
 
     good = f"mem,host=robot-7 used_percent=42.5 {int(time.time() * 1e9)}"
     broken = "cpu,cpu=cpu-total usage_idle=oops"
-    status, body = await _post(processor_url, token, f"{good}\n{broken}\n")
+    status, body = await post(processor_url, token, f"{good}\n{broken}\n")
     assert status == 400 and "line 2" in body and "line 1" not in body
     rows = await fetch(database_url, "SELECT mem_percent FROM telemetry WHERE device_id = $1", device_id)
     assert [row["mem_percent"] for row in rows] == [42.5]
 
     json_reading = '{"cpu_percent": 12.5, "disk_percent": 91}'
-    assert await _post(processor_url, token, json_reading, "application/json") == (204, "")
+    assert await post(processor_url, token, json_reading, "application/json") == (204, "")
 
     (owner,) = await fetch(database_url, "SELECT user_id FROM user_devices WHERE device_id = $1", device_id)
     async with sessionmaker() as session:
         await devices.remove(session, owner["user_id"], device_id)
-    status, _ = await _post(processor_url, token, telegraf_lines(time.time(), idle=50))
+    status, _ = await post(processor_url, token, telegraf_lines(time.time(), idle=50))
     assert status == 401

@@ -9,6 +9,7 @@ import pytest
 
 from bot.handlers.errors import REFUSAL_PREFIXES
 from bot.texts import LOCALES_DIR, Catalogue, parse_locale
+from core import catalogue
 from core.services.access import Role
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -68,3 +69,13 @@ def test_texts_render_with_their_arguments() -> None:
     assert catalogue["en"]("reading-temperature", value=25.14) == "🌡 25.1 °C"
     assert catalogue["ru"]("reading-temperature", value=25.14) == "🌡 25,1 °C"
     assert catalogue["xx"]("role-owner") == "owner"  # unknown languages fall back to English
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_history_button_a_device_type_declares_has_a_text(language: str) -> None:
+    """Adding a type to core.catalogue needs no bot edit: its /history buttons are named already."""
+    ids, _ = parse_locale(LOCALES_DIR / language)
+    wanted = {
+        f"history-metric-{metric}" for spec in catalogue.TYPES.values() for metric in spec.history_buttons
+    }
+    assert wanted - ids == set()

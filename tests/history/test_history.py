@@ -8,10 +8,11 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import catalogue
 from sandbox.botapi import BotApiDouble, BotMessage
-from sandbox.seed import now, readings, store
+from sandbox.seed import now, offer_device, reading, readings, store
 from tests.kit.chat import pair
-from tests.kit.sql import execute
+from tests.kit.sql import device_id, execute
 
 Sessions = async_sessionmaker[AsyncSession]
 PHONE_WIDTH = 1080
@@ -62,6 +63,25 @@ async def test_history_sends_a_chart_and_its_buttons_redraw_it_in_place(
     assert image(co2).height < all_metrics_height
     await alice.next_answer()
     assert tg.calls_to("sendPhoto", alice.id).__len__() == 1
+
+
+async def test_a_computer_gets_the_buttons_its_catalogue_type_declares_whatever_its_readings_carry(
+    tg: BotApiDouble, sessionmaker: Sessions, engine: AsyncEngine, database_url: str
+) -> None:
+    """The buttons come from core.catalogue's `host` entry: its readings so far carry no CPU at all."""
+    grace = tg.user("Grace")
+    uid, code = await offer_device(sessionmaker, "host")
+    grace.send(f"/add {code}")
+    assert "Paired: Computer #1" in ((await grace.next_message()).text or "")
+    device = await device_id(engine, uid)
+    moment = now()
+    await store(database_url, [reading(device, moment - timedelta(minutes=m), load1=1.5) for m in range(5)])
+
+    grace.send("/history")
+    chart = await grace.next_message(timeout=30)
+    assert chart.method == "sendPhoto"
+    assert chart.button_texts == ["6 h", "• 24 h", "7 d", "30 d", "• All", "🖥 CPU", "🧠 RAM", "💽 Disk"]
+    assert catalogue.device_type("host").history_buttons == ("cpu_percent", "mem_percent", "disk_percent")
 
 
 async def test_without_a_current_device_history_asks_which_one(

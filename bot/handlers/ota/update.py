@@ -21,6 +21,9 @@ router = Router(name=__name__)
 @router.message(Command("update"))
 async def offer(message: Message, *, session: AsyncSession, user: User, t: Translator) -> None:
     offers = await updates.offers(session, user.id)
+    agents = await updates.agents_owned(session, user.id)
+    if agents:  # said plainly rather than left out silently: firmware cannot reach them
+        await message.answer(t("ota-update-agents", devices=", ".join(agents)))
     if not offers:
         await message.answer(t("ota-update-none"))
         return

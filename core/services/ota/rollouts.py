@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import notify
+from core import notify, transport
 from core.models import Device, Firmware, Rollout, RolloutTarget
 from core.services.ota.firmware import State as FirmwareState
 from core.services.ota.rules import (
@@ -132,6 +132,7 @@ _CANDIDATES = text(
     """
     SELECT d.id FROM devices d
     WHERE d.device_type = :device_type AND d.paired_at IS NOT NULL
+      AND d.device_uid NOT LIKE :agent_uids
       AND d.firmware_version IS DISTINCT FROM :version
       AND NOT EXISTS (SELECT 1 FROM rollout_targets t WHERE t.device_id = d.id AND t.rollout_id = :rollout_id)
       AND NOT EXISTS (
@@ -194,6 +195,8 @@ async def _fill_stage(session: AsyncSession, rollout: Rollout, firmware: Firmwar
         device = await session.get(Device, rollout.device_id)
         if device is None or device.device_type != firmware.device_type:
             raise WrongType(str(rollout.device_id))
+        if transport.is_agent(device.device_uid):
+            raise transport.MqttOnly(device.device_uid)
         ids = [device.id]
     else:
         fleet = await fleet_size(session, firmware.device_type)
@@ -208,6 +211,7 @@ async def _fill_stage(session: AsyncSession, rollout: Rollout, firmware: Firmwar
             "version": firmware.version,
             "rollout_id": rollout.id,
             "limit": wanted,
+            **transport.AGENT_UIDS,
         }
         ids = list(await session.scalars(_CANDIDATES, params))
     session.add_all(RolloutTarget(rollout_id=rollout.id, device_id=i, stage=rollout.stage) for i in ids)
@@ -259,11 +263,12 @@ def soak_of(rollout: Rollout) -> timedelta | None:
 
 
 async def fleet_size(session: AsyncSession, device_type: str) -> int:
-    """Paired devices of the type: what a rollout's percentages are taken of."""
+    """Paired devices of the type that speak MQTT (firmware documents travel over it): what a rollout's
+    percentages are taken of."""
     fleet = await session.scalar(
         select(func.count())
         .select_from(Device)
-        .where(Device.device_type == device_type, Device.paired_at.is_not(None))
+        .where(Device.device_type == device_type, Device.paired_at.is_not(None), transport.speaks_mqtt())
     )
     return int(fleet or 0)
 

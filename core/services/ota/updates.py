@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import transport
 from core.models import Device, RolloutTarget, UserDevice
 from core.services.access import Action
 from core.services.devices import authorize
@@ -53,7 +54,7 @@ async def offers(session: AsyncSession, user_id: int) -> list[Offer]:
     owned = await session.scalars(
         select(Device)
         .join(UserDevice, UserDevice.device_id == Device.id)
-        .where(UserDevice.user_id == user_id, UserDevice.role == "owner")
+        .where(UserDevice.user_id == user_id, UserDevice.role == "owner", transport.speaks_mqtt())
         .order_by(Device.id)
     )
     result = []
@@ -64,21 +65,35 @@ async def offers(session: AsyncSession, user_id: int) -> list[Offer]:
     return result
 
 
+async def agents_owned(session: AsyncSession, user_id: int) -> list[str]:
+    """Names of the user's own devices that speak HTTP: /update says why it never offers them anything."""
+    owned = await session.scalars(
+        select(Device)
+        .join(UserDevice, UserDevice.device_id == Device.id)
+        .where(UserDevice.user_id == user_id, UserDevice.role == "owner", ~transport.speaks_mqtt())
+        .order_by(Device.id)
+    )
+    return [_name(device) for device in owned]
+
+
 async def available(session: AsyncSession, device_id: int) -> str | None:
     """The newest stable version above the one the device runs, if any (the card's "Update firmware")."""
     device = await session.get(Device, device_id)
-    if device is None:
+    if device is None or transport.is_agent(device.device_uid):
         return None
     newer = await firmware.newest_stable(session, device.device_type, device.firmware_version)
     return newer.version if newer else None
 
 
 async def start(session: AsyncSession, user_id: int, device_id: int) -> Started | None:
-    """Update the device to its type's newest stable version; AccessDenied unless the caller owns it; None
-    when there is nothing newer or an update is already under way. Commits."""
+    """Update the device to its type's newest stable version; AccessDenied unless the caller owns it,
+    MqttOnly for a device that speaks HTTP (its firmware cannot reach it); None when there is nothing newer
+    or an update is already under way. Commits."""
     await authorize(session, user_id, device_id, Action.UPDATE_FIRMWARE)
     device = await session.get(Device, device_id)
     assert device is not None
+    if transport.is_agent(device.device_uid):
+        raise transport.MqttOnly(device.device_uid)
     newer = await firmware.newest_stable(session, device.device_type, device.firmware_version)
     if newer is None:
         return None

@@ -13,6 +13,7 @@ devices-card =
     Readings: { $reading }
     Notifications: { $notifications }
 devices-location-unset = not set
+devices-card-agent = 🌐 Reports over HTTP (Telegraf): restart, ping and firmware updates are not available; its report interval is the "interval" in its telegraf.conf.
 
 devices-button-rename = ✏️ Rename
 devices-button-location = 📍 Location
@@ -38,5 +39,6 @@ devices-removed = 🗑 { $name } was removed. To pair it again, restart its pair
 devices-removed-member = { $name } was removed by its owner; you no longer have access to it.
 devices-left = You left { $name }.
 device-refused-bad-name = The name must be 1 to 64 characters long. Try again.
+device-refused-mqtt-only = This device reports over HTTP (its Telegraf agent) and never connects to MQTT: commands and firmware updates cannot reach it.
 
 command-devices = My devices

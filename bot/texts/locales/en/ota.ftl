@@ -42,6 +42,7 @@ ota-rollout-halted = halted
 ota-rollout-cancelled = cancelled
 ota-rollout-done = done
 ota-update-none = No update available: your devices run the newest stable firmware (or one is already updating).
+ota-update-agents = { $devices }: reports over HTTP (Telegraf), so SmartAir cannot update its software; update it as you update that computer.
 ota-update-offer = { $device }: { $running } → { $version }
 ota-button-update = ⬆️ Update firmware to { $version }
 ota-progress-pending = ⬆️ { $device }: update to { $version } sent, waiting for the device…

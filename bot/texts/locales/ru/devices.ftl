@@ -13,6 +13,7 @@ devices-card =
     Показания: { $reading }
     Уведомления: { $notifications }
 devices-location-unset = не указано
+devices-card-agent = 🌐 Присылает данные по HTTP (Telegraf): перезапуск, пинг и обновление прошивки недоступны; интервал отчётов — "interval" в его telegraf.conf.
 
 devices-button-rename = ✏️ Переименовать
 devices-button-location = 📍 Место
@@ -38,5 +39,6 @@ devices-removed = 🗑 { $name } удалено. Чтобы привязать �
 devices-removed-member = Владелец удалил { $name }; доступа к нему у вас больше нет.
 devices-left = Вы покинули { $name }.
 device-refused-bad-name = Название должно быть длиной от 1 до 64 символов. Попробуйте ещё раз.
+device-refused-mqtt-only = Это устройство присылает данные по HTTP (через агент Telegraf) и не подключается к MQTT: команды и обновления прошивки до него не доходят.
 
 command-devices = Мои устройства

@@ -42,6 +42,7 @@ ota-rollout-halted = остановлена
 ota-rollout-cancelled = отменена
 ota-rollout-done = завершена
 ota-update-none = Обновлений нет: ваши устройства на новейшей стабильной прошивке (или уже обновляются).
+ota-update-agents = { $devices }: присылает данные по HTTP (Telegraf), поэтому SmartAir не может обновить его программы; обновляйте их так же, как сам компьютер.
 ota-update-offer = { $device }: { $running } → { $version }
 ota-button-update = ⬆️ Обновить прошивку до { $version }
 ota-progress-pending = ⬆️ { $device }: обновление до { $version } отправлено, ждём устройство…
