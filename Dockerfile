@@ -24,7 +24,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends mosquitto mosquitto-clients \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home --home-dir /home/smartair smartair \
-    && mkdir -p /data/firmware /mosquitto/data \
+    && mkdir -p /data/firmware /data/clickhouse-spool /mosquitto/data \
     && chown -R smartair:smartair /data /mosquitto
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
@@ -39,6 +39,7 @@ COPY device ./device
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    FIRMWARE_DIR=/data/firmware
+    FIRMWARE_DIR=/data/firmware \
+    CLICKHOUSE_SPOOL_DIR=/data/clickhouse-spool
 USER smartair
 CMD ["python", "-m", "processor"]

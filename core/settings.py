@@ -88,6 +88,8 @@ class GeneralSettings(BaseSettings):
 
     tz: str = Field(default="Europe/Moscow", alias="TZ")
     clickhouse_url: str = Field(default="", alias="CLICKHOUSE_URL")
+    # The processor's ClickHouse spool on disk (processor.clickhouse_spool): kept across a crash.
+    clickhouse_spool_dir: str = Field(default="var/clickhouse-spool", alias="CLICKHOUSE_SPOOL_DIR")
 
     @field_validator("tz")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 from prometheus_client.registry import Collector
 
@@ -23,6 +24,7 @@ from core.settings import (
 from core.supervisor import Supervisor
 from processor.app import Options, Processor
 from processor.clickhouse_export import ExportCollector, exporting
+from processor.clickhouse_spool import SpoolFile
 from processor.metrics import processor_registry
 from processor.sinks import AfterCommit
 
@@ -41,7 +43,8 @@ async def _main(
         sinks: list[AfterCommit] = []
         metrics: list[Collector] = []
         if general.clickhouse_url:
-            export = await stack.enter_async_context(exporting(general.clickhouse_url))
+            spool_file = SpoolFile.open(Path(general.clickhouse_spool_dir), broker.mqtt_client_id)
+            export = await stack.enter_async_context(exporting(general.clickhouse_url, spool_file=spool_file))
             sinks.append(export)
             metrics.append(ExportCollector(export))
         processor = Processor(

@@ -5,7 +5,8 @@ spool in batches, oldest first, and takes rows off it only after ClickHouse acce
 table's engine makes a repeat harmless). While ClickHouse is down the spool grows up to `spool_rows`; readings
 committed beyond that are not exported, only counted (they stay in PostgreSQL until retention). When
 ClickHouse is back, the task catches up. `lag_rows` and `lag_seconds` (in the `clickhouse export` log line
-and on /metrics) say how far behind it is.
+and on /metrics) say how far behind it is. With a `SpoolFile` (python -m processor gives it one) the spool is
+also on disk, so what a crash left unexported goes out after the next start (processor.clickhouse_spool).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ from prometheus_client.registry import Collector
 from core.clickhouse import ClickHouseUnavailable, Row, Store
 from core.retry import Backoff
 from core.supervisor import Supervisor
+from processor.clickhouse_spool import SpoolFile
 from processor.sinks import CommittedBatch
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,17 @@ class ExportOptions:
 class ClickHouseExport:
     """The sink; run `exporting()` around the processor to have its background writer."""
 
-    def __init__(self, store: Store, options: ExportOptions = ExportOptions()) -> None:
+    def __init__(
+        self, store: Store, options: ExportOptions = ExportOptions(), spool_file: SpoolFile | None = None
+    ) -> None:
         self._store = store
         self._options = options
         # (committed at, monotonic) per row, so the lag can be told in seconds too.
         self._spool: deque[tuple[float, Row]] = deque()
+        self._file = spool_file
+        if spool_file is not None:
+            now = time.monotonic()
+            self._spool.extend((now, row) for row in spool_file.recovered())
         self._arrived = asyncio.Event()
         self.written = 0
         self.dropped = 0
@@ -68,10 +76,10 @@ class ClickHouseExport:
             self.dropped += len(batch.readings) - len(readings)
             log.warning("clickhouse spool full, readings not exported dropped=%s", self.dropped)
         now = time.monotonic()
-        for fresh in readings:
-            reading = fresh.reading
-            ts = datetime.fromtimestamp(reading.ts, UTC)
-            self._spool.append((now, (fresh.device_id, ts, *reading.values)))
+        # Unix seconds here, a datetime only when written: the rows go to the spool file as they are.
+        rows = [(fresh.device_id, fresh.reading.ts, *fresh.reading.values) for fresh in readings]
+        self._on_file(lambda spool_file: spool_file.append(rows))
+        self._spool.extend((now, row) for row in rows)
         if len(self._spool) >= self._options.batch_rows:
             self._arrived.set()
 
@@ -123,12 +131,34 @@ class ClickHouseExport:
 
     async def _write_one_batch(self) -> None:
         count = min(len(self._spool), self._options.batch_rows)
-        rows = [self._spool[i][1] for i in range(count)]
+        rows = [_stored(self._spool[i][1]) for i in range(count)]
         await asyncio.to_thread(self._store.insert, rows)
         # Only now off the spool (rows appended meanwhile are behind these; nothing else removes any).
         for _ in range(count):
             self._spool.popleft()
+        self._on_file(lambda spool_file: spool_file.accepted(count))
         self.written += count
+
+    def close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def _on_file(self, change: Callable[[SpoolFile], None]) -> None:
+        """Keep the spool file in step; a disk that fails it (full, gone) leaves the export in memory only,
+        as without a file, rather than stop it."""
+        if self._file is None:
+            return
+        try:
+            change(self._file)
+        except OSError as error:
+            log.error("clickhouse spool file failed, spooling in memory only from now error=%s", error)
+            self._file.close()
+            self._file = None
+
+
+def _stored(row: Row) -> Row:
+    device_id, ts, *values = row
+    return (device_id, datetime.fromtimestamp(ts, UTC), *values)
 
 
 class ExportCollector(Collector):
@@ -154,10 +184,13 @@ class ExportCollector(Collector):
 
 
 @contextlib.asynccontextmanager
-async def exporting(url: str, options: ExportOptions = ExportOptions()) -> AsyncIterator[ClickHouseExport]:
-    """The sink with its writer running; on leaving, a last flush, then the writer stops."""
+async def exporting(
+    url: str, options: ExportOptions = ExportOptions(), spool_file: SpoolFile | None = None
+) -> AsyncIterator[ClickHouseExport]:
+    """The sink with its writer running (what `spool_file` kept from a previous run goes first); on leaving,
+    a last flush, then the writer stops."""
     store = Store(url)
-    export = ClickHouseExport(store, options)
+    export = ClickHouseExport(store, options, spool_file)
     tasks = Supervisor("clickhouse")
     async with tasks:
         tasks.start("clickhouse_writer", export.run)
@@ -168,4 +201,5 @@ async def exporting(url: str, options: ExportOptions = ExportOptions()) -> Async
             await tasks.stop()
             await export.final_flush()
             export.log_line()
+            export.close_file()
             await asyncio.to_thread(store.close)

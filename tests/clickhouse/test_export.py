@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.clickhouse import ClickHouseUnavailable, Store
 from processor.clickhouse_export import ClickHouseExport, ExportOptions, exporting
+from processor.clickhouse_spool import SpoolFile
 from sandbox.broker import Broker
 from sandbox.clickhouse_http import ClickHouseServer
 from sandbox.ports import free_port
@@ -214,3 +215,89 @@ async def test_readings_a_crash_left_unexported_are_copied_again_by_hand(
         assert done.stdout.startswith("copied ")
     rows = await _readings_in_clickhouse(clickhouse, device_id)()
     assert [row[1] for row in rows] == [700.0 + i for i in range(7)]
+
+
+async def _lag_rows(port: int, rows: int) -> bool:
+    try:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            return f"smartair_clickhouse_lag_rows {float(rows)}" in await response.text()
+    except aiohttp.ClientError:
+        return False
+
+
+async def test_readings_spooled_when_the_processor_is_killed_reach_clickhouse_after_its_restart(
+    *,
+    clickhouse: ClickHouseServer,
+    broker: Broker,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    if clickhouse.process is None:
+        clickhouse.start()
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    port = free_port()
+    settings = {
+        "CLICKHOUSE_URL": clickhouse.url,
+        "CLICKHOUSE_SPOOL_DIR": str(tmp_path / "spool"),
+        "PROCESSOR_HTTP_PORT": str(port),
+    }
+    client_id = f"spool-{uid}"
+    clickhouse.stop()
+    try:
+        crashed = ProcessorProcess(database_url, broker, tmp_path, client_id, **settings)
+        crashed.start()
+        await crashed.ready()
+        await _publish(broker, uid, int(time.time()) - 100, 12)
+        # Stored in PostgreSQL, spooled for ClickHouse, which is out of reach: then the processor dies.
+        await eventually(
+            lambda: _when(lambda: telemetry_rows(database_url, device_id), lambda r: len(r) == 12)
+        )
+        await eventually(lambda: _lag_rows(port, 12))
+        crashed.kill()
+    finally:
+        clickhouse.start()
+
+    restarted = ProcessorProcess(database_url, broker, tmp_path, client_id, **settings)
+    restarted.start()
+    try:
+        await restarted.ready()
+        read = _readings_in_clickhouse(clickhouse, device_id)
+        rows = await eventually(lambda: _when(read, lambda r: len(r) == 12), within=60)
+        assert [row[1] for row in rows] == [500.0 + i for i in range(12)]
+        await eventually(lambda: _lag_rows(port, 0))
+    finally:
+        assert await restarted.stop() == 0
+    assert "clickhouse spool recovered rows=12" in restarted.output()
+    # Accepted, the spool is empty again: a third start has nothing to send.
+    assert (tmp_path / "spool" / f"{client_id}.spool").read_bytes() == b""
+
+
+def test_the_spool_file_gives_back_only_rows_not_accepted_and_survives_a_torn_last_line(
+    tmp_path: Path,
+) -> None:
+    rows = [(7, 1764504000 + i, 500.0 + i, None) for i in range(5)]
+    first = SpoolFile.open(tmp_path, "p1")
+    assert first is not None
+    assert first.recovered() == []
+    first.append(rows[:2])
+    first.append(rows[2:])
+    first.accepted(3)
+    first.close()
+    with (tmp_path / "p1.spool").open("ab") as spool:
+        spool.write(b"[[7,1764504000.0,5")  # the process died inside a write
+    again = SpoolFile.open(tmp_path, "p1")
+    assert again is not None
+    assert again.recovered() == rows[3:]
+    again.accepted(2)
+    again.close()
+    last = SpoolFile.open(tmp_path, "p1")
+    assert last is not None
+    assert last.recovered() == []
+    # A directory that cannot be used leaves the export in memory only, never stops the processor.
+    (tmp_path / "a-file").write_text("")
+    assert SpoolFile.open(tmp_path / "a-file", "p1") is None
