@@ -103,10 +103,10 @@ case "${1:-}" in
     test)
         shift
         ensure_venv; ensure_postgres; ensure_chromium
-        # The suite mostly waits (programs starting, brokers, timeouts): four workers keep two cores busy.
-        # A test file runs whole on one worker (loadfile), so its package's database, broker and bot are
-        # built once per worker that runs the package. TEST_WORKERS=0 runs everything in this one process.
-        exec "$PY" -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile "$@"
+        # The suite mostly waits (programs starting, brokers, timeouts): six workers keep two cores busy.
+        # A test file runs whole on one worker, and the files that talk to a package's bot all on one, so
+        # each bot starts once (tests/kit/scheduling.py). TEST_WORKERS=0 runs everything in this process.
+        exec "$PY" -m pytest -n "${TEST_WORKERS:-6}" --dist loadgroup "$@"
         ;;
     lint)
         ensure_venv

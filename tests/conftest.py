@@ -11,6 +11,7 @@ from sandbox.database import drop_database
 from sandbox.programs import Program
 from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name
 from tests.kit.fixtures import template_name
+from tests.kit.scheduling import BotUnitScheduling
 
 # Many bots and processors run side by side in a test run: each HTTP side takes any free port.
 os.environ["BOT_HTTP_PORT"] = "0"
@@ -30,6 +31,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         asyncio.run(drop_database(template_name()))
     except (OSError, asyncpg.PostgresError) as error:
         print(f"the template database was not dropped: {error!r}")  # noqa: T201 - the run's console
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> BotUnitScheduling | None:
+    """Under `--dist loadgroup` (as ./start.sh test runs): tests.kit.scheduling's units."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return BotUnitScheduling(config, log)  # type: ignore[arg-type]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,0 +1,38 @@
+"""How the suite is spread over pytest-xdist workers (`./start.sh test` runs `--dist loadgroup`).
+
+A package's bot (`python -m bot`: ~5 s of CPU to import and start, much longer on a busy machine) is built
+once per worker that runs one of the package's files. So the files whose tests take the package's `tg` or
+`bot` as a parameter go to one worker, as one unit; every other file is a unit of its own, as with
+`--dist loadfile`, so its module fixtures are still built once. Units with more tests go first, and a
+worker takes the next unit when it is almost done with its own.
+
+The unit is chosen from the test file's text: the scheduler runs in xdist's controller, which sees test ids,
+not fixtures (and xdist's own `xdist_group` marks do not reach it under pytest 9). A file that reaches the
+bot only through another fixture stays a unit of its own: it costs one more bot start, nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from xdist.scheduler import LoadScopeScheduling
+
+_TAKES_THE_BOT = re.compile(r"(^|[(,])\s*(tg|bot)\s*:", re.MULTILINE)
+
+
+@cache
+def unit_of(root: Path, path: str) -> str:
+    """The scheduling unit of the test file at `path` (relative to `root`): its package's bot unit, or
+    the file itself."""
+    try:
+        takes_the_bot = bool(_TAKES_THE_BOT.search((root / path).read_text(encoding="utf-8")))
+    except OSError:
+        takes_the_bot = False
+    return f"{Path(path).parent}: the bot's files" if takes_the_bot else path
+
+
+class BotUnitScheduling(LoadScopeScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        return unit_of(self.config.rootpath, nodeid.split("::", 1)[0])
