@@ -95,7 +95,7 @@ class DeviceTypeSpec:
     report_interval: int = 30
     export: tuple[str, ...] = field(default=())
     # (metric, low, high) where this type's plausible range differs from the metric's (a CPU runs hotter
-    # than a room). Applies where the type is known at validation: HTTP ingest.
+    # than a room). Applied to every reading of a device of this type (MQTT and HTTP ingest).
     limits: tuple[tuple[str, float, float], ...] = ()
     # The morning digest's line for this type, in order (an air monitor's CO2 lines are the digest's own).
     digest: tuple[DigestItem, ...] = ()

@@ -194,9 +194,14 @@ def parse_telemetry(payload: bytes, uid: str, now: float, ranges: Ranges = _RANG
         except msgspec.MsgspecError:
             pass
         else:
-            readings = _accepted(decoded if decoded.__class__ is list else [decoded], uid, now)
-            if readings is not None:
-                return TelemetryBatch(readings, [])
+            if decoded.__class__ is list:
+                readings = _accepted(decoded, uid, now)
+                if readings is not None:
+                    return TelemetryBatch(readings, [])
+            else:  # the usual message: one reading, no list to build and search
+                reading = _accepted_one(decoded, uid, now)
+                if reading is not None:
+                    return TelemetryBatch([reading], [])
     return parse_telemetry_slowly(payload, uid, now, ranges)
 
 
