@@ -17,6 +17,8 @@ from processor import paho_internals
 log = logging.getLogger(__name__)
 
 KEEPALIVE = 30
+# Publishes awaiting their PUBACK beyond which aiomqtt warns: well above what the processor sends at once.
+PENDING_PUBLISHES = 1000
 # At most this many queued messages are taken at once: enough to amortise the per-message wake-up, few
 # enough that acks and flushes still get the event loop in between.
 DRAIN_LIMIT = 2000
@@ -85,6 +87,10 @@ def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Cli
         keepalive=KEEPALIVE,
         queue_type=cast(Callable[..., asyncio.Queue[aiomqtt.Message]], make_inbox),  # type: ignore[arg-type]
     )
+    # aiomqtt logs a warning for every publish made while more than this many await their PUBACK (10 by
+    # default); the processor keeps dozens pending on purpose (processor.ota.IN_FLIGHT), and a stage to
+    # 10 000 devices wrote nearly a warning line per document (bench/ota_findings.md).
+    client.pending_calls_threshold = PENDING_PUBLISHES
     if fast_path:
         paho_internals.buffer_reads(client, inboxes[0].put_nowait, Received)
     return client, inboxes[0]

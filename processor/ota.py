@@ -26,9 +26,11 @@ from processor.publisher import Publisher
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 60.0
-# Documents in flight at once: the broker acknowledges them in parallel, and one round of 10 000 devices
-# must not wait for 10 000 round trips one after another.
-IN_FLIGHT = 200
+# Documents awaiting their PUBACK at once: enough that paho always has the next one ready when an ack
+# frees one of its 20 slots on the wire (its default max_inflight_messages), so a stage never waits for
+# 10 000 round trips one after another; not more, as aiomqtt scans every pending call on each publish
+# (bench/ota_findings.md).
+IN_FLIGHT = 40
 
 
 class OtaRollouts:
@@ -72,26 +74,45 @@ class OtaRollouts:
         await self._wake_at_next_deadline()
 
     async def _publish(self) -> None:
-        while True:
-            async with self._sessionmaker() as session:
-                batch = await delivery.unpublished(session, self._public_url)
-            if not batch:
-                return
-            for start in range(0, len(batch), IN_FLIGHT):
-                chunk = batch[start : start + IN_FLIGHT]
-                await asyncio.gather(
-                    *(
-                        self._publisher.publish(
-                            topics.device_topic(item.uid, topics.OTA), orjson.dumps(item.payload), retain=True
-                        )
-                        for item in chunk
-                    )
-                )
-                async with self._sessionmaker() as session:
-                    sent = [(item.rollout_id, item.device_id) for item in chunk]
-                    await delivery.mark_published(session, sent, datetime.now(UTC))
-            self._counters.add("ota_published", len(batch))
-            log.info("ota published rollout=%s devices=%s", batch[0].rollout_id, len(batch))
+        """Every unpublished document, as a pipeline: while one batch goes out through a sliding window
+        (the next document as soon as any PUBACK is in), the next batch is read and tokened, and the one
+        before is stamped published. A batch is stamped only once the broker took all of it; a processor
+        that dies before that publishes it again, with new tokens, as the module says."""
+        window = asyncio.Semaphore(IN_FLIGHT)
+        batch = await self._next_batch()
+        stamping: asyncio.Task[None] | None = None
+        try:
+            while batch:
+                last = batch[-1]
+                upcoming = asyncio.create_task(self._next_batch(after=(last.rollout_id, last.device_id)))
+                try:
+                    await asyncio.gather(*(self._publish_one(item, window) for item in batch))
+                except BaseException:
+                    upcoming.cancel()
+                    raise
+                if stamping is not None:
+                    await stamping
+                stamping = asyncio.create_task(self._stamp_published(batch))
+                batch = await upcoming
+        finally:
+            if stamping is not None:
+                await stamping
+
+    async def _next_batch(self, after: tuple[int, int] = (0, 0)) -> list[delivery.OutgoingOta]:
+        async with self._sessionmaker() as session:
+            return await delivery.unpublished(session, self._public_url, after=after)
+
+    async def _publish_one(self, item: delivery.OutgoingOta, window: asyncio.Semaphore) -> None:
+        async with window:
+            topic = topics.device_topic(item.uid, topics.OTA)
+            await self._publisher.publish(topic, orjson.dumps(item.payload), retain=True)
+
+    async def _stamp_published(self, batch: list[delivery.OutgoingOta]) -> None:
+        async with self._sessionmaker() as session:
+            sent = [(item.rollout_id, item.device_id) for item in batch]
+            await delivery.mark_published(session, sent, datetime.now(UTC))
+        self._counters.add("ota_published", len(batch))
+        log.info("ota published rollout=%s devices=%s", batch[0].rollout_id, len(batch))
 
     async def _clear(self) -> None:
         while True:
