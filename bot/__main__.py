@@ -27,6 +27,7 @@ from bot.jobs.billing import billing_jobs
 from bot.jobs.digest import scheduled_jobs
 from bot.jobs.retention import retention_job
 from bot.middlewares import setup_middlewares
+from bot.middlewares.response_models import ResponseModels
 from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
 from bot.workers.ota_progress import OtaProgress
@@ -56,6 +57,7 @@ from core.supervisor import Supervisor
 
 def create_bot(settings: TelegramSettings, *, wait_on_flood: bool = True) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(ResponseModels())
     if wait_on_flood:
         session.middleware(RetryAfter())
     return Bot(settings.bot_token.get_secret_value(), session=session)
@@ -95,7 +97,7 @@ async def run(
         **({"revenue": revenue.month_revenue} if billing.enabled else {}),
     )
     dispatcher.startup.register(renderer.start)
-    setup_middlewares(dispatcher, sessionmaker, catalogue, general.tz)
+    setup_middlewares(dispatcher, database.database_url, catalogue, general.tz)
     setup_routers(dispatcher)
     dispatcher.startup.register(set_commands)
     # The delivery worker reschedules a 429'd row itself instead of sleeping inside the request.

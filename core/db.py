@@ -18,9 +18,12 @@ def asyncpg_dsn(url: str) -> str:
     return "postgresql://" + sqlalchemy_url(url).removeprefix("postgresql+asyncpg://")
 
 
-def make_engine(url: str, **kwargs: object) -> AsyncEngine:
-    # pre_ping lets a process survive a PostgreSQL restart without surfacing dead pooled connections.
-    return create_async_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: object) -> AsyncEngine:
+    """An engine whose pool checks each connection before lending it (`pre_ping`), so a process survives a
+    PostgreSQL restart without surfacing dead pooled connections. The check costs three round trips
+    (SQLAlchemy's asyncpg ping is BEGIN, an empty query, ROLLBACK); `pre_ping=False` is for a caller
+    that retries its first statement itself when it finds its connection gone (`reconnecting`)."""
+    return create_async_engine(sqlalchemy_url(url), pool_pre_ping=pre_ping, **kwargs)  # type: ignore[arg-type]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

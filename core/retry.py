@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -116,6 +117,24 @@ async def retry_call(
         except retry_on:
             await asyncio.sleep(backoff.delay(attempt))
     return await call()
+
+
+async def on_live_connection(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
+    """`work()`'s result; if it found the session's pooled connection dead (PostgreSQL restarted, the
+    backend was terminated), the session lets go of it and `work()` runs once more on a fresh one.
+
+    For the first statements of a unit of work on an engine without pre-ping (core.db.make_engine): the
+    dead connection is found by the work itself, one round trip instead of the ping's three, and nothing
+    before it can have been half done. SQLAlchemy invalidates the whole pool on such an error, so the
+    second try connects anew.
+    """
+    try:
+        return await work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        await session.rollback()
+    return await work()
 
 
 async def retry_database(

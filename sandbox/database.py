@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _url_for(name: str) -> str:
+def url_for(name: str) -> str:
+    """The URL of database `name` on the same server."""
     return SERVER_URL.rsplit("/", 1)[0] + "/" + name
 
 
@@ -35,7 +36,7 @@ async def create_database(prefix: str = "smartair_test") -> tuple[str, str]:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
-    return name, _url_for(name)
+    return name, url_for(name)
 
 
 async def migrated_database(prefix: str = "smartair_test") -> tuple[str, str]:
@@ -59,13 +60,13 @@ async def template_database(name: str) -> str:
         if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             await connection.execute(f'CREATE DATABASE "{name}"')
             # In a thread: the caller's event loop may be serving others meanwhile (a Bot API double).
-            result = await asyncio.to_thread(alembic, _url_for(name), "upgrade", "head")
+            result = await asyncio.to_thread(alembic, url_for(name), "upgrade", "head")
             if result.returncode != 0:
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 raise RuntimeError(f"alembic upgrade head failed:\n{result.stderr[-3000:]}")
     finally:
         await connection.close()  # also releases the lock
-    return _url_for(name)
+    return url_for(name)
 
 
 async def cloned_database(template: str, prefix: str = "smartair_test") -> tuple[str, str]:
@@ -82,7 +83,7 @@ async def cloned_database(template: str, prefix: str = "smartair_test") -> tuple
         )
     finally:
         await connection.close()
-    return name, _url_for(name)
+    return name, url_for(name)
 
 
 async def drop_database(name: str) -> None:

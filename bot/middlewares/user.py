@@ -10,6 +10,7 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.base import Data, Next
+from core.retry import on_live_connection
 from core.services import users
 
 
@@ -23,7 +24,12 @@ class UserContext(BaseMiddleware):
         sender: TelegramUser | None = data.get("event_from_user")
         if sender is not None and not sender.is_bot:
             session: AsyncSession = data["session"]
-            data["user"] = await users.register(session, _profile(sender), self._default_timezone)
+            profile = _profile(sender)
+            # The update's first statement: its sessions come without pre-ping (setup_middlewares), so a
+            # pooled connection PostgreSQL dropped is found here and replaced.
+            data["user"] = await on_live_connection(
+                session, lambda: users.register(session, profile, self._default_timezone)
+            )
         return await handler(event, data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
@@ -11,6 +12,12 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 FALLBACK = "en"
 
 FluentArg = str | int | float
+# Texts whose arguments are only numbers (a reading's value, minutes, a count), or none, are kept once
+# formatted: Fluent's resolver and Babel's number patterns cost most of a /status text (20 devices: ~140
+# calls), while the values a fleet shows are few and recur across updates and users.
+NUMERIC_TEXTS = 8192
+# (argument name, type, value): 1, 1.0 and True are equal keys, but Fluent may format them differently.
+_NumericArgs = tuple[tuple[str, type, int | float], ...]
 
 
 class MissingText(KeyError):
@@ -23,8 +30,17 @@ class Translator:
     def __init__(self, language: str, bundle: FluentBundle) -> None:
         self.language = language
         self._bundle = bundle
+        self._numeric = lru_cache(maxsize=NUMERIC_TEXTS)(self._format_numeric)
 
     def __call__(self, key: str, **args: FluentArg) -> str:
+        if all(isinstance(value, int | float) for value in args.values()):
+            return self._numeric(key, tuple((name, type(value), value) for name, value in args.items()))
+        return self._format(key, args)
+
+    def _format_numeric(self, key: str, args: _NumericArgs) -> str:
+        return self._format(key, {name: value for name, _, value in args})
+
+    def _format(self, key: str, args: dict[str, FluentArg]) -> str:
         message = self._bundle.get_message(key) if self._bundle.has_message(key) else None
         # A message with attributes only has no value: as unusable here as a missing one.
         if message is None or message.value is None:

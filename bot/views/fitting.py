@@ -25,11 +25,16 @@ def fit_blocks(
 ) -> str:
     """`head`, as many whole `blocks` as fit, then `t(more_key, count=…)` for the rest, then `tail`."""
     ending = separator + tail if tail else ""
-    text = head
+    # Lengths add up block by block (UTF-16 units of a concatenation are the sum of its parts'), so the
+    # growing text is never measured again.
+    length = telegram_length(head + ending)
+    parts = [head]
     for shown, block in enumerate(blocks):
         left_after = len(blocks) - shown - 1
-        reserve = separator + t(more_key, count=left_after) if left_after else ""
-        if telegram_length(text + separator + block + reserve + ending) > limit:
-            return text + separator + t(more_key, count=len(blocks) - shown) + ending
-        text += separator + block
-    return text + ending
+        reserve = telegram_length(separator + t(more_key, count=left_after)) if left_after else 0
+        block_length = telegram_length(separator + block)
+        if length + block_length + reserve > limit:
+            return "".join(parts) + separator + t(more_key, count=len(blocks) - shown) + ending
+        parts += (separator, block)
+        length += block_length
+    return "".join(parts) + ending

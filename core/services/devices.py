@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, select, true, update
+from sqlalchemy import Row, Select, bindparam, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify, transport
@@ -73,47 +73,70 @@ async def authorize(session: AsyncSession, user_id: int, device_id: int, action:
     return ensure(await role_of(session, user_id, device_id), action)
 
 
-def _summaries_query(user_id: int) -> Select[Any]:
+def _summaries_query() -> Select[Any]:
     # One query for all devices: the LATERAL subquery probes each device's newest telemetry row by index.
+    # Plain columns, not Device entities: /status runs this on every request, and building ORM objects
+    # (identity map, attribute state) cost more than the query itself (bench/status_findings.md).
     latest = (
-        select(Telemetry)
+        select(Telemetry.ts, *(Telemetry.__table__.c[name] for name in METRICS))
         .where(Telemetry.device_id == Device.id)
         .order_by(Telemetry.ts.desc())
         .limit(1)
         .lateral("latest")
     )
-    metrics = [latest.c[name] for name in METRICS]
     return (
-        select(Device, UserDevice.role, UserDevice.notifications, latest.c.ts, *metrics)
+        select(
+            Device.id,
+            Device.device_uid,
+            Device.device_type,
+            Device.name,
+            Device.location,
+            Device.is_online,
+            Device.last_seen,
+            UserDevice.role,
+            UserDevice.notifications,
+            latest.c.ts,
+            *(latest.c[name] for name in METRICS),
+        )
         .join(UserDevice, UserDevice.device_id == Device.id)
         .outerjoin(latest, true())
-        .where(UserDevice.user_id == user_id)
+        .where(UserDevice.user_id == bindparam("user_id"))
         .order_by(Device.name, Device.id)
     )
 
 
+# Built once, with the user as a parameter: SQLAlchemy then also computes its cache key once, instead of
+# walking the whole statement on every /status.
+SUMMARIES = _summaries_query()
+
+
 def _summary(row: Row[Any]) -> DeviceSummary:
-    device: Device = row.Device
-    metrics = {name: row._mapping[name] for name in METRICS}
-    reading = reading_of(row.ts, metrics) if row.ts is not None else None
+    id_, uid, device_type, name, location, is_online, last_seen, role, notifications, ts, *values = tuple(row)
+    reading = reading_of(ts, dict(zip(METRICS, values, strict=True))) if ts is not None else None
     return DeviceSummary(
-        id=device.id,
-        uid=device.device_uid,
-        device_type=device.device_type,
-        name=device.name or device.device_uid,
-        location=device.location,
-        is_online=device.is_online,
-        last_seen=device.last_seen,
-        role=Role(row.role),
-        notifications=row.notifications,
+        id=id_,
+        uid=uid,
+        device_type=device_type,
+        name=name or uid,
+        location=location,
+        is_online=is_online,
+        last_seen=last_seen,
+        role=Role(role),
+        notifications=notifications,
         reading=reading,
     )
 
 
+async def _summaries(session: AsyncSession, query: Select[Any], user_id: int) -> list[DeviceSummary]:
+    # Through the session's connection (Core rows): the ORM's result machinery adds nothing to plain
+    # columns but time; the session's transaction is still the one used.
+    connection = await session.connection()
+    return [_summary(row) for row in await connection.execute(query, {"user_id": user_id})]
+
+
 async def my_devices(session: AsyncSession, user_id: int) -> list[DeviceSummary]:
     """Every device linked to the user, with its role and newest reading, in one query."""
-    rows = await session.execute(_summaries_query(user_id))
-    return [_summary(row) for row in rows]
+    return await _summaries(session, SUMMARIES, user_id)
 
 
 async def device_summary(
@@ -121,8 +144,8 @@ async def device_summary(
 ) -> DeviceSummary:
     """One device as the caller sees it; AccessDenied unless the caller's role allows `action`."""
     await authorize(session, user_id, device_id, action)
-    row = (await session.execute(_summaries_query(user_id).where(Device.id == device_id))).one()
-    return _summary(row)
+    (summary,) = await _summaries(session, SUMMARIES.where(Device.id == device_id), user_id)
+    return summary
 
 
 def _clean_label(text: str) -> str:

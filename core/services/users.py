@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,12 +31,16 @@ def language_for(language_code: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+# Built once: every update looks its sender up with it (bench/status_findings.md).
+_BY_TELEGRAM_ID = select(User).where(User.telegram_id == bindparam("telegram_id"))
+
+
 async def register(session: AsyncSession, profile: Profile, timezone: str) -> User:
     """The user for `profile`, created on first contact; idempotent and safe under concurrent updates.
 
     A known user's name is refreshed and they count as reachable again (they just wrote to us).
     """
-    user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
+    user = await session.scalar(_BY_TELEGRAM_ID, {"telegram_id": profile.telegram_id})
     if user is not None and _up_to_date(user, profile):
         return user
     statement = (

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.botapi import BotApiDouble
 from sandbox.programs import BotProcess
-from tests.kit.sql import fetch
+from tests.kit.sql import execute, fetch
 
 
 async def _is_active(engine: AsyncEngine, telegram_id: int) -> bool:
@@ -64,6 +64,23 @@ async def test_a_failed_update_is_reported_and_the_bot_goes_on(tg: BotApiDouble)
     assert apology.text == "Something went wrong on our side. Please try again in a minute."
     sybil.send("/help")
     assert "What I can do" in ((await sybil.next_message()).text or "")
+
+
+async def test_the_bot_answers_as_usual_after_postgresql_dropped_its_connections(
+    tg: BotApiDouble, engine: AsyncEngine
+) -> None:
+    # Updates' sessions have no pre-ping (bot.middlewares): the first statement finds the pooled
+    # connection dead and runs again on a new one, instead of failing the update.
+    trent = tg.user("Trent")
+    trent.send("/status")
+    assert "/add" in ((await trent.next_message()).text or "")
+    await execute(
+        engine,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    trent.send("/status")
+    assert (await trent.next_message()).text == "You have no devices yet. Pair one with /add CODE."
 
 
 async def test_sigterm_stops_the_bot_gracefully(database_url: str, tmp_path: Path) -> None:
