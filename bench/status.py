@@ -12,7 +12,8 @@ API double; a request is that user's "/status" pushed to the double, and the clo
 arrives there, so the figure covers polling, the database and the reply.
 
 Baseline, interleaved with the bot's requests in the same run: the same service call (core.services.devices
-.my_devices) made directly from this process: what the database part costs on this machine right now.
+.my_devices) made directly from this process, on a pool configured like the bot's for updates (no
+pre-ping): what the database part costs on this machine right now.
 `--quick` builds a tenth of the devices with a tenth of the readings each, for a sanity run.
 """
 
@@ -176,7 +177,9 @@ async def run(requests: int, quick: bool, days: int, rebuild: bool, profile: Pat
 async def measure(
     bot: BotProcess, person: TelegramUser, url: str, user_id: int, requests: int, *, profile: Path | None
 ) -> None:
-    engine = make_engine(url)
+    # Sessions like the bot's for updates (bot.middlewares): no pre-ping, whose three round trips per
+    # checkout would make the baseline slower than the path it is compared with.
+    engine = make_engine(url, pre_ping=False)
     sessions = make_sessionmaker(engine)
 
     async def direct() -> float:
