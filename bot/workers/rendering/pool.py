@@ -11,6 +11,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,9 +39,26 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
-def _start_worker() -> None:
+def _start_worker(bot_pid: int) -> None:
     os.nice(WORKER_NICENESS)
+    threading.Thread(target=_exit_with, args=(bot_pid,), name="exit-with-bot", daemon=True).start()
     drawing.warm_up()
+
+
+def _exit_with(bot_pid: int) -> None:
+    """Leave when the bot is gone, however it went.
+
+    A worker is the forkserver's child, not the bot's, and it holds both ends of the pool's queue and the
+    forkserver's liveness pipe: after a SIGKILL of the bot nothing ever reaches end-of-file, so workers, the
+    forkserver and the resource tracker would stay behind for good. The bot's pidfd becomes readable when it
+    exits.
+    """
+    try:
+        pidfd = os.pidfd_open(bot_pid)
+    except ProcessLookupError:
+        os._exit(0)
+    select.select([pidfd], [], [])
+    os._exit(0)
 
 
 class Renderer:
@@ -64,7 +83,9 @@ class Renderer:
         context = multiprocessing.get_context("forkserver")
         # The server imports matplotlib once; every worker forked from it starts with it loaded.
         context.set_forkserver_preload(["bot.workers.rendering.drawing"])
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker)
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        )
 
     async def history(self, job: HistoryJob) -> bytes:
         return await self._run(drawing.render_history, job)
