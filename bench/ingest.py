@@ -283,8 +283,8 @@ class IngestBenchmark:
     async def _launch_processors(self, client_id: str, profile: Path | None) -> list[ProcessorProcess]:
         """The plan's processors, connected; several share one group (only the first is profiled)."""
         count = self.plan.processors
-        # A group per phase: the previous phase's processors keep persistent sessions in their group, and the
-        # broker goes on queueing their share for them after they stop, so this phase would see only part of it.
+        # A group per phase: the previous phase's processors keep persistent sessions in their group, and
+        # the broker goes on queueing their share for them after they stop: this phase would see only part.
         group = {"MQTT_SHARED_GROUP": client_id} if count > 1 else {}
         processors = [
             ProcessorProcess(
