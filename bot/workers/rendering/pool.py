@@ -41,7 +41,7 @@ def default_workers() -> int:
 
 def _start_worker(bot_pid: int) -> None:
     os.nice(WORKER_NICENESS)
-    threading.Thread(target=_exit_with, args=(bot_pid,), name="exit-with-bot", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(bot_pid,), name="exit_with_bot", daemon=True).start()
     drawing.warm_up()
 
 
