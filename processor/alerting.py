@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.retry import retry_database
+from core.retry import on_live_connection, retry_database
 from core.services.alerting import DeviceReading, RuleBook
 from processor.backlog import Backlog
 from processor.counters import Counters
@@ -35,7 +35,8 @@ def _reading(item: FreshReading) -> DeviceReading:
 
 
 class AlertFeed:
-    """The `AfterCommit` sink of the alert engine; `run` is its worker."""
+    """The `AfterCommit` sink of the alert engine; `run` is its worker. `sessionmaker`: of an engine
+    without pre-ping (core.db.make_engine), each round checks its connection itself."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], counters: Counters) -> None:
         self._sessionmaker = sessionmaker
@@ -63,7 +64,7 @@ class AlertFeed:
     def changed(self, payload: str) -> None:
         """The ALERTING_CHANGED NOTIFY: the device it names is reloaded before the next evaluation."""
         try:
-            self._book.forget(int(payload))
+            self._book.changed(int(payload))
         except ValueError:
             log.warning("alerting_changed with a payload that is no device id payload=%r", payload[:64])
             self._book.forget_all()
@@ -76,9 +77,14 @@ class AlertFeed:
         seen = {item.device_id for item in items}
         # Only devices with rules need a reading in the engine's terms; the others only say "I am here".
         readings = [_reading(item) for item in items if self._book.watches(item.device_id)]
+        now = datetime.now(UTC)
         try:
             async with self._sessionmaker() as session:
-                outcome = await self._book.evaluate(session, readings, datetime.now(UTC), seen=seen)
+                # Sessions come without pre-ping (three round trips a round): a connection PostgreSQL
+                # dropped is found by the round's first statement and the round runs again on a new one.
+                outcome = await on_live_connection(
+                    session, lambda: self._book.evaluate(session, readings, now, seen=seen)
+                )
                 await session.commit()
         except BaseException:
             self._book.forget_all()  # the book may hold states the failed transaction did not store

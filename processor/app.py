@@ -79,12 +79,14 @@ class Processor:
         self._broker = broker
         self._options = options
         self._dsn = asyncpg_dsn(database.database_url)
-        self._engine = make_engine(
-            database.database_url,
-            pool_size=3,
-            connect_args={"server_settings": {"application_name": APPLICATION_NAME}, "timeout": 10},
-        )
+        connect_args = {"server_settings": {"application_name": APPLICATION_NAME}, "timeout": 10}
+        self._engine = make_engine(database.database_url, pool_size=3, connect_args=connect_args)
         sessionmaker = self.sessionmaker = make_sessionmaker(self._engine)
+        # The alert engine's rounds are on the way of every notice: their own connection, without the pool's
+        # pre-ping (three round trips; AlertFeed replaces a dropped connection itself).
+        self._alert_engine = make_engine(
+            database.database_url, pre_ping=False, pool_size=1, connect_args=connect_args
+        )
         self.counters = Counters()
         self.stopping = asyncio.Event()
         self.connected = False
@@ -93,7 +95,7 @@ class Processor:
         self._ledger = Ledger(self._acknowledger)
         self._publisher = Publisher()
         self._directory = DeviceDirectory(sessionmaker)
-        self._alerts = AlertFeed(sessionmaker, self.counters)
+        self._alerts = AlertFeed(make_sessionmaker(self._alert_engine), self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
         self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
         self._ota = OtaRollouts(sessionmaker, self._publisher, self.counters, public_url)
@@ -183,6 +185,7 @@ class Processor:
             await self._tasks.stop()
             await self._writer.close()
             await self._engine.dispose()
+            await self._alert_engine.dispose()
             self.counters.log_line()
 
     @property
@@ -294,6 +297,7 @@ class Processor:
         if await retry_database(load, what="device_directory", log=log, stop=self.stopping):
             return True
         await self._engine.dispose()
+        await self._alert_engine.dispose()
         return False
 
     def _paired(self, uid: str) -> None:

@@ -17,6 +17,7 @@ and the NOTIFY land together or not at all. A caller whose transaction does not 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,6 +103,10 @@ class RuleBook:
         self._devices: dict[int, list[_Watched]] = {}
         self._stale: set[int] = set(devices or ())
         self._all_stale = devices is None
+        # ALERTING_CHANGED signals our own state writes will cause, per device: those need no reload (the
+        # book already holds what was written). Counted before the commit, since the signal may be handled
+        # before the commit's answer; PostgreSQL folds one device's repeats within a transaction into one.
+        self._own_signals: Counter[int] = Counter()
 
     def watches(self, device_id: int) -> bool:
         """Whether a reading of this device may matter (any may, until the book is first loaded)."""
@@ -127,10 +132,23 @@ class RuleBook:
         """Reload this device's rules and states from the database before the next evaluation."""
         self._stale.add(device_id)
 
+    def changed(self, device_id: int) -> None:
+        """An ALERTING_CHANGED signal named the device: reload it, unless the signal is the echo of our own
+        committed state write (`evaluate` counts those)."""
+        if self._own_signals[device_id] > 0:
+            self._own_signals[device_id] -= 1
+            if not self._own_signals[device_id]:
+                del self._own_signals[device_id]
+            return
+        self._stale.add(device_id)
+
     def forget_all(self) -> None:
         """Reload everything before the next evaluation (NOTIFYs were missed, or a transaction failed)."""
         self._all_stale = True
         self._stale.clear()
+        # A signal we counted on may never come (the transaction did not commit, the LISTEN connection was
+        # lost): an echo is taken for someone else's change from now on, which costs a reload at most.
+        self._own_signals.clear()
 
     async def evaluate(
         self,
@@ -169,6 +187,7 @@ class RuleBook:
         if not in_play:
             return Outcome()
         landed = await _persist(session, [item for item in in_play if item.changed])
+        self._own_signals.update({item.device_id for item in in_play if item.rule_id in landed})
         fired = sorted(
             ((item, tr) for item in in_play if item.rule_id in landed for tr in item.transitions),
             key=lambda pair: pair[1].at,  # a user's alert history reads in the order things happened

@@ -13,6 +13,7 @@ offline_since and duration_seconds. Kind "digest" is described in core.services.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,13 +21,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, or_, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import notify
 from core.alerts import in_night
 from core.billing import grace
-from core.models import Alert, Device, DeviceConfig, OutboxMessage, User, UserDevice
+from core.models import Device, DeviceConfig, User, UserDevice
 
 log = logging.getLogger(__name__)
 
@@ -111,24 +112,8 @@ async def fan_out(session: AsyncSession, notices: Sequence[Notice], now: datetim
     if not pairs:
         return FanOut()
     held = [_held(notice, who, now) for notice, who in pairs]
-    alert_ids = await _insert_alerts(session, pairs, held, now)
-    outbox = [
-        {
-            "user_id": who.user_id,
-            "alert_id": alert_id,
-            "kind": ALERT_KIND,
-            "payload": _payload(notice, who, alert_id, now),
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for (notice, who), alert_id, is_held in zip(pairs, alert_ids, held, strict=True)
-        if not is_held
-    ]
-    if outbox:
-        ids = await session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), outbox)
-        # One signal per batch is enough: the bot's worker wakes up and claims whatever is due.
-        await notify.notify(session, notify.OUTBOX, str(max(ids)))
-    return FanOut(alerts=len(pairs), queued=len(outbox), held=sum(held))
+    await session.execute(_FAN_OUT, _fan_out_params(pairs, held, now))
+    return FanOut(alerts=len(pairs), queued=held.count(False), held=sum(held))
 
 
 def _held(notice: Notice, who: Subscriber, now: datetime) -> bool:
@@ -142,30 +127,54 @@ def _held(notice: Notice, who: Subscriber, now: datetime) -> bool:
         return False
 
 
-async def _insert_alerts(
-    session: AsyncSession, pairs: Sequence[tuple[Notice, Subscriber]], held: Sequence[bool], now: datetime
-) -> list[int]:
-    rows = [
-        {
-            "device_id": notice.device_id,
-            "user_id": who.user_id,
-            "type": notice.alert_type,
-            "value": notice.value,
-            "threshold": notice.threshold,
-            "held": is_held,
-            "created_at": now,
-        }
-        for (notice, who), is_held in zip(pairs, held, strict=True)
-    ]
-    result = await session.scalars(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), rows)
-    return list(result)
+# One statement, one round trip, for what used to be three (alert rows, outbox rows, the bot's signal): the
+# alert ids are drawn first, so each outbox row names its own alert without relying on the order in which
+# INSERT … RETURNING hands rows back, and on the order of the notices (a user's alert history reads in the
+# order things happened). The signal's payload is the newest outbox id; none is sent when all were held.
+_FAN_OUT = text("""
+WITH given AS (
+    SELECT g.*, nextval(pg_get_serial_sequence('alerts', 'id')) AS alert_id
+    FROM unnest(CAST(:device_ids AS int[]), CAST(:user_ids AS int[]), CAST(:types AS text[]),
+                CAST(:values AS real[]), CAST(:thresholds AS real[]), CAST(:held AS bool[]),
+                CAST(:payloads AS text[])) WITH ORDINALITY
+        AS g(device_id, user_id, type, value, threshold, held, payload, n)
+    ORDER BY g.n
+), alerts_in AS (
+    INSERT INTO alerts (id, device_id, user_id, type, value, threshold, held, created_at)
+    SELECT alert_id, device_id, user_id, type, value, threshold, held, :now FROM given ORDER BY alert_id
+), outbox_in AS (
+    INSERT INTO notification_outbox (user_id, alert_id, kind, payload, next_attempt_at, created_at)
+    SELECT user_id, alert_id, :kind, CAST(payload AS jsonb) || jsonb_build_object('alert_id', alert_id),
+           :now, :now
+    FROM given WHERE NOT held ORDER BY alert_id
+    RETURNING id
+)
+SELECT pg_notify(:channel, CAST(max(id) AS text)) FROM outbox_in HAVING count(*) > 0
+""")
 
 
-def _payload(notice: Notice, who: Subscriber, alert_id: int, now: datetime) -> dict[str, Any]:
-    """Everything the bot needs to render the notice later, in the user's language and time zone."""
+def _fan_out_params(
+    pairs: Sequence[tuple[Notice, Subscriber]], held: Sequence[bool], now: datetime
+) -> dict[str, Any]:
+    return {
+        "device_ids": [notice.device_id for notice, _ in pairs],
+        "user_ids": [who.user_id for _, who in pairs],
+        "types": [notice.alert_type for notice, _ in pairs],
+        "values": [notice.value for notice, _ in pairs],
+        "thresholds": [notice.threshold for notice, _ in pairs],
+        "held": list(held),
+        "payloads": [json.dumps(_payload(notice, who, now)) for notice, who in pairs],
+        "now": now,
+        "kind": ALERT_KIND,
+        "channel": notify.OUTBOX,
+    }
+
+
+def _payload(notice: Notice, who: Subscriber, now: datetime) -> dict[str, Any]:
+    """Everything the bot needs to render the notice later, in the user's language and time zone (the
+    statement adds alert_id)."""
     return {
         **notice.details,
-        "alert_id": alert_id,
         "alert_type": notice.alert_type,
         "device_id": notice.device_id,
         "device_name": who.device_name,

@@ -134,3 +134,33 @@ async def test_rules_alert_switches_and_stored_states_signal_their_device_and_ot
         assert await asyncio.wait_for(signals.get(), 5) == str(device)
     finally:
         await listener.close()
+
+
+async def test_the_echo_of_its_own_state_write_is_not_read_again_and_a_change_after_it_is(
+    sessionmaker: Sessions, database_url: str
+) -> None:
+    owner = await make_user(sessionmaker)
+    device = await pair_device(sessionmaker, owner_id=owner)
+    signals: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(notify.ALERTING_CHANGED, lambda *args: signals.put_nowait(args[3]))
+    book = RuleBook()
+    try:
+        assert (await once(book, sessionmaker, device, 0, 1200)).transitions == 0  # the hold: a state write
+        book.changed(int(await asyncio.wait_for(signals.get(), 5)))  # its echo
+        await execute(
+            sessionmaker,
+            "UPDATE alert_rules SET threshold = 1250, clear_level = 1100"
+            " WHERE device_id = :id AND metric = 'co2'",
+            id=device,
+        )
+        # Its signal not handled yet: the echo read nothing again, so the book still holds the old rule.
+        assert (await once(book, sessionmaker, device, 61, 1240)).transitions == 1
+        # The change's signal, then the echo of the firing's write (in commit order): the change is read.
+        for _ in range(2):
+            book.changed(int(await asyncio.wait_for(signals.get(), 5)))
+        assert (await once(book, sessionmaker, device, 90, 1090)).transitions == 1  # below the new C
+    finally:
+        await listener.close()
+    alerts = await alerts_of(sessionmaker, owner, device)
+    assert [(a.type, a.threshold) for a in alerts] == [("co2_high", 1000), ("co2_normal", 1250)]
