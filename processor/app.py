@@ -163,6 +163,7 @@ class Processor:
         self._tasks.start("writer", self._writer.run, restarts=0)
         for name, run in (
             ("rollup", self._writer.run_folds),
+            ("ahead", self._writer.run_ahead),
             ("listener", self._listener.run),
             ("provisioning", self._provisioning.run),
             ("announcer", self._announcer.run),

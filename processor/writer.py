@@ -20,6 +20,7 @@ import asyncpg
 from core import telemetry_store
 from core.retry import DATABASE_ERRORS, Backoff, is_transient
 from core.telemetry_store import Presence, Row
+from processor.ahead import AheadWrite
 from processor.batch import Batch
 from processor.counters import Counters
 from processor.ledger import Ledger, Ticket
@@ -82,28 +83,36 @@ class BatchWriter:
         # PostgreSQL outage lets hundreds of thousands of readings pile up behind it.
         self._ready: deque[Batch] = deque()
         self.pending = Batch()
-        # Asked of each reading as it joins `pending` (the alert engine: "this one probably fires"): such a
-        # batch is written at once, so a notice never waits out the interval behind ordinary readings.
+        # Asked of each reading as it joins `pending` (the alert engine: "this one probably fires"): the
+        # readings of its device are committed ahead of their batches (processor.ahead), so a notice waits
+        # neither for the interval nor for the write of the thousands of readings drained with it.
         self._urgent = urgent
         self._asked = 0  # readings of `pending` already asked about
+        self._crossing: set[int] = set()  # devices whose readings are to be written ahead
+        self._ahead_wanted = asyncio.Event()
+        self._ahead: AheadWrite | None = None  # the write ahead under way
+        self._ahead_connection: asyncpg.Connection | None = None
+        self._ahead_partitions = telemetry_store.PartitionCache()
+        self._writing: Batch | None = None  # the batch being committed, until it has fed the sinks
+        self._fed = asyncio.Condition()  # notified when `_writing` has fed
         # Woken after every commit: what HTTP ingest waits on before answering (persist, then acknowledge).
         self._commits = asyncio.Condition()
 
     def added(self) -> None:
         """Called after something went into `pending` (by MQTT ingest once per received batch, so a write may
-        hold one drain's worth beyond max_rows): a full batch, or one holding an urgent reading, is queued and
-        written without waiting."""
-        if len(self.pending.rows) >= self._options.max_rows or self._holds_urgent():
+        hold one drain's worth beyond max_rows): a full batch is queued and written without waiting; the
+        devices of urgent readings are written ahead (`run_ahead`)."""
+        if self._urgent is not None:
+            start, self._asked = self._asked, len(self.pending.readings)
+            crossing = {item.device_id for item in self.pending.readings_from(start) if self._urgent(item)}
+            if crossing:
+                self._crossing |= crossing
+                self._ahead_wanted.set()
+        if len(self.pending.rows) >= self._options.max_rows:
             self._ready.append(self.pending)
             self.pending = Batch()
             self._asked = 0
             self._full.set()
-
-    def _holds_urgent(self) -> bool:
-        if self._urgent is None:
-            return False
-        start, self._asked = self._asked, len(self.pending.readings)
-        return any(map(self._urgent, self.pending.readings_from(start)))
 
     async def run(self) -> None:
         while True:
@@ -138,6 +147,43 @@ class BatchWriter:
                 return
         self._counters.add("rolled_up", folded)
 
+    async def run_ahead(self) -> None:
+        """Write the readings of crossing devices ahead of their batches (processor.ahead), one write at a
+        time. Only a shortcut: a write that fails is given up, and the batches store those readings."""
+        while True:
+            await self._ahead_wanted.wait()
+            self._ahead_wanted.clear()
+            devices, self._crossing = self._crossing, set()
+            fixed = [self._writing, *self._ready] if self._writing is not None else list(self._ready)
+            ahead = self._ahead = AheadWrite.gather(devices, fixed, self.pending)
+            try:
+                if ahead.rows:
+                    await self._write_ahead(ahead)
+            finally:
+                ahead.done.set()
+                self._ahead = None
+
+    async def _write_ahead(self, ahead: AheadWrite) -> None:
+        try:
+            if self._ahead_connection is None or self._ahead_connection.is_closed():
+                self._ahead_connection = await self._connect()
+            result = await telemetry_store.write_few(
+                self._ahead_connection, ahead.rows, self._ahead_partitions
+            )
+        except (*DATABASE_ERRORS, *_INVALID_DATA) as error:
+            connection, self._ahead_connection = self._ahead_connection, None
+            if connection is not None and not connection.is_closed():
+                connection.terminate()
+            log.warning("readings not written ahead rows=%s error=%r", len(ahead.rows), error)
+            self._full.set()  # the batches hold them: write those now rather than at the interval
+            return
+        new_keys = set(result.new_keys or ())
+        async with self._fed:
+            await self._fed.wait_for(lambda: not ahead.waits_for(self._writing, new_keys))
+        self._counters.add("written_ahead", result.inserted)
+        if self._sinks:
+            await feed(self._sinks, CommittedBatch(ahead.fresh(new_keys), ()))
+
     async def stored(self, ticket: Ticket) -> None:
         """Until the batch holding `ticket` is committed."""
         async with self._commits:
@@ -151,14 +197,20 @@ class BatchWriter:
                 self.pending = Batch()
                 self._asked = 0
             while self._ready:
-                await self._commit(self._ready[0])
+                self._writing = self._ready[0]
+                try:
+                    await self._commit(self._writing)
+                finally:
+                    self._writing = None
+                    async with self._fed:
+                        self._fed.notify_all()
                 self._ready.popleft()
 
     async def close(self) -> None:
-        for connection in (self._connection, self._fold_connection):
+        for connection in (self._connection, self._fold_connection, self._ahead_connection):
             if connection is not None and not connection.is_closed():
                 await connection.close(timeout=2)
-        self._connection = self._fold_connection = None
+        self._connection = self._fold_connection = self._ahead_connection = None
 
     async def _commit(self, batch: Batch) -> None:
         presence = self._presence.needed(batch.presence())
@@ -175,7 +227,11 @@ class BatchWriter:
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted - result.refused)
         if self._sinks:
-            await feed(self._sinks, CommittedBatch(batch.fresh_readings(result.new_keys or ()), batch.events))
+            fresh = batch.fresh_readings(result.new_keys or ())
+            ahead = self._ahead
+            if ahead is not None and ahead.holds_back(batch, fresh):
+                await ahead.done.wait()  # its readings of these devices come before ours
+            await feed(self._sinks, CommittedBatch(fresh, batch.events))
 
     async def _write(self, rows: Sequence[Row], presence: Sequence[Presence]) -> _Written:
         """Write rows and presence, waiting out PostgreSQL outages; what PostgreSQL refuses as invalid data
