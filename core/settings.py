@@ -32,6 +32,10 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
+# A lone processor's session: the broker queues everything for it through an outage of up to a week.
+SESSION_EXPIRY_ALONE = 7 * 24 * 3600
+
+
 class MqttSettings(BaseSettings):
     model_config = _COMMON
 
@@ -44,9 +48,18 @@ class MqttSettings(BaseSettings):
     mqtt_client_id: str = Field(default="smartair-processor", alias="MQTT_CLIENT_ID")
     # Non-empty: subscribe through `$share/<group>/...` so several processors split the load.
     mqtt_shared_group: str = Field(default="", alias="MQTT_SHARED_GROUP")
+    # In a shared group: how long the broker keeps a stopped processor's session (its queue and its share of
+    # the group) for it. Back within it, nothing is lost; gone for longer, the broker drops the session and
+    # the other processors take the whole stream (an endless session would take a share for ever).
+    mqtt_session_expiry: int = Field(default=300, alias="MQTT_SESSION_EXPIRY", ge=1, le=SESSION_EXPIRY_ALONE)
     # Off: stock paho reads and acks instead of the processor's buffered fast path (processor.paho_internals),
     # e.g. to rule it out when a paho upgrade misbehaves. It also turns itself off on an unchecked paho.
     mqtt_fast_path: bool = Field(default=True, alias="MQTT_FAST_PATH")
+
+    @property
+    def session_expiry(self) -> int:
+        """Seconds the broker keeps this processor's session after it disconnects (MQTT 5)."""
+        return self.mqtt_session_expiry if self.mqtt_shared_group else SESSION_EXPIRY_ALONE
 
 
 class TelegramSettings(BaseSettings):

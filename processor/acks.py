@@ -22,7 +22,8 @@ import paho.mqtt.client as paho
 
 from processor import paho_internals
 
-# MQTT 3.1.1 section 3.4: PUBACK = fixed header 0x40, remaining length 2, packet identifier.
+# MQTT 3.1.1 section 3.4: PUBACK = fixed header 0x40, remaining length 2, packet identifier; the same in
+# MQTT 5, where a remaining length of 2 means reason code 0 (Success) without properties (section 3.4.2.1).
 _PUBACK = struct.Struct("!BBH")
 
 

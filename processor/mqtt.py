@@ -1,4 +1,5 @@
-"""The MQTT session: persistent (fixed client id, clean session off), QoS 1, reconnecting with backoff."""
+"""The MQTT session: MQTT 5, persistent (fixed client id, no clean start) until its expiry, QoS 1,
+reconnecting with backoff."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from typing import NamedTuple, cast
 
 import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from core import topics
 from core.settings import MqttSettings
@@ -26,6 +29,10 @@ BARRIER_TIMEOUT = 10.0
 # After a persistent-session reconnect Mosquitto sends queued messages before the SUBACK (seen after ~20 000
 # of them): aiomqtt's default 10 s could expire on a starved host and drop the connection over and over.
 SUBSCRIBE_TIMEOUT = 120.0
+# QoS 1 messages the broker may have unacknowledged with us at once (MQTT 5's Receive Maximum, 65 535 when
+# not sent): the shipped configuration's max_inflight_messages, for its reason (acks follow the ~200 ms
+# commits; an outage's backlog must not all land in memory at once).
+RECEIVE_MAXIMUM = 20000
 
 
 class Received(NamedTuple):
@@ -79,8 +86,12 @@ def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Cli
         settings.mqtt_host,
         settings.mqtt_port,
         identifier=settings.mqtt_client_id,
-        clean_session=False,
-        protocol=aiomqtt.ProtocolVersion.V311,
+        # Never a clean start, not even on a process's first connection: a restarted processor takes back
+        # its queue. MQTT 5 because of the session's expiry (SPEC 10): a shared-group member gone for good
+        # stops taking a share once the broker drops its session.
+        protocol=aiomqtt.ProtocolVersion.V5,
+        clean_start=False,
+        properties=_connect_properties(settings),
         username=settings.mqtt_username or None,
         password=settings.mqtt_password.get_secret_value() or None,
         tls_context=ssl.create_default_context() if settings.mqtt_tls else None,
@@ -94,6 +105,13 @@ def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Cli
     if fast_path:
         paho_internals.buffer_reads(client, inboxes[0].put_nowait, Received)
     return client, inboxes[0]
+
+
+def _connect_properties(settings: MqttSettings) -> Properties:
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = settings.session_expiry
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
+    return properties
 
 
 async def subscribe(client: aiomqtt.Client, settings: MqttSettings) -> list[str]:

@@ -21,10 +21,11 @@ syscalls, which the ingest benchmark measured as 37 % of the processor's CPU (be
 
 What: the paho client's `_sock_recv` is replaced (on the instance) by one that reads up to `CHUNK` bytes at
 once and serves paho's small reads from that buffer, and its `loop_read` by one that keeps handling packets
-while the buffer still holds bytes. Complete QoS 0/1 PUBLISH packets in the buffer (MQTT 3.1.1, manual acks
-on) are parsed here and put straight into the client's incoming queue, one list per read (one queue
-operation), skipping paho's and aiomqtt's per-message objects, callbacks and debug logging; everything else
-(CONNACK, SUBACK, PINGRESP, QoS 2, a packet split across two reads) goes through paho's own `_packet_read`.
+while the buffer still holds bytes. Complete QoS 0/1 PUBLISH packets in the buffer (MQTT 3.1.1 or 5, manual
+acks on; MQTT 5 properties skipped, a topic alias left to paho) are parsed here and put straight into the
+client's incoming queue, one list per read (one queue operation), skipping paho's and aiomqtt's per-message
+objects, callbacks and debug logging; everything else (CONNACK, SUBACK, PINGRESP, QoS 2, a packet split
+across two reads) goes through paho's own `_packet_read`.
 
 Checked against paho 2.2.0 (`Client._packet_read`, `_handle_publish`, `_sock_recv`, `loop_read`;
 `_sock_recv` is called only by `_packet_read`) and aiomqtt 2.5.1 (`_on_socket_open` registers a reader
@@ -164,7 +165,7 @@ class _BufferedReader:
 
     def loop_read(self, max_packets: int = 1) -> paho.MQTTErrorCode:
         inner = self._inner
-        fast = inner._manual_ack and inner._protocol in (paho.MQTTv31, paho.MQTTv311)
+        fast = inner._manual_ack and inner._protocol in (paho.MQTTv31, paho.MQTTv311, paho.MQTTv5)
         self._reads_left = READS_PER_PASS
         self._starved = False
         rc = paho.MQTT_ERR_SUCCESS
@@ -183,12 +184,14 @@ class _BufferedReader:
         """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to the inbox, as one list; stop at
         anything else.
 
-        What paho's `_handle_publish` does for them with manual acks on and MQTT 3.1.1 (no properties): make
-        a message of topic, payload, QoS, retain flag and packet id, and send no PUBACK (processor/acks.py
-        does, after the commit). paho keeps no state for inbound QoS 0/1 messages, so it misses nothing.
+        What paho's `_handle_publish` does for them with manual acks on: make a message of topic, payload,
+        QoS, retain flag and packet id (MQTT 5's properties skipped: ingest reads none), and send no PUBACK
+        (processor/acks.py does, after the commit). paho keeps no state for inbound QoS 0/1 messages, so it
+        misses nothing.
         """
         buffer, position, end_of_data = self._buffer, 0, len(self._buffer)
         make, taken = self._make, []
+        with_properties = self._inner._protocol == paho.MQTTv5
         while position < end_of_data:
             header = buffer[position]
             if header & 0xF0 != paho.PUBLISH or header & 0x06 > 0x02:  # not a PUBLISH, or QoS 2 / invalid
@@ -200,6 +203,14 @@ class _BufferedReader:
             qos = (header >> 1) & 0x03
             topic_end = start + 2 + ((buffer[start] << 8) | buffer[start + 1])
             body = topic_end + (2 if qos else 0)
+            if with_properties:
+                # MQTT 5: the properties (forwarded user properties, expiry, content type…) follow the
+                # packet id; ingest reads none of them. An empty topic stands for a topic alias: paho's way.
+                properties = _variable_int(buffer, body, end) if topic_end > start + 2 else None
+                if properties is None:
+                    break
+                length, body = properties
+                body += length
             if body > end:
                 break
             try:
@@ -215,6 +226,19 @@ class _BufferedReader:
             self._buffer = buffer[position:]
             with self._inner._msgtime_mutex:  # keepalive bookkeeping, as paho's _packet_read does
                 self._inner._last_bytes_received = paho.time_func()
+
+
+def _variable_int(buffer: memoryview, position: int, end: int) -> tuple[int, int] | None:
+    """An MQTT variable byte integer at `position` (before `end`), and where what follows it starts."""
+    value, shift = 0, 0
+    while position < end and shift <= 21:
+        byte = buffer[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, position
+        shift += 7
+    return None
 
 
 def _publish_bounds(buffer: memoryview, position: int, end_of_data: int) -> tuple[int, int] | None:

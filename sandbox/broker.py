@@ -55,6 +55,10 @@ class Broker:
         """Keyword arguments for aiomqtt.Client: log in as the server's account."""
         return {"username": self.username, "password": self.password}
 
+    def log_text(self) -> str:
+        """What Mosquitto has logged so far (connections, expired sessions…)."""
+        return (self.workdir / "mosquitto.log").read_text(errors="replace")
+
     def stop(self) -> None:
         """Graceful stop: Mosquitto saves its sessions and queued messages to disk."""
         if self.process is not None:

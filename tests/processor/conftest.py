@@ -43,6 +43,7 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
         client_id: str | None = None,
         sinks: Sequence[AfterCommit] = (),
         shared_group: str = "",
+        session_expiry: int | None = None,
         device_budget: tuple[float, float] | None = None,
         **writer: float,
     ) -> Running:
@@ -55,6 +56,7 @@ async def start_processor(database_url: str, broker: Broker) -> AsyncIterator[Ca
                 MQTT_PASSWORD=broker.password,
                 MQTT_CLIENT_ID=client_id or new_uid("proc"),
                 MQTT_SHARED_GROUP=shared_group,
+                **({} if session_expiry is None else {"MQTT_SESSION_EXPIRY": session_expiry}),
             ),
             Options(
                 writer=WriterOptions(**writer),  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from importlib import metadata
 import aiomqtt
 import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import topics
@@ -24,7 +26,7 @@ from tests.kit.wait import eventually
 from tests.processor.helpers import Publisher, telemetry_rows
 
 
-async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: Broker):
+async def test_a_burst_of_mixed_messages_with_mqtt5_properties_arrives_complete_and_in_order(broker: Broker):
     topic = f"smartair/test/{secrets.token_hex(4)}"
     settings = MqttSettings.model_validate(
         {
@@ -49,9 +51,11 @@ async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: B
         await publisher.publish(topic, b"retained", qos=1, retain=True)
     async with client:
         await client.subscribe(topic, qos=1)  # the retained message comes first, flagged as retained
-        async with aiomqtt.Client(broker.host, broker.port, **broker.credentials) as publisher:
-            for payload, qos in sent:
-                await publisher.publish(topic, payload, qos=qos)
+        v5 = aiomqtt.ProtocolVersion.V5
+        async with aiomqtt.Client(broker.host, broker.port, protocol=v5, **broker.credentials) as publisher:
+            for index, (payload, qos) in enumerate(sent):
+                # The broker passes a publisher's MQTT 5 properties on, between packet id and payload.
+                await publisher.publish(topic, payload, qos=qos, properties=_properties(index))
 
         async def collect() -> None:
             async for first in client.messages:
@@ -71,6 +75,17 @@ async def test_a_burst_of_mixed_messages_arrives_complete_and_in_order(broker: B
     assert [(m.payload, m.qos) for m in received[1:]] == sent
     assert all(m.topic == topic and not m.retain for m in received[1:])
     assert len({m.mid for m in received if m.qos == 1}) > 1
+
+
+def _properties(index: int) -> Properties | None:
+    if index % 3 == 0:
+        return None
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = [("note", "x" * (index % 300))]  # lengths across a one- and two-byte length
+    if index % 3 == 2:
+        properties.ContentType = "application/json"
+        properties.MessageExpiryInterval = 3600
+    return properties
 
 
 class _Ticket:
