@@ -1,5 +1,6 @@
-"""Buttons of OTA: /firmware (type, confirm, discard, a firmware's actions), a rollout's draft (canary size,
-failures allowed, soak time, start), /rollouts (a rollout's actions) and the owner's "Update firmware"."""
+"""Buttons of OTA: /firmware (type, confirm, discard, a firmware's actions, its pages), a rollout's draft
+(canary size, failures allowed, soak time, start), /rollouts (a rollout's actions) and the owner's "Update
+firmware"."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ class OtaDiscard(CallbackData, prefix="otad"):
 class OtaFirmware(CallbackData, prefix="otaf"):
     firmware_id: int
     action: FirmwareAction
+
+
+class OtaFirmwarePage(CallbackData, prefix="otap"):
+    # A type's firmware list grows with every upload: ~26 versions' actions would pass Telegram's 100 buttons.
+    device_type: str
+    page: int
 
 
 class OtaDraft(CallbackData, prefix="otag"):

@@ -1,4 +1,5 @@
-"""Keyboards of OTA: device types, the upload's confirmation, a type's firmware, rollouts, owners' updates."""
+"""Keyboards of OTA: device types, the upload's confirmation, a type's firmware (a page of it), rollouts,
+owners' updates."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from bot.callback_data.ota import (
     OtaDraftDiscard,
     OtaDraftStart,
     OtaFirmware,
+    OtaFirmwarePage,
     OtaRollout,
     OtaType,
     OtaUpdate,
     RolloutAction,
 )
+from bot.keyboards.paging import Slice, add_moves
 from bot.texts import Translator
 from bot.views.ota import soak_text
 from core.services.ota.firmware import FirmwareInfo, State
@@ -54,9 +57,11 @@ def discard(t: Translator) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def firmware_actions(t: Translator, items: Sequence[FirmwareInfo]) -> InlineKeyboardMarkup:
+def firmware_actions(t: Translator, device_type: str, shown: Slice[FirmwareInfo]) -> InlineKeyboardMarkup:
+    """What can be done with each firmware of the page (a withdrawn one: nothing), then « »."""
     keyboard = InlineKeyboardBuilder()
-    for info in items:
+    rows = []
+    for info in shown.items:
         if info.state is State.WITHDRAWN:
             continue
         buttons = [FirmwareAction.CANARY, FirmwareAction.ALL, FirmwareAction.WITHDRAW]
@@ -67,7 +72,15 @@ def firmware_actions(t: Translator, items: Sequence[FirmwareInfo]) -> InlineKeyb
                 text=t(f"ota-button-{action}", version=info.version),
                 callback_data=OtaFirmware(firmware_id=info.id, action=action),
             )
-    keyboard.adjust(2)
+        rows += [2] * (len(buttons) // 2) + [1] * (len(buttons) % 2)
+    rows += add_moves(
+        keyboard,
+        t,
+        shown.number,
+        shown.pages,
+        lambda n: OtaFirmwarePage(device_type=device_type, page=n),
+    )
+    keyboard.adjust(*rows)
     return keyboard.as_markup()
 
 

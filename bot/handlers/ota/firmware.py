@@ -14,13 +14,21 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_data.ota import FirmwareAction, OtaConfirm, OtaDiscard, OtaFirmware, OtaType
+from bot.callback_data.ota import (
+    FirmwareAction,
+    OtaConfirm,
+    OtaDiscard,
+    OtaFirmware,
+    OtaFirmwarePage,
+    OtaType,
+)
 from bot.drafts import confirmed, new_draft
 from bot.filters.operator import operators_only
 from bot.keyboards import ota as keyboards
+from bot.keyboards.paging import page_holding, page_of
 from bot.replies import show
 from bot.texts import Translator
 from bot.views.ota import firmware_list
@@ -76,12 +84,9 @@ async def list_and_ask_for_file(
     if callback_data.device_type not in await device_types(session):
         await callback.answer(t("stale-button"), show_alert=True)
         return
-    items = await firmware.listing(session, callback_data.device_type)
     await state.update_data(device_type=callback_data.device_type)
     await state.set_state(FirmwareUpload.file)
-    await show(
-        callback, firmware_list(t, callback_data.device_type, items), keyboards.firmware_actions(t, items)
-    )
+    await show(callback, *await _listing(session, t, callback_data.device_type))
     assert callback.bot is not None
     await callback.bot.send_message(
         callback.from_user.id, t("ota-firmware-send-file"), reply_markup=keyboards.discard(t)
@@ -178,13 +183,8 @@ async def store(
     except (firmware.WrongFile, firmware.TooLarge, NotAVersion):
         await show(callback, t("ota-refused-wrong-file"))
     else:
-        items = await firmware.listing(session, info.device_type)
         text = t("ota-firmware-stored", type=info.device_type, version=info.version, checksum=info.checksum)
-        await show(
-            callback,
-            text + "\n\n" + firmware_list(t, info.device_type, items),
-            keyboards.firmware_actions(t, items),
-        )
+        await show(callback, *await _listing(session, t, info.device_type, head=text))
     await callback.answer()
 
 
@@ -212,12 +212,29 @@ async def set_firmware_state(
         return
     stable = callback_data.action is FirmwareAction.STABLE
     state = firmware.State.STABLE if stable else firmware.State.WITHDRAWN
+    # The listing stays on the page the operator acted on.
+    page = page_holding([item.id for item in await firmware.listing(session, info.device_type)], info.id)
     await firmware.set_state(session, info.id, state)
     answer = t(f"ota-firmware-now-{state}", version=info.version)
-    items = await firmware.listing(session, info.device_type)
-    await show(
-        callback,
-        answer + "\n\n" + firmware_list(t, info.device_type, items),
-        keyboards.firmware_actions(t, items),
-    )
+    await show(callback, *await _listing(session, t, info.device_type, page, head=answer))
     await callback.answer()
+
+
+@router.callback_query(OtaFirmwarePage.filter())
+async def firmware_page(
+    callback: CallbackQuery, *, callback_data: OtaFirmwarePage, session: AsyncSession, t: Translator
+) -> None:
+    if callback_data.device_type not in await device_types(session):
+        await callback.answer(t("stale-button"), show_alert=True)
+        return
+    await show(callback, *await _listing(session, t, callback_data.device_type, callback_data.page))
+    await callback.answer()
+
+
+async def _listing(
+    session: AsyncSession, t: Translator, device_type: str, page: int = 0, *, head: str = ""
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the type's firmware, newest first: its lines (after `head`) and what can be done."""
+    shown = page_of(await firmware.listing(session, device_type), page)
+    text = firmware_list(t, device_type, shown.items)
+    return (f"{head}\n\n{text}" if head else text), keyboards.firmware_actions(t, device_type, shown)
