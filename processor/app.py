@@ -24,6 +24,7 @@ from core.settings import DatabaseSettings, MqttSettings
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
+from processor.agent_leftovers import AgentLeftovers
 from processor.agents import AgentApi
 from processor.alerting import AlertFeed
 from processor.broker_access import BrokerAccess
@@ -98,6 +99,7 @@ class Processor:
         self._alerts = AlertFeed(make_sessionmaker(self._alert_engine), self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
         self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
+        self._agent_leftovers = AgentLeftovers(sessionmaker, self._publisher, self.counters)
         self._ota = OtaRollouts(sessionmaker, self._publisher, self.counters, public_url)
         self._downloads = FirmwareDownloads(sessionmaker, firmware_dir, self.counters)
         self._presence = PresenceSweep(
@@ -173,6 +175,7 @@ class Processor:
             ("presence_sweep", self._presence.run),
             ("device_events", self._device_events.run),
             ("desired_state", self._desired_state.run),
+            ("agent_leftovers", self._agent_leftovers.run),
             ("ota", self._ota.run),
             ("broker_access", self._access.run),
             ("over_budget", self._over_budget.run),

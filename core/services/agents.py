@@ -117,3 +117,9 @@ async def revoke(session: AsyncSession, device_id: int) -> None:
         .where(AgentToken.device_id == device_id, AgentToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+
+
+async def agent_uids(session: AsyncSession) -> list[str]:
+    """Every device that speaks HTTP, paired or not (core.transport)."""
+    query = select(Device.device_uid).where(Device.device_uid.startswith(transport.AGENT_UID_PREFIX))
+    return list(await session.scalars(query))

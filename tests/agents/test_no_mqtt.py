@@ -15,6 +15,7 @@ from sandbox.broker import Broker
 from sandbox.seed import new_uid, pair_device
 from tests.agents.test_http_agents import pair_host
 from tests.device.mqtt_probe import Received, probe
+from tests.kit.wait import eventually
 from tests.processor.helpers import Publisher, fetch
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -65,3 +66,41 @@ async def test_an_mqtt_pairing_request_for_an_agents_uid_is_ignored(
         assert answer.body["status"] == "pending"
         assert server.matching(lambda message: message.uid == posing) == []
     assert await fetch(database_url, "SELECT id FROM devices WHERE device_uid = $1", posing) == []
+
+
+async def test_retained_messages_an_older_processor_left_for_an_agent_are_cleared_when_a_processor_starts(
+    start_processor, sessionmaker: Sessions, broker: Broker
+):
+    agent = transport.AGENT_UID_PREFIX + new_uid("old")
+    await pair_device(sessionmaker, uid=agent, device_type="host")
+    leftovers = [
+        topics.device_topic(agent, topics.CONFIG),
+        topics.device_topic(agent, topics.OTA),
+        topics.provision_response(agent),
+    ]
+    async with Publisher(broker) as old_processor:  # what processors before bfd3502 retained for it
+        for topic in leftovers:
+            await old_processor.send(topic, {"status": "paired", "version": 1}, retain=True)
+    assert sorted(await _retained(broker, leftovers)) == sorted(leftovers)
+
+    await start_processor()
+    await eventually(lambda: _nothing_retained(broker, leftovers))
+
+
+async def _retained(broker: Broker, wanted: list[str]) -> list[str]:
+    """Which of `wanted` hold a retained message: a marker's retained message, subscribed last in the same
+    SUBSCRIBE, arrives after theirs."""
+    marker = f"smartair/test/{new_uid('marker')}"
+    async with Publisher(broker) as publisher:
+        await publisher.send(marker, {"marker": True}, retain=True)
+    try:
+        async with probe(broker, *wanted, marker) as server:
+            await server.wait_for(lambda message: message.topic == marker)
+            return [message.topic for message in server.received if message.topic in wanted]
+    finally:
+        async with Publisher(broker) as publisher:
+            await publisher.send(marker, b"", retain=True)
+
+
+async def _nothing_retained(broker: Broker, wanted: list[str]) -> bool:
+    return await _retained(broker, wanted) == []
