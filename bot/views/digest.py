@@ -14,10 +14,17 @@ from core.catalogue import Summary
 
 
 def digest_text(t: Translator, payload: dict[str, Any], timezone: str, now: datetime) -> str:
+    devices = payload.get("devices", [])
     if payload.get("all_good"):
-        return t("digest-all-good")
+        # A quiet night still brings a meter's or a computer's day in figures, one line each.
+        days = [
+            t("digest-day", device=str(device.get("device_name", "?")), figures=figures)
+            for device in devices
+            if (figures := _figures(t, device))
+        ]
+        return fit_blocks(t, t("digest-all-good"), days, separator="\n", more_key="digest-more")
     # A digest of many devices is cut at a device boundary, pointing to /status for the rest.
-    blocks = [_device(t, device, timezone, now) for device in payload.get("devices", [])]
+    blocks = [_device(t, device, timezone, now) for device in devices]
     return fit_blocks(t, t("digest-title", date=_date(payload)), blocks, more_key="digest-more")
 
 
@@ -41,12 +48,13 @@ def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime)
     if minutes > 0:
         threshold = metric_value(t, "co2", device.get("co2_threshold"))
         lines.append(t("digest-above", threshold=threshold, duration=duration_text(t, minutes * 60)))
-    summary = [_figure(t, figure) for figure in device.get("summary") or [] if isinstance(figure, dict)]
-    if summary:
-        lines.append(t("digest-summary", figures=" · ".join(summary)))
-    for held in device.get("held_alerts", []):
-        what = alert_what(t, str(held.get("alert_type")), held.get("value"), held.get("threshold"))
-        lines.append(t("digest-held", what=what, time=_moment(held.get("at"), timezone, now)))
+    figures = _figures(t, device)
+    if figures:
+        lines.append(t("digest-summary", figures=figures))
+    for key, alerts in (("digest-held", "held_alerts"), ("digest-sent", "sent_alerts")):
+        for alert in device.get(alerts) or []:
+            what = alert_what(t, str(alert.get("alert_type")), alert.get("value"), alert.get("threshold"))
+            lines.append(t(key, what=what, time=_moment(alert.get("at"), timezone, now)))
     for period in device.get("offline_periods", []):
         start = _moment(period.get("start"), timezone, now)
         if period.get("end"):
@@ -54,6 +62,12 @@ def _device(t: Translator, device: dict[str, Any], timezone: str, now: datetime)
         else:
             lines.append(t("digest-offline-ongoing", start=start))
     return "\n".join(lines)
+
+
+def _figures(t: Translator, device: dict[str, Any]) -> str:
+    """The device type's digest line over the day, e.g. "energy used 13.5 kWh · power peak 2,400 W"."""
+    summary = device.get("summary") or []
+    return " · ".join(_figure(t, figure) for figure in summary if isinstance(figure, dict))
 
 
 def _figure(t: Translator, figure: dict[str, Any]) -> str:

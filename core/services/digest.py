@@ -1,11 +1,15 @@
 """The morning digest: what happened overnight on a user's devices, queued once per user and local day.
 
-Outbox payload of kind "digest": date (the user's local date), night_start, night_end, all_good (nothing
-worth a line), devices: [{device_id, device_name, co2_threshold, co2_avg, co2_max, minutes_above_threshold,
-held_alerts: [{alert_type, value, threshold, at}], offline_periods: [{start, end or null}],
-summary: [{summary, metric, value}]}]. `summary` is the device type's digest line (core.catalogue: e.g. a
-meter's consumption and peak power, a computer's peak CPU, peak disk use and time offline), in its order;
-a figure without readings overnight is left out.
+Outbox payload of kind "digest": date (the user's local date), day_start, night_start, night_end, all_good
+(no trouble overnight), devices: [{device_id, device_name, co2_threshold, co2_avg, co2_max,
+minutes_above_threshold, held_alerts: [{alert_type, value, threshold, at}], sent_alerts (the same, for
+alerts sent at once), offline_periods: [{start, end or null}], summary: [{summary, metric, value}]}].
+`summary` is the device type's digest line (core.catalogue: e.g. a meter's consumption and peak power, a
+computer's peak CPU, peak disk use and time offline), in its order, over the whole day since the previous
+digest [day_start, night_end); a figure without readings then is left out. The rest is the night's
+[night_start, night_end); an outage overlapping it shows from its start. all_good means no time above the
+CO2 threshold, no alert (held or sent) and no outage overnight: a type's summary is news, not trouble, so a
+meter's owner gets "all good" with the day's consumption.
 Runs in the caller's transaction and never commits.
 """
 
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 DIGEST_KIND = "digest"
 # The digest covers the 12 hours before it goes out: with the default 08:00, from 20:00 the evening before.
 NIGHT = timedelta(hours=12)
+# A type's summary line covers the whole day since the previous digest: what a meter used that day, a
+# computer's peaks and time offline, not only their night's half.
+DAY = timedelta(hours=24)
 # Totals over the night need no local hours: UTC hours are always whole (core.services.consumption.usage).
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -71,13 +78,16 @@ class DeviceNight:
     co2_max: float | None = None
     above_threshold: timedelta = timedelta(0)
     held: list[HeldAlert] = field(default_factory=list)
-    offline: list[OfflinePeriod] = field(default_factory=list)
-    summary: list[Figure] = field(default_factory=list)
+    # Alerts of the night sent at once (night mode off, or critical): told again, the morning after.
+    sent: list[HeldAlert] = field(default_factory=list)
+    offline: list[OfflinePeriod] = field(default_factory=list)  # those of the night
+    summary: list[Figure] = field(default_factory=list)  # over the day
+    day_offline: list[OfflinePeriod] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
-        """Nothing worth a line: no time above the threshold, no held alerts, no outage, no summary line."""
-        return not (self.above_threshold or self.held or self.offline or self.summary)
+        """No trouble overnight: no time above the threshold, no alert, no outage."""
+        return not (self.above_threshold or self.held or self.sent or self.offline)
 
     def as_payload(self) -> dict[str, Any]:
         return {
@@ -88,15 +98,8 @@ class DeviceNight:
             "co2_avg": None if self.co2_avg is None else round(self.co2_avg, 1),
             "co2_max": self.co2_max,
             "minutes_above_threshold": round(self.above_threshold.total_seconds() / 60, 1),
-            "held_alerts": [
-                {
-                    "alert_type": a.alert_type,
-                    "value": a.value,
-                    "threshold": a.threshold,
-                    "at": a.at.isoformat(),
-                }
-                for a in self.held
-            ],
+            "held_alerts": [_alert(a) for a in self.held],
+            "sent_alerts": [_alert(a) for a in self.sent],
             "offline_periods": [
                 {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None}
                 for p in self.offline
@@ -106,6 +109,15 @@ class DeviceNight:
                 for item in self.summary
             ],
         }
+
+
+def _alert(alert: HeldAlert) -> dict[str, Any]:
+    return {
+        "alert_type": alert.alert_type,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "at": alert.at.isoformat(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +164,7 @@ GROUP BY t.device_id
 _ALERTS = text("""
 SELECT device_id, type, value, threshold, held, created_at FROM alerts
 WHERE user_id = :user_id AND created_at >= :start AND created_at < :end
-  AND (held OR type IN (:offline, :online))
+  AND (held OR type IN (:offline, :online) OR type ~ '_(high|low|critical)$')
 ORDER BY created_at, id
 """)
 
@@ -180,12 +192,16 @@ async def night_summary(
     night_start: datetime,
     night_end: datetime,
     min_silence: timedelta = MIN_SILENCE,
+    *,
+    day_start: datetime | None = None,
 ) -> list[DeviceNight]:
     """Per device of the user, over [night_start, night_end): CO2 average and maximum, time above the CO2
-    threshold (from telemetry), alerts held by night mode, and offline periods (from offline/online alerts).
-    A gap between readings counts as above the threshold only up to the offline limit, whose floor is
-    `min_silence` (OFFLINE_MIN_SILENCE_SECONDS, the same the presence sweep uses).
+    threshold (from telemetry), alerts held by night mode, and offline periods (from offline/online alerts)
+    that overlap the night; over [day_start, night_end) (default: DAY before the night's end), the type's
+    summary figures. A gap between readings counts as above the threshold only up to the offline limit,
+    whose floor is `min_silence` (OFFLINE_MIN_SILENCE_SECONDS, the same the presence sweep uses).
     """
+    day_start = night_end - DAY if day_start is None else day_start
     devices = {row.id: row for row in await session.execute(_DEVICES, {"user_id": user_id})}
     nights = {
         id_: DeviceNight(id_, row.name, float(row.threshold), row.device_type) for id_, row in devices.items()
@@ -206,15 +222,16 @@ async def night_summary(
         night.above_threshold = timedelta(seconds=float(row.above_seconds))
     alerts = await session.execute(
         _ALERTS,
-        {"user_id": user_id, "start": night_start, "end": night_end, "offline": OFFLINE, "online": ONLINE},
+        {"user_id": user_id, "start": day_start, "end": night_end, "offline": OFFLINE, "online": ONLINE},
     )
     for row in alerts:
         if row.device_id in nights:
-            _add_alert(nights[row.device_id], row, night_start)
-    gauges = await _gauges(session, list(nights.values()), night_start, night_end)
+            _add_alert(nights[row.device_id], row, day_start, night_start)
+    gauges = await _gauges(session, list(nights.values()), day_start, night_end)
     for night in nights.values():
+        night.offline = [p for p in night.day_offline if p.end is None or p.end > night_start]
         figures = gauges.get(night.device_id, {})
-        night.summary = await _summary(session, night, figures, (night_start, night_end))
+        night.summary = await _summary(session, night, figures, (day_start, night_end))
     return list(nights.values())
 
 
@@ -258,7 +275,7 @@ async def _summary(
     for item in catalogue.device_type(night.device_type).digest:
         value: float | None
         if item.summary is Summary.OFFLINE:
-            value = _offline_minutes(night.offline, span[1])
+            value = _offline_minutes(night.day_offline, span[1])
         elif item.summary is Summary.USE:
             steps = await consumption.usage(session, night.device_id, item.metric, *span, zone=UTC_ZONE)
             value = sum(step.increase for step in steps) if steps else None
@@ -273,16 +290,18 @@ def _offline_minutes(periods: list[OfflinePeriod], night_end: datetime) -> float
     return sum(((p.end or night_end) - p.start).total_seconds() for p in periods) / 60
 
 
-def _add_alert(night: DeviceNight, row: Any, night_start: datetime) -> None:
+def _add_alert(night: DeviceNight, row: Any, day_start: datetime, night_start: datetime) -> None:
+    periods = night.day_offline
     if row.type == OFFLINE:
-        night.offline.append(OfflinePeriod(row.created_at, None))
+        periods.append(OfflinePeriod(row.created_at, None))
     elif row.type == ONLINE:
-        if night.offline and night.offline[-1].end is None:
-            night.offline[-1] = OfflinePeriod(night.offline[-1].start, row.created_at)
-        else:  # went offline before the night began
-            night.offline.append(OfflinePeriod(night_start, row.created_at))
-    if row.held and row.type not in (OFFLINE, ONLINE):
-        night.held.append(HeldAlert(row.type, row.value, row.threshold, row.created_at))
+        if periods and periods[-1].end is None:
+            periods[-1] = OfflinePeriod(periods[-1].start, row.created_at)
+        else:  # went offline before the day began
+            periods.append(OfflinePeriod(day_start, row.created_at))
+    elif row.created_at >= night_start:
+        alert = HeldAlert(row.type, row.value, row.threshold, row.created_at)
+        (night.held if row.held else night.sent).append(alert)
 
 
 async def users_due_for_digest(session: AsyncSession, now: datetime, limit: int = 500) -> list[DueDigest]:
@@ -324,6 +343,7 @@ async def _queue(
 ) -> int | None:
     payload = {
         "date": item.local_date.isoformat(),
+        "day_start": (item.at - DAY).isoformat(),
         "night_start": (item.at - NIGHT).isoformat(),
         "night_end": item.at.isoformat(),
         "all_good": all(night.quiet for night in nights),

@@ -73,7 +73,10 @@ def test_a_computers_digest_line_reads_in_russian_from_its_types_figures() -> No
     ]
     host = {"device_name": "robot-7", "measures_co2": False, "summary": figures}
     text = digest_text(catalogue["ru"], {"date": "2026-11-23", "devices": [host]}, "Europe/Moscow", NOW)
-    assert text.splitlines()[-1] == "📊 ЦП: максимум 97,5 % · диск: максимум 72,5 % · на связи всю ночь"
+    assert (
+        text.splitlines()[-1]
+        == "📊 за сутки: ЦП: максимум 97,5 % · диск: максимум 72,5 % · на связи все сутки"
+    )
 
 
 def test_a_list_that_fits_is_shown_whole_with_its_tail() -> None:

@@ -77,7 +77,8 @@ async def test_night_mode_holds_a_notice_and_the_morning_digest_reports_it(
     held_line = f"held at night: CO2 1500 ppm above 1000 ppm at {night.astimezone(MOSCOW):%H:%M}"
     assert held_line in lines
     assert (await calm.next_message()).text == (
-        "☀️ Good morning! All good overnight: the air stayed fine and every device stayed online."
+        "☀️ Good morning! All good overnight: every reading stayed within its limits and every device stayed"
+        " online."
     )
 
     await _queue(sessionmaker)  # the job runs again within the hour: nothing new
@@ -118,8 +119,9 @@ async def test_digest_command_turns_it_off_and_moves_its_hour(
 async def test_the_digest_sums_up_a_meter_and_a_computer_by_their_types_lines(
     tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, database_url: str
 ) -> None:
-    """A meter's night: what it consumed (its register reset at 2 h before the digest counts from zero) and
-    its peak power. A computer's: peak CPU, peak disk use and the time it was offline (SPEC 5, 3a)."""
+    """A meter's day (the 24 hours since the previous digest, not only the night): what it consumed (its
+    register reset at 2 h before the digest counts from zero) and its peak power. A computer's: peak CPU,
+    peak disk use and the time it was offline (SPEC 5, 3a)."""
     owner, owner_id = await started_user(tg, engine, "Mira")
     meter = await pair_device(sessionmaker, owner_id=owner_id, device_type="meter", name="Flat 12")
     robot = await pair_device(sessionmaker, owner_id=owner_id, device_type="host", name="robot-7")
@@ -140,7 +142,8 @@ async def test_the_digest_sums_up_a_meter_and_a_computer_by_their_types_lines(
     await store(
         database_url,
         [
-            meter_row(13, 90.0, 9000.0),  # before the night: only where the night's first step starts from
+            meter_row(25, 90.0, 9000.0),  # before the day: only where the day's first step starts from
+            meter_row(13, 95.0, 3000.0),  # in the day, before the night
             meter_row(3, 100.0, 800.0),
             meter_row(2.5, 101.5, 2400.0),
             meter_row(2, 0.5, 1200.0),  # a new register: 0.5 kWh since it started, not -101
@@ -164,9 +167,46 @@ async def test_the_digest_sums_up_a_meter_and_a_computer_by_their_types_lines(
     await eventually(digest_arrived)
     (text,) = [text for text in delivered(tg, owner.id, mark) if text.startswith("☀️")]
     lines = text.splitlines()
-    # 10 kWh from the reading before the night, 1.5, then 0.5 on the new register, 1.5.
-    assert lines[lines.index("📟 Flat 12") + 1] == "📊 energy used 13.5 kWh · power peak 2,400 W"
+    # 5 + 5 kWh from the reading before the day, 1.5, then 0.5 on the new register, 1.5.
+    assert lines[lines.index("📟 Flat 12") + 1] == "📊 last 24 h: energy used 13.5 kWh · power peak 3,000 W"
     assert (
         lines[lines.index("📟 robot-7") + 1]
-        == "📊 CPU peak 97.5 % · disk peak 72.5 % · offline 20 min in all"
+        == "📊 last 24 h: CPU peak 97.5 % · disk peak 72.5 % · offline 20 min in all"
     )
+
+
+async def test_a_meter_and_a_computer_owner_gets_all_good_after_a_quiet_night_with_each_day_in_figures(
+    tg: BotApiDouble, engine: AsyncEngine, sessionmaker: Sessions, database_url: str
+) -> None:
+    owner, owner_id = await started_user(tg, engine, "Nina")
+    meter = await pair_device(sessionmaker, owner_id=owner_id, device_type="meter", name="Flat 7")
+    robot = await pair_device(sessionmaker, owner_id=owner_id, device_type="host", name="robot-9")
+    this_hour = now().astimezone(MOSCOW).hour
+    await execute(engine, "UPDATE users SET digest_hour = :h WHERE id = :u", h=this_hour, u=owner_id)
+    at = now().astimezone(MOSCOW).replace(minute=0, second=0, microsecond=0)
+    readings = [
+        (meter, 20, {"energy_kwh": 50.0, "power_w": 1500.0}),  # the afternoon before: outside the night
+        (meter, 1, {"energy_kwh": 54.0, "power_w": 300.0}),
+        (robot, 18, {"cpu_percent": 50.0, "disk_percent": 40.0}),
+        (robot, 1, {"cpu_percent": 12.0, "disk_percent": 39.5}),
+    ]
+    await store(
+        database_url,
+        [
+            telemetry_store.row(device, at - timedelta(hours=hours), values)
+            for device, hours, values in readings
+        ],
+    )
+    mark = len(tg.calls)
+
+    await _queue(sessionmaker)
+
+    async def digest() -> str | None:
+        return next((text for text in delivered(tg, owner.id, mark) if text.startswith("☀️")), None)
+
+    assert (await eventually(digest)).splitlines() == [
+        "☀️ Good morning! All good overnight: every reading stayed within its limits and every device stayed"
+        " online.",
+        "📊 Flat 7, last 24 h: energy used 4 kWh · power peak 1,500 W",
+        "📊 robot-9, last 24 h: CPU peak 50 % · disk peak 40 % · online all day",
+    ]

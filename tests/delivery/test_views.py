@@ -73,6 +73,32 @@ def test_a_digest_names_each_devices_night_in_the_users_language_and_zone() -> N
     assert "отложено ночью: CO2 1500 ppm выше 1000 ppm в 00:20" in russian
 
 
+def test_an_alert_sent_at_night_is_told_again_in_the_digest_in_both_languages() -> None:
+    sent = {
+        "alert_type": "cpu_percent_high",
+        "value": 97.5,
+        "threshold": 90,
+        "at": "2026-03-12T00:12:00+00:00",
+    }
+    host = {"device_name": "robot-7", "measures_co2": False, "sent_alerts": [sent]}
+    payload = {"date": "2026-03-12", "all_good": False, "devices": [host]}
+    english = digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW).splitlines()
+    assert english[-1] == "alert at night: CPU 97.5 % above 90 % at 03:12"
+    russian = digest_text(CATALOGUE["ru"], payload, "Europe/Moscow", NOW).splitlines()
+    assert russian[-1].startswith("тревога ночью: ЦП 97,5 %") and russian[-1].endswith("в 03:12")
+
+
+def test_a_quiet_night_is_all_good_with_each_meter_and_computer_day_in_one_line() -> None:
+    meter = {"device_name": "Flat 12", "summary": [{"summary": "use", "metric": "energy_kwh", "value": 13.5}]}
+    room = _device(2, minutes_above_threshold=0)
+    payload = {"date": "2026-03-12", "all_good": True, "devices": [meter, room]}
+    assert digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW).splitlines() == [
+        "☀️ Good morning! All good overnight: every reading stayed within its limits and every device stayed"
+        " online.",
+        "📊 Flat 12, last 24 h: energy used 13.5 kWh",
+    ]
+
+
 def test_a_digest_of_many_devices_stays_within_telegrams_message_length() -> None:
     payload = {"date": "2026-03-12", "all_good": False, "devices": [_device(n) for n in range(200)]}
     text = digest_text(CATALOGUE["en"], payload, "Europe/Moscow", NOW)

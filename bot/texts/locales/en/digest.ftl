@@ -1,18 +1,20 @@
 ## The morning digest and /digest.
 
-digest-all-good = ☀️ Good morning! All good overnight: the air stayed fine and every device stayed online.
+digest-all-good = ☀️ Good morning! All good overnight: every reading stayed within its limits and every device stayed online.
 digest-title = ☀️ Good morning! Your night, { $date }:
 digest-device = 📟 { $device }
 digest-co2 = CO2 average { $avg }, highest { $max }
 digest-co2-none = no CO2 readings overnight
 digest-above = above { $threshold } for { $duration }
-digest-summary = 📊 { $figures }
+digest-summary = 📊 last 24 h: { $figures }
+digest-day = 📊 { $device }, last 24 h: { $figures }
 digest-summary-use = { $metric } used { $value }
 digest-summary-max = { $metric } peak { $value }
 digest-summary-avg = { $metric } average { $value }
 digest-summary-offline = offline { $duration } in all
-digest-summary-online = online all night
+digest-summary-online = online all day
 digest-held = held at night: { $what } at { $time }
+digest-sent = alert at night: { $what } at { $time }
 digest-offline = offline { $start }–{ $end }
 digest-offline-ongoing = offline since { $start }
 
