@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -160,6 +161,11 @@ class Processor:
         """Until `stopping` is set; then the current batch is flushed and acked before returning."""
         if not await self._load_directory():
             return
+        # What exists by now (modules, SQLAlchemy's metadata, the device directory) lives as long as the
+        # process: frozen, it is left out of the cyclic collector's full collections, which under ingest
+        # come every few seconds and each stopped the event loop, and every notice on its way, for as long as
+        # they took to scan it all (136 000 objects: 180-470 ms at load 10-13; 12-130 ms frozen).
+        gc.freeze()
         # The writer retries what waiting can cure by itself; anything else it raises must stop us, with
         # the batch unacked (see processor.writer). The others are restarted after a bug, a few times.
         self._tasks.start("writer", self._writer.run, restarts=0)
