@@ -154,8 +154,8 @@ class BatchWriter:
             await self._ahead_wanted.wait()
             self._ahead_wanted.clear()
             devices, self._crossing = self._crossing, set()
-            fixed = [self._writing, *self._ready] if self._writing is not None else list(self._ready)
-            ahead = self._ahead = AheadWrite.gather(devices, fixed, self.pending)
+            # The batch being written is the first of `_ready` until it has fed the sinks.
+            ahead = self._ahead = AheadWrite.gather(devices, self._ready, self.pending)
             try:
                 if ahead.rows:
                     await self._write_ahead(ahead)
