@@ -34,8 +34,9 @@ _INSERT_AND_ROLL_UP = telemetry_store._INSERT + ", hourly AS (" + telemetry_stor
 # The same INSERT without the rollup CTE, to tell the two apart.
 _INSERT_ONLY = f"""
 INSERT INTO telemetry (device_id, ts, co2, temperature, humidity, pm25, voc)
-SELECT device_id, ts, co2, temperature, humidity, pm25, voc FROM {telemetry_store.STAGING_TABLE}
-ORDER BY device_id, ts
+SELECT device_id, to_timestamp(epoch), co2, temperature, humidity, pm25, voc
+FROM {telemetry_store.STAGING_TABLE}
+ORDER BY device_id, epoch
 ON CONFLICT (device_id, ts) DO NOTHING
 """
 

@@ -205,6 +205,21 @@ def parse_telemetry(payload: bytes, uid: str, now: float, ranges: Ranges = _RANG
     return parse_telemetry_slowly(payload, uid, now, ranges)
 
 
+def accepted_reading(payload: bytes, uid: str, now: float, ranges: Ranges = _RANGES) -> Reading | None:
+    """The reading of the usual telemetry message (one object, every field valid), by the fast path alone;
+    None for anything else, which `parse_telemetry` then decides on (arrays, drops and their reasons).
+
+    Ingest's hot path: no list, no TelemetryBatch for the message that needs neither.
+    """
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return None
+    try:
+        decoded = ranges.decoder().decode(payload)
+    except msgspec.MsgspecError:
+        return None
+    return None if decoded.__class__ is list else _accepted_one(decoded, uid, now)
+
+
 def parse_telemetry_slowly(payload: bytes, uid: str, now: float, ranges: Ranges = _RANGES) -> TelemetryBatch:
     """What `parse_telemetry` returns, always through the reason-naming path (also the reference its fast
     path is tested against)."""

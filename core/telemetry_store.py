@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from core.catalogue import METRIC_NAMES, METRICS
 
-COLUMNS = ("device_id", "ts", *METRIC_NAMES)
-# (device_id, ts, *the catalogue's metric values) in the order of COLUMNS.
+# (device_id, ts as unix seconds, *the catalogue's metric values in METRIC_NAMES order). Seconds rather than
+# a datetime: ingest makes one row per reading, and PostgreSQL converts them (to_timestamp, rounding to the
+# microsecond) for a fraction of what building and encoding a datetime each costs in Python.
 Row = tuple[Any, ...]
+# The staging table's columns, in Row order.
+COLUMNS = ("device_id", "epoch", *METRIC_NAMES)
 
 
 def row(device_id: int, ts: datetime, metrics: Mapping[str, float | None]) -> Row:
     """A Row from named metrics (benches, tests, tools); ingest builds rows from readings directly."""
-    return (device_id, ts, *(metrics.get(name) for name in METRIC_NAMES))
+    return (device_id, ts.timestamp(), *(metrics.get(name) for name in METRIC_NAMES))
 
 
 _METRIC_LIST = ", ".join(METRIC_NAMES)
@@ -37,7 +40,7 @@ STAGING_TABLE = "telemetry_staging"
 _STAGING_DDL = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
     device_id integer NOT NULL,
-    ts timestamptz NOT NULL,
+    epoch float8 NOT NULL,
     {_METRIC_DDL}
 ) ON COMMIT DELETE ROWS
 """
@@ -47,8 +50,8 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING_TABLE} (
 _INSERT = f"""
 WITH ins AS (
     INSERT INTO telemetry ({_ALL})
-    SELECT {_ALL} FROM {STAGING_TABLE}
-    ORDER BY device_id, ts
+    SELECT device_id, to_timestamp(epoch), {_METRIC_LIST} FROM {STAGING_TABLE}
+    ORDER BY device_id, epoch
     ON CONFLICT (device_id, ts) DO NOTHING
     RETURNING {_ALL}
 )"""
@@ -133,7 +136,16 @@ _INSERT_AND_DEFER = (
     _INSERT + f", pending AS (INSERT INTO telemetry_hourly_pending ({_ALL}) SELECT {_ALL} FROM ins)\n"
 )
 _COUNT_NEW = "SELECT count(*) FROM ins"
-_KEYS_OF_NEW = "SELECT device_id, ts FROM ins"
+# The count first; then, only when some rows were not new ($1: the batch's size), the staged (device_id,
+# epoch) of those that were: exactly the floats sent, so the caller matches them to its rows without any
+# rounding of its own. The usual batch is all new and gets one number back.
+_NEW_KEYS = f""", counted AS (SELECT count(*) AS inserted FROM ins)
+SELECT inserted, NULL::integer AS device_id, NULL::float8 AS epoch FROM counted
+UNION ALL
+SELECT NULL, s.device_id, s.epoch
+FROM {STAGING_TABLE} AS s JOIN ins ON ins.device_id = s.device_id AND ins.ts = to_timestamp(s.epoch)
+WHERE (SELECT inserted FROM counted) < $1
+"""
 
 # One fold at a time across processors: each fold then sees every earlier fold's rows, so the counters'
 # merges (and `increase`, read from the neighbouring hour) are never computed from a half-made picture.
@@ -245,8 +257,9 @@ class Presence:
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     inserted: int
-    # (device_id, ts) of the rows that were new, when asked for: what later stages may react to.
-    new_keys: list[tuple[int, datetime]] | None
+    # (device_id, ts as in the Row) of the rows that were new, when asked for: what later stages may react
+    # to. None when every row was (or when not asked).
+    new_keys: set[tuple[int, float]] | None
 
 
 class PartitionCache:
@@ -285,14 +298,22 @@ async def write_batch(
     in telemetry_hourly_pending (telemetry_hourly includes it from the next `fold_hourly` on), and the
     devices reflect `presence`; if it raises, nothing of the batch is stored.
     """
-    await partitions.ensure(connection, {row[1].date() for row in rows})
+    await partitions.ensure(connection, _days(rows))
     try:
         return await _write(connection, rows, presence, want_new_keys)
     except asyncpg.CheckViolationError:
         # "no partition of relation found for row": a cached day was dropped meanwhile; retry once.
         partitions.forget()
-        await partitions.ensure(connection, {row[1].date() for row in rows})
+        await partitions.ensure(connection, _days(rows))
         return await _write(connection, rows, presence, want_new_keys)
+
+
+_UNIX_EPOCH = date(1970, 1, 1)
+
+
+def _days(rows: Sequence[Row]) -> set[date]:
+    """The UTC days of the rows' timestamps: the telemetry partitions they go to."""
+    return {_UNIX_EPOCH + timedelta(days=day) for day in {row[1] // 86400 for row in rows}}
 
 
 async def fold_hourly(connection: asyncpg.Connection) -> int:
@@ -323,20 +344,32 @@ async def _write(
     want_new_keys: bool,
 ) -> WriteResult:
     async with connection.transaction():
-        result = WriteResult(0, [] if want_new_keys else None)
+        result = WriteResult(0, None)
         if rows:
             await connection.copy_records_to_table(STAGING_TABLE, records=rows, columns=COLUMNS)
-            result = await _insert(connection, want_new_keys)
+            result = await _insert(connection, len(rows), want_new_keys)
         if presence:
             await _update_devices(connection, presence)
     return result
 
 
-async def _insert(connection: asyncpg.Connection, want_new_keys: bool) -> WriteResult:
-    if want_new_keys:
-        keys = [(record[0], record[1]) for record in await connection.fetch(_INSERT_AND_DEFER + _KEYS_OF_NEW)]
-        return WriteResult(len(keys), keys)
-    return WriteResult(int(await connection.fetchval(_INSERT_AND_DEFER + _COUNT_NEW)), None)
+async def _insert(connection: asyncpg.Connection, staged: int, want_new_keys: bool) -> WriteResult:
+    if not want_new_keys:
+        return WriteResult(int(await connection.fetchval(_INSERT_AND_DEFER + _COUNT_NEW)), None)
+    result = _counted(await connection.fetch(_INSERT_AND_DEFER + _NEW_KEYS, staged))
+    return WriteResult(result.inserted, None) if result.inserted == staged else result
+
+
+def _counted(records: Sequence[asyncpg.Record]) -> WriteResult:
+    """The (inserted, device_id, epoch) records of _NEW_KEYS and _INSERT_FEW: the count (the one without a
+    device), and the keys of the new rows."""
+    inserted, keys = 0, set()
+    for count, device_id, epoch in records:
+        if device_id is None:
+            inserted = int(count)
+        else:
+            keys.add((device_id, epoch))
+    return WriteResult(inserted, keys)
 
 
 async def _update_devices(connection: asyncpg.Connection, presence: Sequence[Presence]) -> None:
@@ -357,20 +390,27 @@ async def _update_devices(connection: asyncpg.Connection, presence: Sequence[Pre
 
 _COLUMN_TYPES = (
     "int",
-    "timestamptz",
+    "float8",
     *("float8" if METRICS[name].is_counter else "real" for name in METRIC_NAMES),
 )
 _UNNEST = ", ".join(f"${number}::{kind}[]" for number, kind in enumerate(_COLUMN_TYPES, 1))
-# As _INSERT_AND_DEFER, rows taken in the same key order (two writers of one key queue, never deadlock).
+_GIVEN = f"device_id, epoch, {_METRIC_LIST}"
+# As _INSERT_AND_DEFER, rows taken in the same key order (two writers of one key queue, never deadlock); the
+# count, then the given (device_id, epoch) of each new row, as _NEW_KEYS.
 _INSERT_FEW = f"""
-WITH ins AS (
+WITH given AS (
+    SELECT * FROM unnest({_UNNEST}) AS given({_GIVEN})
+), ins AS (
     INSERT INTO telemetry ({_ALL})
-    SELECT {_ALL} FROM unnest({_UNNEST}) AS given({_ALL})
-    ORDER BY device_id, ts
+    SELECT device_id, to_timestamp(epoch), {_METRIC_LIST} FROM given
+    ORDER BY device_id, epoch
     ON CONFLICT (device_id, ts) DO NOTHING
     RETURNING {_ALL}
 ), pending AS (INSERT INTO telemetry_hourly_pending ({_ALL}) SELECT {_ALL} FROM ins)
-SELECT device_id, ts FROM ins
+SELECT count(*) AS inserted, NULL::integer AS device_id, NULL::float8 AS epoch FROM ins
+UNION ALL
+SELECT NULL, given.device_id, given.epoch
+FROM given JOIN ins ON ins.device_id = given.device_id AND ins.ts = to_timestamp(given.epoch)
 """
 
 
@@ -381,12 +421,11 @@ async def write_few(
     exactly once in telemetry_hourly_pending), in one autocommitted statement: one round trip, for a handful
     of rows. Presence is left to the batch. Returns the keys of the rows that were new."""
     columns = [list(column) for column in zip(*rows, strict=True)]
-    await partitions.ensure(connection, {row[1].date() for row in rows})
+    await partitions.ensure(connection, _days(rows))
     try:
         records = await connection.fetch(_INSERT_FEW, *columns)
     except asyncpg.CheckViolationError:
         partitions.forget()  # a cached day was dropped meanwhile (see write_batch)
-        await partitions.ensure(connection, {row[1].date() for row in rows})
+        await partitions.ensure(connection, _days(rows))
         records = await connection.fetch(_INSERT_FEW, *columns)
-    keys = [(record[0], record[1]) for record in records]
-    return WriteResult(len(keys), keys)
+    return _counted(records)

@@ -24,12 +24,15 @@ from processor import paho_internals
 
 # MQTT 3.1.1 section 3.4: PUBACK = fixed header 0x40, remaining length 2, packet identifier; the same in
 # MQTT 5, where a remaining length of 2 means reason code 0 (Success) without properties (section 3.4.2.1).
-_PUBACK = struct.Struct("!BBH")
+# Packed as one big-endian 32-bit word each, the packet identifier in its low half.
+_PUBACK = 0x4002_0000
 
 
 class Acknowledgeable(Protocol):
+    """Messages of one connection (`generation`), all of the same QoS, by packet id in receive order."""
+
     generation: int
-    mid: int
+    mids: list[int]
     qos: int
 
 
@@ -70,8 +73,8 @@ class Acknowledger:
             return False
         return self._paho.ack(mid, qos) == paho.MQTT_ERR_SUCCESS
 
-    def ack_many(self, messages: Iterable[Acknowledgeable]) -> int:
-        """Acknowledge messages in the given order with one write; returns how many were acked.
+    def ack_many(self, groups: Iterable[Acknowledgeable]) -> int:
+        """Acknowledge the groups' messages in the given order with one write; returns how many were acked.
 
         Same rules as `ack`. paho would queue (and send) one 4-byte packet per message, a syscall each;
         thousands of PUBACKs per committed batch go out as one packet in paho's output queue instead.
@@ -80,21 +83,22 @@ class Acknowledger:
         if inner is None:
             return 0
         if not self._fast:
-            return sum(self.ack(message.generation, message.mid, message.qos) for message in messages)
-        chunks: list[bytes] = []
+            return sum(self.ack(group.generation, mid, group.qos) for group in groups for mid in group.mids)
+        mids: list[int] = []
         acked = 0
-        for message in messages:
-            if message.generation != self._generation or message.qos == 0:
+        for group in groups:
+            if group.generation != self._generation or group.qos == 0:
                 continue
-            if message.qos == 1:
-                chunks.append(_PUBACK.pack(paho.PUBACK, 2, message.mid))
+            if group.qos == 1:
+                mids += group.mids
             else:  # QoS 2 (our subscriptions are QoS 1, so the broker should never send one): paho's way
-                acked += _queue(inner, chunks) + self.ack(message.generation, message.mid, message.qos)
-                chunks = []
-        return acked + _queue(inner, chunks)
+                acked += _queue(inner, mids) + sum(self.ack(group.generation, mid, 2) for mid in group.mids)
+                mids = []
+        return acked + _queue(inner, mids)
 
 
-def _queue(inner: paho.Client, pubacks: list[bytes]) -> int:
-    if pubacks:
+def _queue(inner: paho.Client, mids: list[int]) -> int:
+    if mids:
+        pubacks = struct.pack(f"!{len(mids)}I", *[_PUBACK | mid for mid in mids])
         paho_internals.queue_pubacks(inner, pubacks)
-    return len(pubacks)
+    return len(mids)

@@ -166,7 +166,7 @@ class AgentApi:
     async def _store(self, agent: agents.Agent, readings: list[payloads.Reading], now: float) -> None:
         # Not in the MQTT ledger: there is nothing to acknowledge to the broker, and an HTTP request must
         # never hold back the PUBACKs of the messages around it.
-        ticket = Ticket(-1, 0, 0)
+        ticket = Ticket(-1, [], 0)
         self._counters.add("readings", len(readings))
         self._writer.pending.add_readings(agent.device_id, agent.uid, readings, now, ticket)
         self._writer.added()

@@ -22,13 +22,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from core.telemetry_store import Row
 from processor.batch import Batch
 from processor.sinks import FreshReading
 
-Key = tuple[int, datetime]
+Key = tuple[int, float]  # (device_id, ts) as in a Row
 
 
 @dataclass(slots=True)
@@ -58,7 +57,7 @@ class AheadWrite:
         for index, row in enumerate(batch.rows):
             if row[0] in devices:
                 self.rows.append(row)
-                self.readings.append(FreshReading(row[0], batch.uids[index], batch.readings[index]))
+                self.readings.append(batch.readings[index])
                 keys.add((row[0], row[1]))
         return keys
 

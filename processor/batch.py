@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -10,8 +10,6 @@ from core.payloads import Event, Reading, Status
 from core.telemetry_store import Presence, Row
 from processor.ledger import Ticket
 from processor.sinks import FreshReading, ReceivedEvent
-
-_moment = datetime.fromtimestamp
 
 
 @dataclass(slots=True)
@@ -31,31 +29,44 @@ class _DeviceNews:
 @dataclass(slots=True)
 class Batch:
     rows: list[Row] = field(default_factory=list)
-    # Beside `rows`, one each: what the sinks get for the rows that prove new (`fresh_readings`).
-    readings: list[Reading] = field(default_factory=list)
-    uids: list[str] = field(default_factory=list)
+    # Beside `rows`, one each: what the urgency check and the sinks get (`fresh_readings`).
+    readings: list[FreshReading] = field(default_factory=list)
     events: list[ReceivedEvent] = field(default_factory=list)
     news: dict[int, _DeviceNews] = field(default_factory=dict)
+    # What to acknowledge once the batch is committed; a run ticket (processor.ledger) is added once by
+    # whoever opens it, and may hold messages that stored nothing (dropped ones wait for their neighbours).
     tickets: list[Ticket] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.tickets)
 
-    def add_readings(
-        self, device_id: int, uid: str, readings: list[Reading], received_at: float, ticket: Ticket
-    ) -> None:
-        rows = self.rows
-        for reading in readings:
-            rows.append((device_id, _moment(reading.ts, UTC), *reading.values))
-        self.readings += readings
-        self.uids += [uid] * len(readings)
-        news = self._news(device_id)
+    def add_reading(self, device_id: int, uid: str, reading: Reading, received_at: float) -> None:
+        """One reading of a message whose ticket the batch holds already."""
+        self.rows.append((device_id, reading.ts, *reading.values))
+        self.readings.append(FreshReading(device_id, uid, reading))
+        news = self.news.get(device_id)
+        if news is None:
+            news = self.news[device_id] = _DeviceNews()
         news.last_seen = received_at
         news.is_online = True
-        last = readings[-1]
-        news.firmware_version = last.firmware_version or news.firmware_version
-        news.last_ip = last.ip or news.last_ip
-        self.tickets.append(ticket)
+        if reading.firmware_version:
+            news.firmware_version = reading.firmware_version
+        if reading.ip:
+            news.last_ip = reading.ip
+
+    def add_readings(
+        self,
+        device_id: int,
+        uid: str,
+        readings: list[Reading],
+        received_at: float,
+        ticket: Ticket | None = None,
+    ) -> None:
+        """A message's readings, and its ticket unless the batch holds it already."""
+        for reading in readings:
+            self.add_reading(device_id, uid, reading, received_at)
+        if ticket is not None:
+            self.tickets.append(ticket)
 
     def add_status(self, device_id: int, status: Status, received_at: float | None, ticket: Ticket) -> None:
         news = self._news(device_id)
@@ -73,22 +84,19 @@ class Batch:
         self.events.append(ReceivedEvent(device_id, uid, event))
         self.tickets.append(ticket)
 
-    def fresh_readings(self, new_keys: Iterable[tuple[int, datetime]]) -> list[FreshReading]:
-        """The readings whose rows were really inserted; a key repeated within the batch counts once."""
+    def fresh_readings(self, new_keys: set[tuple[int, float]] | None) -> Sequence[FreshReading]:
+        """The readings whose rows were really inserted: all when `new_keys` is None, else those whose
+        (device_id, ts) it holds; a key repeated within the batch counts once."""
+        if new_keys is None:
+            return self.readings
         new = set(new_keys)
         fresh = []
-        for row, uid, reading in zip(self.rows, self.uids, self.readings, strict=True):
+        for row, item in zip(self.rows, self.readings, strict=True):
             key = (row[0], row[1])
             if key in new:
                 new.discard(key)
-                fresh.append(FreshReading(row[0], uid, reading))
+                fresh.append(item)
         return fresh
-
-    def readings_from(self, start: int) -> Iterator[FreshReading]:
-        """The readings added after the first `start`, as the sinks get them."""
-        rows, uids, readings = self.rows[start:], self.uids[start:], self.readings[start:]
-        for row, uid, reading in zip(rows, uids, readings, strict=True):
-            yield FreshReading(row[0], uid, reading)
 
     def presence(self) -> list[Presence]:
         return [news.presence(device_id) for device_id, news in self.news.items()]

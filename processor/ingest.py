@@ -59,63 +59,86 @@ class Ingest:
 
         The common case (telemetry of a known device within its budget) is handled inline: topic from a memo,
         device from the directory's map, budget taken per device for the whole batch, payload through the
-        fast parser; everything else goes message by message through `_handle`. Never raises for anything a
-        message holds: whatever goes wrong drops and counts that message only, and it is acknowledged (a
-        message that broke us once would break us again on every redelivery).
+        fast parser, and one ticket for each run of such messages (acknowledged with the write they went to;
+        a dropped one among them waits for its neighbours' commit); everything else goes message by message
+        through `_handle`. Never raises for anything a message holds: whatever goes wrong drops and counts
+        that message only, and it is acknowledged (a message that broke us once would break us again on
+        every redelivery).
         """
-        tickets = self._ledger.track_all(messages)
         counters = self._counters
         counters.add("messages", len(messages))
         now = time.time()
+        senders, granted = self._senders(messages)
+        ledger = self._ledger
+        pending = self._writer.pending
+        run: Ticket | None = None
+        readings = 0
+        accepted_reading = payloads.accepted_reading
+        for message, sender in zip(messages, senders, strict=True):
+            if sender is None:
+                run = None  # what follows must be acknowledged after this message
+                await self._handle_alone(message)
+                pending = self._writer.pending  # the writer may have taken it while we waited
+                continue
+            if run is None:
+                run = ledger.track_run()
+                pending.tickets.append(run)
+            if message.qos:
+                run.mids.append(message.mid)
+            try:
+                device, uid = sender
+                device_id = device.device_id
+                left = granted[device_id]
+                if left <= 0:
+                    self._over(device_id, uid, message)
+                    continue
+                granted[device_id] = left - 1
+                reading = accepted_reading(message.payload, uid, now, device.ranges)
+                if reading is not None:
+                    pending.add_reading(device_id, uid, reading, now)
+                    readings += 1
+                    continue
+                try:
+                    parsed = payloads.parse_telemetry(message.payload, uid, now, device.ranges)
+                except payloads.Rejected as bad:
+                    counters.drop(bad.reason, uid, message.topic, message.payload)
+                    continue
+                for reason in parsed.rejected:
+                    counters.drop(reason, uid, message.topic, message.payload)
+                readings += len(parsed.readings)
+                pending.add_readings(device_id, uid, parsed.readings, now)
+            except Exception:  # isolation: see the docstring; the traceback is logged (throttled)
+                counters.failed(INTERNAL, "-", message.topic, message.payload)
+        counters.add("readings", readings)
+        self._writer.added()
+
+    def _senders(self, messages: list[Received]) -> tuple[list[tuple[Known, str] | None], dict[int, int]]:
+        """Who sent each message on the common path (None: off it), and how many messages each device may
+        have. A device's messages are budgeted together: the first `granted` of them pass, as the bucket
+        would have let them through one by one."""
         owned = self._directory.owned
         routes = self._routes
-        # First pass: who sent what. A device's messages are budgeted together: the first `granted` of them
-        # pass, as the bucket would have let them through one by one.
         sent: dict[int, int] = {}
         senders: list[tuple[Known, str] | None] = []
         for message in messages:
             route = routes.get(message.topic)
             device = owned.get(route[0]) if route is not None and route[1] == topics.TELEMETRY else None
-            if device is None or message.retain:
+            if device is None or message.retain or message.qos > 1:
                 senders.append(None)
                 continue
             senders.append((device, route[0]))  # type: ignore[index]  # route is set when device is
             sent[device.device_id] = sent.get(device.device_id, 0) + 1
         budget = self._device_budget
-        granted = {device_id: budget.take(device_id, count) for device_id, count in sent.items()}
-        pending = self._writer.pending
-        readings = 0
-        for message, ticket, sender in zip(messages, tickets, senders, strict=True):
-            try:
-                if sender is None:
-                    await self._handle(message, ticket)
-                    pending = self._writer.pending  # the writer may have taken it while we waited
-                    continue
-                device, uid = sender
-                device_id = device.device_id
-                left = granted[device_id]
-                if left <= 0:
-                    self._over(device_id, uid, message, ticket)
-                    continue
-                granted[device_id] = left - 1
-                try:
-                    parsed = payloads.parse_telemetry(message.payload, uid, now, device.ranges)
-                except payloads.Rejected as bad:
-                    self._drop(ticket, bad.reason, uid, message.topic, message.payload)
-                    continue
-                for reason in parsed.rejected:
-                    counters.drop(reason, uid, message.topic, message.payload)
-                if not parsed.readings:
-                    self._done(ticket)
-                    continue
-                readings += len(parsed.readings)
-                pending.add_readings(device_id, uid, parsed.readings, now, ticket)
-            except Exception:  # isolation: see the docstring; the traceback is logged (throttled)
-                if not ticket.done:
-                    counters.failed(INTERNAL, "-", message.topic, message.payload)
-                    self._done(ticket)
-        counters.add("readings", readings)
-        self._writer.added()
+        return senders, {device_id: budget.take(device_id, count) for device_id, count in sent.items()}
+
+    async def _handle_alone(self, message: Received) -> None:
+        ticket = self._ledger.track(message.mid, message.qos)
+        try:
+            await self._handle(message, ticket)
+        except Exception:  # isolation: see `handle`
+            if not ticket.done:
+                self._counters.failed(INTERNAL, "-", message.topic, message.payload)
+                self._done(ticket)
 
     async def _handle(self, message: Received, ticket: Ticket) -> None:
         """One message off the common path (see `handle`)."""
@@ -135,7 +158,8 @@ class Ingest:
             self._drop(ticket, UNKNOWN_DEVICE, uid, topic, payload)
             return
         if not self._device_budget.allow(known.device_id):
-            self._over(known.device_id, uid, message, ticket)
+            self._over(known.device_id, uid, message)
+            self._done(ticket)
             return
         try:
             self._route(kind, known, uid, payload, ticket, retained=message.retain)
@@ -153,8 +177,8 @@ class Ingest:
                 self._routes[topic] = route
         return route
 
-    def _over(self, device_id: int, uid: str, message: Received, ticket: Ticket) -> None:
-        self._drop(ticket, RATE_LIMITED, uid, message.topic, message.payload)
+    def _over(self, device_id: int, uid: str, message: Received) -> None:
+        self._counters.drop(RATE_LIMITED, uid, message.topic, message.payload)
         if self._over_budget is not None:
             self._over_budget.note(device_id)
 

@@ -7,20 +7,20 @@ is done early (a dropped one) waits for the messages before it that are still in
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 
 from processor.acks import Acknowledger
-from processor.mqtt import Received
 
 
 class Ticket:
-    """One received message waiting for its acknowledgement."""
+    """Received messages acknowledged together once done: one message, or a run of consecutive messages
+    that ingest handed to the same write (`Ledger.track_run`). `mids`: what to acknowledge, in receive
+    order (a QoS 0 message needs nothing)."""
 
-    __slots__ = ("done", "generation", "mid", "qos")
+    __slots__ = ("done", "generation", "mids", "qos")
 
-    def __init__(self, generation: int, mid: int, qos: int) -> None:
+    def __init__(self, generation: int, mids: list[int], qos: int) -> None:
         self.generation = generation
-        self.mid = mid
+        self.mids = mids
         self.qos = qos
         self.done = False
 
@@ -34,16 +34,16 @@ class Ledger:
         self.acked = 0
 
     def track(self, mid: int, qos: int) -> Ticket:
-        ticket = Ticket(self._acknowledger.generation, mid, qos)
+        ticket = Ticket(self._acknowledger.generation, [mid] if qos else [], qos)
         self._tickets.append(ticket)
         return ticket
 
-    def track_all(self, messages: Iterable[Received]) -> list[Ticket]:
-        """A ticket for each of `messages`, in order (one call per received batch)."""
-        generation = self._acknowledger.generation
-        tickets = [Ticket(generation, message.mid, message.qos) for message in messages]
-        self._tickets += tickets
-        return tickets
+    def track_run(self) -> Ticket:
+        """An empty QoS 1 ticket at the end of the queue: the caller appends the mids of the QoS 1 messages
+        that follow (one object per run instead of one per message: ingest's hot path)."""
+        ticket = Ticket(self._acknowledger.generation, [], 1)
+        self._tickets.append(ticket)
+        return ticket
 
     def release(self) -> None:
         tickets = self._tickets
@@ -60,4 +60,5 @@ class Ledger:
 
     @property
     def waiting(self) -> int:
-        return len(self._tickets)
+        """Messages received and not acknowledged yet."""
+        return sum(len(ticket.mids) for ticket in self._tickets)

@@ -270,7 +270,7 @@ def buffer_reads(client: aiomqtt.Client, deliver: Callable[[list[Any]], None], m
     inner.loop_read = reader.loop_read  # type: ignore[method-assign]
 
 
-def queue_pubacks(inner: paho.Client, pubacks: list[bytes]) -> None:
-    """Put PUBACK packets (already encoded) in paho's output queue as one write."""
+def queue_pubacks(inner: paho.Client, pubacks: bytes) -> None:
+    """Put PUBACK packets (already encoded, back to back) in paho's output queue as one write."""
     # The command only matters to paho for PUBLISH/DISCONNECT.
-    inner._packet_queue(paho.PUBACK, b"".join(pubacks), 0, 1)
+    inner._packet_queue(paho.PUBACK, pubacks, 0, 1)

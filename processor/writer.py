@@ -13,7 +13,6 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -43,7 +42,8 @@ REFUSED_BY_DATABASE = "refused_by_database"
 @dataclass(frozen=True, slots=True)
 class _Written:
     inserted: int
-    new_keys: list[tuple[int, datetime]] | None
+    # (device_id, ts) of the new rows; None: every row written was new.
+    new_keys: set[tuple[int, float]] | None
     refused: int
 
 
@@ -104,7 +104,7 @@ class BatchWriter:
         devices of urgent readings are written ahead (`run_ahead`)."""
         if self._urgent is not None:
             start, self._asked = self._asked, len(self.pending.readings)
-            crossing = {item.device_id for item in self.pending.readings_from(start) if self._urgent(item)}
+            crossing = {item.device_id for item in self.pending.readings[start:] if self._urgent(item)}
             if crossing:
                 self._crossing |= crossing
                 self._ahead_wanted.set()
@@ -227,7 +227,7 @@ class BatchWriter:
         self._counters.add("stored", result.inserted)
         self._counters.add("duplicates", len(batch.rows) - result.inserted - result.refused)
         if self._sinks:
-            fresh = batch.fresh_readings(result.new_keys or ())
+            fresh = batch.fresh_readings(result.new_keys)
             ahead = self._ahead
             if ahead is not None and ahead.holds_back(batch, fresh):
                 await ahead.done.wait()  # its readings of these devices come before ours
@@ -270,7 +270,7 @@ class BatchWriter:
         if len(rows) + len(presence) <= 1:
             device_id = rows[0][0] if rows else presence[0].device_id
             self._counters.drop(REFUSED_BY_DATABASE, f"device_id:{device_id}", "-", repr(error).encode())
-            return _Written(0, [], len(rows))
+            return _Written(0, set(), len(rows))
         halves: list[tuple[Sequence[Row], Sequence[Presence]]]
         if len(rows) > 1:
             middle = len(rows) // 2
@@ -281,10 +281,11 @@ class BatchWriter:
             middle = len(presence) // 2
             halves = [((), presence[:middle]), ((), presence[middle:])]
         written = [await self._write(part_rows, part_presence) for part_rows, part_presence in halves]
+        new_keys: set[tuple[int, float]] = set()
+        for (part_rows, _), part in zip(halves, written, strict=True):
+            new_keys |= {(row[0], row[1]) for row in part_rows} if part.new_keys is None else part.new_keys
         return _Written(
-            sum(part.inserted for part in written),
-            [key for part in written for key in part.new_keys or []],
-            sum(part.refused for part in written),
+            sum(part.inserted for part in written), new_keys, sum(part.refused for part in written)
         )
 
     async def _connection_ready(self) -> asyncpg.Connection:

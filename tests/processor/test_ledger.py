@@ -57,3 +57,23 @@ async def test_mids_of_a_previous_connection_are_never_acked():
     fresh.done = True
     ledger.release()
     assert (_pubacks(old_client), _pubacks(new_client)) == ([], [7])
+
+
+async def test_a_run_of_messages_is_acked_as_one_in_its_place_in_receive_order():
+    client = aiomqtt.Client("127.0.0.1", 1)
+    acknowledger = Acknowledger()
+    acknowledger.attach(client)
+    ledger = Ledger(acknowledger)
+    before = ledger.track(1, 1)
+    run = ledger.track_run()  # ingest's common path: one ticket for consecutive messages of one write
+    run.mids += [2, 3, 4]
+    after = ledger.track(5, 1)
+
+    after.done = True
+    run.done = True
+    ledger.release()
+    assert _pubacks(client) == []  # the whole run waits for the message before it
+    before.done = True
+    ledger.release()
+    assert _pubacks(client) == [1, 2, 3, 4, 5]
+    assert ledger.waiting == 0

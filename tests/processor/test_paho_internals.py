@@ -65,7 +65,7 @@ async def test_a_burst_of_mixed_messages_with_mqtt5_properties_arrives_complete_
 
         await asyncio.wait_for(collect(), 60)
         assert (
-            acknowledger.ack_many(_Ticket(acknowledger.generation, m.mid, m.qos) for m in received)
+            acknowledger.ack_many(_Ticket(acknowledger.generation, [m.mid], m.qos) for m in received)
             == sum(qos for _, qos in sent) + 1
         )
         await mqtt.barrier(client)
@@ -89,8 +89,8 @@ def _properties(index: int) -> Properties | None:
 
 
 class _Ticket:
-    def __init__(self, generation: int, mid: int, qos: int) -> None:
-        self.generation, self.mid, self.qos = generation, mid, qos
+    def __init__(self, generation: int, mids: list[int], qos: int) -> None:
+        self.generation, self.mids, self.qos = generation, mids, qos
 
 
 def test_the_private_names_the_fast_path_uses_exist_with_their_shape_on_the_pinned_paho():

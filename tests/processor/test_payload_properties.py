@@ -184,7 +184,7 @@ async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
     presence: list[telemetry_store.Presence] = []
     try:
         for reading in payloads.parse_telemetry(raw, UID, NOW).readings:
-            rows.append((device, datetime.fromtimestamp(reading.ts, UTC), *reading.values))
+            rows.append((device, reading.ts, *reading.values))
             presence.append(_presence(device, reading.firmware_version, reading.ip))
     except payloads.Rejected as refused:
         assert refused.reason
