@@ -51,9 +51,8 @@ def _batch(
         ts = datetime.fromtimestamp(now + round_number * 0.001 + index * 1e-6, UTC)
         device_id = device_ids[index % len(device_ids)]
         batch.append(telemetry_store.row(device_id, ts, meter if meters and device_id % 3 == 0 else AIR))
-    seen = datetime.fromtimestamp(now, UTC)
     presence = [
-        Presence(device_id, seen, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}
+        Presence(device_id, now, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}
     ]
     return batch, presence
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -233,22 +233,22 @@ _LOCK_DEVICES = "SELECT 1 FROM devices WHERE id = ANY($1::int[]) ORDER BY id FOR
 # GREATEST and COALESCE skip NULLs: a field the batch said nothing about keeps its value.
 _UPDATE_DEVICES = """
 UPDATE devices AS d SET
-    last_seen = GREATEST(d.last_seen, v.last_seen),
+    last_seen = GREATEST(d.last_seen, to_timestamp(v.last_seen)),
     is_online = COALESCE(v.is_online, d.is_online),
     firmware_version = COALESCE(v.firmware_version, d.firmware_version),
     last_ip = COALESCE(v.last_ip, d.last_ip)
-FROM unnest($1::int[], $2::timestamptz[], $3::bool[], $4::text[], $5::text[])
+FROM unnest($1::int[], $2::float8[], $3::bool[], $4::text[], $5::text[])
     AS v(id, last_seen, is_online, firmware_version, last_ip)
 WHERE d.id = v.id
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
-    """What a batch learned about one device; None means "nothing new, keep what is stored"."""
+class Presence(NamedTuple):
+    """What a batch learned about one device; None means "nothing new, keep what is stored". `last_seen` in
+    unix seconds, as a Row's ts. A NamedTuple: ingest makes one per device and batch."""
 
     device_id: int
-    last_seen: datetime | None
+    last_seen: float | None
     is_online: bool | None
     firmware_version: str | None
     last_ip: str | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from core.payloads import Event, Reading, Status
 from core.telemetry_store import Presence, Row
@@ -22,8 +21,7 @@ class _DeviceNews:
     last_ip: str | None = None
 
     def presence(self, device_id: int) -> Presence:
-        seen = datetime.fromtimestamp(self.last_seen, UTC) if self.last_seen is not None else None
-        return Presence(device_id, seen, self.is_online, self.firmware_version, self.last_ip)
+        return Presence(device_id, self.last_seen, self.is_online, self.firmware_version, self.last_ip)
 
 
 @dataclass(slots=True)

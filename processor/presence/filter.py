@@ -29,7 +29,7 @@ MAX_REMEMBERED = 1_000_000
 
 class PresenceFilter:
     def __init__(self, precision: timedelta = LAST_SEEN_PRECISION) -> None:
-        self._precision = precision
+        self._precision = precision.total_seconds()
         self._written: dict[int, Presence] = {}
 
     def needed(self, presence: Iterable[Presence]) -> list[Presence]:

@@ -208,4 +208,4 @@ async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
 
 
 def _presence(device: int, firmware: str | None, ip: str | None) -> telemetry_store.Presence:
-    return telemetry_store.Presence(device, datetime.now(UTC), True, firmware, ip)
+    return telemetry_store.Presence(device, time.time(), True, firmware, ip)

@@ -11,7 +11,7 @@ T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def _seen(device_id: int, at: datetime, online: bool | None = True, firmware: str | None = None) -> Presence:
-    return Presence(device_id, at, online, firmware, None)
+    return Presence(device_id, at.timestamp(), online, firmware, None)
 
 
 def test_last_seen_is_written_at_most_one_precision_late_and_changes_at_once():

@@ -28,7 +28,7 @@ async def test_rows_the_database_refuses_are_dropped_and_counted_and_the_rest_st
     other_id = await pair_device(sessionmaker, device_type="multi", uid=new_uid())
     ledger, counters = Ledger(Acknowledger()), Counters()
     writer = BatchWriter(lambda: asyncpg.connect(database_url), ledger, counters)
-    now = time.time() - 100
+    now = float(int(time.time()) - 100)  # whole seconds: PostgreSQL's to_timestamp rounds as datetime does
     tickets = [ledger.track(mid, 1) for mid in range(1, 5)]
     good = [reading(now + i, {"co2": 500.0 + i}) for i in range(20)]
     writer.pending.add_readings(device_id, "a", good[:10], now, tickets[0])
