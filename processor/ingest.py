@@ -128,8 +128,7 @@ class Ingest:
                 continue
             senders.append((device, route[0]))  # type: ignore[index]  # route is set when device is
             sent[device.device_id] = sent.get(device.device_id, 0) + 1
-        budget = self._device_budget
-        return senders, {device_id: budget.take(device_id, count) for device_id, count in sent.items()}
+        return senders, self._device_budget.take_all(sent)
 
     async def _handle_alone(self, message: Received) -> None:
         ticket = self._ledger.track(message.mid, message.qos)
