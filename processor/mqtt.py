@@ -4,6 +4,7 @@ reconnecting with backoff."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from collections.abc import Callable
@@ -44,6 +45,10 @@ class Received(NamedTuple):
     retain: bool
     mid: int
 
+
+# A Received from its fields as one tuple, without the Python-level __new__ a NamedTuple call runs: the fast
+# receive path makes one per message.
+received = functools.partial(tuple.__new__, Received)
 
 # What the inbox holds: a message from paho's callback (stock path), or every PUBLISH of one socket read
 # (processor.paho_internals), so the fast path pays for one queue operation per read, not per message.
@@ -103,7 +108,7 @@ def make_client(settings: MqttSettings, *, fast_path: bool) -> tuple[aiomqtt.Cli
     # 10 000 devices wrote nearly a warning line per document (bench/ota_findings.md).
     client.pending_calls_threshold = PENDING_PUBLISHES
     if fast_path:
-        paho_internals.buffer_reads(client, inboxes[0].put_nowait, Received)
+        paho_internals.buffer_reads(client, inboxes[0].put_nowait, received)
     return client, inboxes[0]
 
 

@@ -127,8 +127,8 @@ def fast_path(wanted: bool) -> bool:
     return True
 
 
-# Builds one received message from (topic, payload, qos, retain, mid): processor.mqtt.Received.
-MakeMessage = Callable[[str, bytes, int, bool, int], Any]
+# Builds one received message from the tuple (topic, payload, qos, retain, mid): processor.mqtt.received.
+MakeMessage = Callable[[tuple[str, bytes, int, bool, int]], Any]
 
 
 class _BufferedReader:
@@ -218,7 +218,7 @@ class _BufferedReader:
             except UnicodeDecodeError:
                 break
             mid = (buffer[topic_end] << 8) | buffer[topic_end + 1] if qos else 0
-            taken.append(make(topic, buffer[body:end].tobytes(), qos, bool(header & 1), mid))
+            taken.append(make((topic, buffer[body:end].tobytes(), qos, bool(header & 1), mid)))
             position = end
         if taken:
             self._deliver(taken)
