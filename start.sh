@@ -10,12 +10,33 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV=${VENV:-.venv}
+
+# pyproject.toml's pins (dependencies and the dev extra), one a line.
+pins() {
+    python3 -c '
+import tomllib
+with open("pyproject.toml", "rb") as file:
+    project = tomllib.load(file)["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"]))'
+}
+
+# SMARTAIR_VENV_CACHE=DIR (.ci/run sets it) keeps the dependencies in DIR/venv-<key>, installed once and
+# reused by later runs with the same pins, as a CI cache would: <key> hashes the pins and the Python version,
+# so a changed pin installs a new venv. That venv never holds the project: PYTHONPATH is this checkout, so the
+# code tested, and every program the tests start, is the checkout's own (ensure_cached_venv checks it).
+# mypy keeps its cache in DIR too.
+if [ -n "${SMARTAIR_VENV_CACHE:-}" ]; then
+    VENV=$SMARTAIR_VENV_CACHE/venv-$( (pins; python3 -VV) | sha256sum | cut -c1-16)
+    export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+    export MYPY_CACHE_DIR=$SMARTAIR_VENV_CACHE/mypy
+fi
 PY="$VENV/bin/python"
 export DATABASE_URL=${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/smartair}
 
 log() { printf '[start.sh] %s\n' "$*" >&2; }
 
 ensure_venv() {
+    if [ -n "${SMARTAIR_VENV_CACHE:-}" ]; then ensure_cached_venv; return; fi
     if [ ! -x "$PY" ]; then
         log "creating virtualenv in $VENV"
         python3 -m venv "$VENV"
@@ -24,6 +45,39 @@ ensure_venv() {
     "$PY" -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
     "$PY" -c 'import aiogram, aiomqtt, sqlalchemy, asyncpg, alembic' || { log "install failed"; exit 1; }
 }
+
+# The cached dependencies (SMARTAIR_VENV_CACHE above), installed again when missing or broken: an install
+# that never finished, a Python that went away, a pin not installed at its version. One run at a time checks
+# and installs; the runs after it only read the venv.
+ensure_cached_venv() {
+    mkdir -p "$SMARTAIR_VENV_CACHE"
+    exec 9>"$SMARTAIR_VENV_CACHE/lock"
+    flock 9
+    if [ ! -e "$VENV/installed" ] || ! pins | "$PY" -c "$PINNED_VERSIONS_INSTALLED" 2>/dev/null; then
+        log "installing the pinned dependencies into $VENV (reused by later runs with the same pins)"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+        pins >"$VENV/pins.txt"
+        "$PY" -m pip install --quiet --disable-pip-version-check -r "$VENV/pins.txt" 2> >(grep -v '^WARNING: Location' >&2) \
+            && pins | "$PY" -c "$PINNED_VERSIONS_INSTALLED" || { log "install failed"; exit 1; }
+        touch "$VENV/installed"
+    fi
+    exec 9>&-
+    "$PY" -c 'import sys, core; sys.exit(not core.__file__.startswith(sys.argv[1]))' "$PWD/" \
+        || { log "the project does not import from this checkout ($PWD)"; exit 1; }
+}
+
+# Reads pins (name[extras]==version) on stdin; fails unless each is installed at its version.
+PINNED_VERSIONS_INSTALLED='
+import re, sys
+from importlib.metadata import PackageNotFoundError, version
+def installed(name):
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+pins = [re.fullmatch(r"([\w.-]+)(?:\[[\w,]+\])?==(\S+)", line.strip()).groups() for line in sys.stdin if line.strip()]
+sys.exit(any(installed(name) != pinned for name, pinned in pins))'
 
 ensure_postgres() {
     if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
