@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-import clickhouse_connect
-from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ClickHouseError
+from typing import TYPE_CHECKING, Any
 
 from core import catalogue
 from core.models import METRICS
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 TABLE = "telemetry"
 COLUMNS = ("device_id", "ts", *METRICS)
@@ -77,6 +76,11 @@ class Store:
             self._client = None
 
     def _call(self, work: Any) -> Any:
+        # Imported on first use, not with this module: the bot and the processor import it whether or not
+        # CLICKHOUSE_URL is set, and the driver adds most of a second of CPU to each start.
+        import clickhouse_connect  # noqa: PLC0415
+        from clickhouse_connect.driver.exceptions import ClickHouseError  # noqa: PLC0415
+
         try:
             if self._client is None:
                 # Uncompressed: readings are small, ClickHouse is near, and the processor's CPU is for ingest.

@@ -8,8 +8,6 @@ from datetime import timedelta
 
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
-from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +19,9 @@ def fsm_storage(redis_url: str) -> BaseStorage:
     """Redis with `redis_url`, else memory. The dispatcher's owner closes it (`storage.close()`)."""
     if not redis_url:
         return MemoryStorage()
+    # Imported only here: a bot without REDIS_URL never loads redis (half a second of CPU at each start).
+    from aiogram.fsm.storage.redis import RedisStorage  # noqa: PLC0415
+
     # The bot id in every key: bots sharing one Redis never read each other's conversations.
     return RedisStorage.from_url(
         redis_url,
@@ -33,6 +34,11 @@ def fsm_storage(redis_url: str) -> BaseStorage:
 async def check_reachable(storage: BaseStorage) -> None:
     """At start: stop the program with one line if the storage is Redis and Redis cannot be reached, rather
     than fail every conversation later."""
+    if isinstance(storage, MemoryStorage):
+        return
+    from aiogram.fsm.storage.redis import RedisStorage  # noqa: PLC0415 - see fsm_storage
+    from redis.exceptions import RedisError  # noqa: PLC0415
+
     if not isinstance(storage, RedisStorage):
         return
     try:

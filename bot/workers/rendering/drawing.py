@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.workers.rendering.jobs import HistoryJob
 from charts import (
     AlertEntry,
     Bucket,
@@ -21,15 +21,7 @@ from charts.series import MonthUse, Series
 from core.services.history import ChartSettings, DeviceHistory, HourStats, Sample
 from core.services.report import MonthData
 
-
-@dataclass(frozen=True, slots=True)
-class HistoryJob:
-    data: DeviceHistory
-    settings: ChartSettings
-    start: datetime
-    end: datetime
-    tz_name: str
-    language: str
+__all__ = ["HistoryJob", "render_history", "render_report", "warm_up"]
 
 
 def render_history(job: HistoryJob) -> bytes:

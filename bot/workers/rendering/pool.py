@@ -17,8 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from bot.workers.rendering import drawing
-from bot.workers.rendering.drawing import HistoryJob
+from bot.workers.rendering.jobs import HistoryJob
 from bot.workers.rendering.recent import RecentPictures
 from core.services.history import ChartSettings
 from core.services.report import MonthData
@@ -39,10 +38,28 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
 
+# The functions the workers run import .drawing (and matplotlib with it) there: the bot's own process never
+# draws, and importing matplotlib would add seconds of CPU to every start of the bot.
+
+
 def _start_worker(bot_pid: int) -> None:
+    from bot.workers.rendering import drawing  # noqa: PLC0415 - see above
+
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_with, args=(bot_pid,), name="exit_with_bot", daemon=True).start()
     drawing.warm_up()
+
+
+def _render_history(job: HistoryJob) -> bytes:
+    from bot.workers.rendering import drawing  # noqa: PLC0415 - see above
+
+    return drawing.render_history(job)
+
+
+def _render_report(data: MonthData, language: str) -> bytes:
+    from bot.workers.rendering import drawing  # noqa: PLC0415 - see above
+
+    return drawing.render_report(data, language)
 
 
 def _exit_with(bot_pid: int) -> None:
@@ -88,10 +105,10 @@ class Renderer:
         )
 
     async def history(self, job: HistoryJob) -> bytes:
-        return await self._run(drawing.render_history, job)
+        return await self._run(_render_history, job)
 
     async def report(self, data: MonthData, language: str) -> bytes:
-        return await self._run(drawing.render_report, data, language)
+        return await self._run(_render_report, data, language)
 
     async def _run(self, function: Callable[..., bytes], *args: object) -> bytes:
         try:
