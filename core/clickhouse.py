@@ -7,7 +7,7 @@ client is synchronous (`clickhouse-connect` over HTTP): callers run these functi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,13 @@ _ADD_COLUMNS = [
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {metric} {_TYPES[metric]}" for metric in METRICS
 ]
 
-# A row as written: (device_id, ts, *metrics in METRICS order).
+# A row as written: (device_id, ts as a datetime, *metrics in METRICS order).
 Row = tuple[Any, ...]
+
+
+def row(device_id: int, ts: datetime, metrics: Mapping[str, float | None]) -> Row:
+    """A Row from named metrics (tests, tools); the processor's export builds rows from readings."""
+    return (device_id, ts, *(metrics.get(name) for name in METRICS))
 
 
 class ClickHouseUnavailable(Exception):

@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.clickhouse import Store
+from core.clickhouse import Store, row
 from core.services import archive, export, history
 from core.services.periods import Window
-from core.telemetry_store import row
 from sandbox.clickhouse_http import ClickHouseServer
 from sandbox.ports import free_port
 from sandbox.seed import new_uid, pair_device
