@@ -17,6 +17,13 @@ def operator(bot_api: BotApiDouble) -> TelegramUser:
     return bot_api.user("Opal", username="opal_ops")
 
 
+@pytest.fixture(autouse=True)
+def operator_inbox_read(operator: TelegramUser) -> None:
+    """Each test reads the operator's chat from its own start: what an earlier test left unread (its own copy
+    of a broadcast, a late progress edit) is not this test's answer."""
+    operator.drain()
+
+
 @pytest.fixture(scope="package")
 def admin_http_port() -> int:
     """The bot's HTTP side (/metrics, /healthz)."""
