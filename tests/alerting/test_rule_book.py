@@ -100,14 +100,20 @@ async def test_two_books_sharing_a_device_announce_each_transition_once(sessionm
     assert [a.type for a in alerts] == ["co2_high", "co2_normal"]
 
 
+async def _alerting_signals(database_url: str) -> tuple[asyncio.Queue[str], asyncpg.Connection]:
+    """The ALERTING_CHANGED payloads (device ids) as they arrive, and the listening connection to close."""
+    signals: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(notify.ALERTING_CHANGED, lambda *args: signals.put_nowait(args[3]))
+    return signals, listener
+
+
 async def test_rules_alert_switches_and_stored_states_signal_their_device_and_other_settings_do_not(
     sessionmaker: Sessions, database_url: str
 ) -> None:
     owner = await make_user(sessionmaker)
     device = await pair_device(sessionmaker, owner_id=owner)
-    signals: asyncio.Queue[str] = asyncio.Queue()
-    listener = await asyncpg.connect(database_url)
-    await listener.add_listener(notify.ALERTING_CHANGED, lambda *args: signals.put_nowait(args[3]))
+    signals, listener = await _alerting_signals(database_url)
     try:
         await execute(
             sessionmaker,
@@ -141,9 +147,7 @@ async def test_the_echo_of_its_own_state_write_is_not_read_again_and_a_change_af
 ) -> None:
     owner = await make_user(sessionmaker)
     device = await pair_device(sessionmaker, owner_id=owner)
-    signals: asyncio.Queue[str] = asyncio.Queue()
-    listener = await asyncpg.connect(database_url)
-    await listener.add_listener(notify.ALERTING_CHANGED, lambda *args: signals.put_nowait(args[3]))
+    signals, listener = await _alerting_signals(database_url)
     book = RuleBook()
     try:
         assert (await once(book, sessionmaker, device, 0, 1200)).transitions == 0  # the hold: a state write

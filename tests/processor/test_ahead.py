@@ -135,6 +135,22 @@ async def test_a_crossing_is_notified_before_its_batch_is_written_and_told_once_
     assert await _notices(sessionmaker, owner) == ["co2_high"]
 
 
+async def _held_since_two_minutes(
+    sessionmaker: Sessions, start_processor, caplog: pytest.LogCaptureFixture, interval: float
+) -> tuple[int, str, int, int]:
+    """An owner's CO2 monitor (T 1000, C 900, H 60 s) whose hold began 120 s ago, and a processor writing
+    batches every `interval` s with its rules loaded: (owner, uid, device, now)."""
+    owner = await make_user(sessionmaker)
+    uid = new_uid()
+    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)
+    now = int(time.time())
+    await _pending_since(sessionmaker, device, now - 120)
+    caplog.set_level(logging.INFO, logger="core.services.alerting")
+    await start_processor(interval=interval)
+    await _rules_loaded(caplog)
+    return owner, uid, device, now
+
+
 async def test_a_dip_before_the_crossing_in_the_same_batch_restarts_the_hold(
     start_processor,
     broker: Broker,
@@ -142,14 +158,7 @@ async def test_a_dip_before_the_crossing_in_the_same_batch_restarts_the_hold(
     database_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    owner = await make_user(sessionmaker)
-    uid = new_uid()
-    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)  # CO2: T 1000, C 900, H 60 s
-    now = int(time.time())
-    await _pending_since(sessionmaker, device, now - 120)
-    caplog.set_level(logging.INFO, logger="core.services.alerting")
-    await start_processor(interval=NEVER)
-    await _rules_loaded(caplog)
+    owner, uid, device, now = await _held_since_two_minutes(sessionmaker, start_processor, caplog, NEVER)
     async with Publisher(broker) as mqtt:
         telemetry = topics.device_topic(uid, "telemetry")
         await mqtt.send(telemetry, {"timestamp": now - 50, "co2": 800})  # the dip: the hold starts over
@@ -167,14 +176,7 @@ async def test_a_dip_in_the_batch_being_written_when_the_crossing_comes_restarts
     database_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    owner = await make_user(sessionmaker)
-    uid = new_uid()
-    device = await pair_device(sessionmaker, owner_id=owner, uid=uid)
-    now = int(time.time())
-    await _pending_since(sessionmaker, device, now - 120)
-    caplog.set_level(logging.INFO, logger="core.services.alerting")
-    await start_processor(interval=0.05)
-    await _rules_loaded(caplog)
+    owner, uid, device, now = await _held_since_two_minutes(sessionmaker, start_processor, caplog, 0.05)
     # The batch holding the dip stops half-way, its rows inserted but not committed: it waits for the
     # device's row, which this transaction holds.
     blocker = await asyncpg.connect(database_url)
