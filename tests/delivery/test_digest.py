@@ -74,7 +74,10 @@ async def test_night_mode_holds_a_notice_and_the_morning_digest_reports_it(
     lines = (digest.text or "").splitlines()
     assert lines[0] == f"☀️ Good morning! Your night, {now().astimezone(MOSCOW):%d.%m.%Y}:"
     assert "📟 Nursery" in lines
-    held_line = f"held at night: CO2 1500 ppm above 1000 ppm at {night.astimezone(MOSCOW):%H:%M}"
+    # A night that began before local midnight names its day: "30.11 22:14", not a bare "22:14".
+    held_at, today = night.astimezone(MOSCOW), now().astimezone(MOSCOW)
+    when = f"{held_at:%H:%M}" if held_at.date() == today.date() else f"{held_at:%d.%m %H:%M}"
+    held_line = f"held at night: CO2 1500 ppm above 1000 ppm at {when}"
     assert held_line in lines
     assert (await calm.next_message()).text == (
         "☀️ Good morning! All good overnight: every reading stayed within its limits and every device stayed"
