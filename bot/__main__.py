@@ -81,7 +81,7 @@ async def run(
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()
     # Charts and reports are drawn in worker processes, started now rather than on the first request.
-    renderer = Renderer()
+    renderer = Renderer(glyph_cache=general.chart_glyph_cache)
     billing_context = BillingContext(billing, http.public_url.rstrip("/") + "/billing/return")
     storage = fsm_storage(replicas.redis_url)
     archive.configure(general.clickhouse_url, retention.telemetry_retention_days)

@@ -103,6 +103,9 @@ class GeneralSettings(BaseSettings):
     clickhouse_url: str = Field(default="", alias="CLICKHOUSE_URL")
     # The processor's ClickHouse spool on disk (processor.clickhouse_spool): kept across a crash.
     clickhouse_spool_dir: str = Field(default="var/clickhouse-spool", alias="CLICKHOUSE_SPOOL_DIR")
+    # Off: charts draw their text through stock matplotlib instead of remembered glyphs (charts.agg_text),
+    # e.g. to rule it out after a matplotlib upgrade. It also turns itself off on an unchecked matplotlib.
+    chart_glyph_cache: bool = Field(default=True, alias="CHART_GLYPH_CACHE")
 
     @field_validator("tz")
     @classmethod

@@ -13,6 +13,7 @@ from charts import (
     MonthlyReport,
     Period,
     Point,
+    agg_text,
     for_language,
     history_chart,
     monthly_report,
@@ -71,8 +72,12 @@ def render_report(data: MonthData, language: str) -> bytes:
     return monthly_report(report, for_language(language))
 
 
-def warm_up() -> None:
-    """Draw a tiny chart once, so fonts and caches are loaded before the first user waits for them."""
+def warm_up(glyph_cache: bool = True) -> None:
+    """Draw a tiny chart once, so fonts and caches are loaded before the first user waits for them.
+
+    `glyph_cache`: whether charts draw their text from remembered glyphs (charts.agg_text).
+    """
+    agg_text.use(glyph_cache)
     end = datetime.now(UTC)
     render_history(
         HistoryJob(

@@ -42,12 +42,12 @@ def default_workers() -> int:
 # draws, and importing matplotlib would add seconds of CPU to every start of the bot.
 
 
-def _start_worker(bot_pid: int) -> None:
+def _start_worker(bot_pid: int, glyph_cache: bool) -> None:
     from bot.workers.rendering import drawing  # noqa: PLC0415 - see above
 
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_with, args=(bot_pid,), name="exit_with_bot", daemon=True).start()
-    drawing.warm_up()
+    drawing.warm_up(glyph_cache)
 
 
 def _render_history(job: HistoryJob) -> bytes:
@@ -87,8 +87,9 @@ class Renderer:
     would wait for a connection.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, glyph_cache: bool = True) -> None:
         self.workers = workers or default_workers()
+        self._glyph_cache = glyph_cache
         # One request drawing and one loading its data per worker keeps the pool busy.
         self.admission = asyncio.Semaphore(2 * self.workers)
         # Identical requests within a minute: one drawing (the history handler keys it by what was asked).
@@ -101,7 +102,10 @@ class Renderer:
         # The server imports matplotlib once; every worker forked from it starts with it loaded.
         context.set_forkserver_preload(["bot.workers.rendering.drawing"])
         return ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+            self.workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(), self._glyph_cache),
         )
 
     async def history(self, job: HistoryJob) -> bytes:
