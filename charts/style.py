@@ -88,7 +88,7 @@ def encode_png(rgb: npt.NDArray[np.uint8]) -> bytes:
         (
             PNG_SIGNATURE,
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IDAT", zlib.compress(rows, 1)),
             _chunk(b"IEND", b""),
         )
     )
