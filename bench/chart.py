@@ -17,12 +17,17 @@ that no cached picture is counted as a drawn one, every measured request is made
 viewer gets a time zone no earlier request used (the zone is part of what is asked, and the chart's axis).
 The cache's own effect is printed apart: the same chart asked again within the minute, and 20 people asking
 for the same chart at once.
+
+On a shared machine wall-clock figures follow everyone else's load, so the CPU a drawn chart costs is
+printed too: the bot's process tree (the bot, the pool's forkserver and workers; PostgreSQL not included)
+per chart, beside the CPU of the direct drawing in this process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import tempfile
 import time
@@ -33,6 +38,7 @@ from zoneinfo import available_timezones
 
 import asyncpg
 
+from bench.environment import tree_cpu_seconds
 from bench.report import Row, machine_load, print_table
 from bot.workers.rendering.drawing import HistoryJob, render_history
 from bot.workers.rendering.pool import default_workers
@@ -222,6 +228,13 @@ class Direct:
         self._device = device
         self.loads: list[float] = []
         self.renders: list[float] = []
+        self.render_cpu: list[float] = []
+
+    async def warm_up(self) -> None:
+        """A first chart, not counted: imports, fonts, connections."""
+        await self.sample()
+        for timings in (self.loads, self.renders, self.render_cpu):
+            timings.clear()
 
     async def sample(self) -> None:
         end = datetime.now(UTC)
@@ -229,8 +242,9 @@ class Direct:
         async with self._sessionmaker() as session:
             settings = await history.chart_settings(session, self._device)
             data = await history.load(session, self._device, end - timedelta(days=DAYS), end)
-        loaded = time.monotonic()
+        loaded, cpu = time.monotonic(), time.process_time()
         render_history(HistoryJob(data, settings, end - timedelta(days=DAYS), end, "Europe/Moscow", "en"))
+        self.render_cpu.append(time.process_time() - cpu)
         self.loads.append(loaded - started)
         self.renders.append(time.monotonic() - loaded)
 
@@ -258,9 +272,7 @@ async def run(alone_count: int, rounds: int) -> None:
         device = await seed(url, users, status_user)
         say(f"seeded {DAYS} days of {STEP_S}-second readings in {time.monotonic() - started:.1f} s")
         direct = Direct(url, device)
-        await direct.sample()  # first one: imports, fonts, connections
-        direct.loads.clear()
-        direct.renders.clear()
+        await direct.warm_up()
         await bot.launch()
         say(f"bot running, rendering pool of {default_workers()} worker(s)")
         for person in [*users, status_user]:  # a bot message in every chat, and the user loaded once
@@ -270,11 +282,13 @@ async def run(alone_count: int, rounds: int) -> None:
 
         zones = Zones(url)
         alone, again = [], []
+        cpu = Cpu(bot.pid)
         for n in range(alone_count):
             # Interleaved, so both see the same machine: a shared box's load comes and goes.
             person, neighbour = users[n % STORM_USERS], users[(n + 1) % STORM_USERS]
             zone = await zones.give([person])
-            alone.append(await chart_request(person, device))
+            with cpu.counting("alone"):
+                alone.append(await chart_request(person, device))
             await zones.give([neighbour], zone)
             again.append(await chart_request(neighbour, device))
             await direct.sample()
@@ -285,18 +299,46 @@ async def run(alone_count: int, rounds: int) -> None:
         shared: list[float] = []
         for _ in range(rounds):
             await zones.give_each(users)
-            charts, statuses = await storm(users, device, status_user)
+            with cpu.counting("storm", requests=STORM_USERS):
+                charts, statuses = await storm(users, device, status_user)
             stormy += charts
             status_stormy += statuses
             await zones.give(users)
             shared += (await storm(users, device, status_user))[0]
         await zones.close()
         report(alone, stormy, status_alone, status_stormy, direct)
+        report_cpu(cpu, direct)
         report_cache(again, shared, alone, stormy)
     finally:
         await bot.stop()
         await double.close()
         await drop_database(name)
+
+
+class Cpu:
+    """CPU per drawn chart of the bot's process tree (bot, forkserver, workers), by phase."""
+
+    def __init__(self, bot_pid: int) -> None:
+        self._pid = bot_pid
+        self.per_chart: dict[str, list[float]] = {"alone": [], "storm": []}
+
+    @contextlib.contextmanager
+    def counting(self, phase: str, requests: int = 1) -> Iterator[None]:
+        before = tree_cpu_seconds(self._pid)
+        yield
+        self.per_chart[phase].append((tree_cpu_seconds(self._pid) - before) / requests)
+
+
+def report_cpu(cpu: Cpu, direct: Direct) -> None:
+    alone_ms, storm_ms = (1000 * statistics.median(cpu.per_chart[phase]) for phase in ("alone", "storm"))
+    direct_ms = 1000 * statistics.median(direct.render_cpu)
+    say("CPU per drawn chart, medians (bot + pool: the whole request; direct: the drawing alone):")
+    print_table(
+        [
+            Row("bot + pool CPU per chart, alone", alone_ms, "ms", ("direct drawing", direct_ms)),
+            Row("bot + pool CPU per chart, 20 at once", storm_ms, "ms", ("alone", alone_ms)),
+        ]
+    )
 
 
 def report(

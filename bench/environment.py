@@ -56,6 +56,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU used so far by `pid` and every live process under it (the bot, its forkserver and workers)."""
+    return sum(cpu_seconds(each) for each in _tree(pid))
+
+
+def _tree(pid: int) -> list[int]:
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                waiting += [int(child) for child in children.read_text().split()]
+            except OSError:  # the task ended meanwhile
+                continue
+    return found
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU time of the whole machine, in clock ticks, for a utilisation over an interval."""
     values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
