@@ -8,7 +8,10 @@ What: `canvas(figure)` gives the figure an Agg canvas whose renderer keeps, per 
 (glyph indices and offsets, by font, size and flags) and each glyph's bitmap by font, size, glyph, angle and
 the pen's position within its pixel (1/64 px, as FreeType is given it). A glyph rasterised at a whole-pixel
 shift is the same bitmap shifted, so the picture is the same, pixel for pixel, as stock matplotlib's
-(tests/unit/test_chart_text.py draws charts both ways and compares them).
+(tests/unit/test_chart_text.py draws charts both ways and compares them). The renderer also answers
+`Text._get_layout`'s question for a font's line height (ascent, descent, line gap from the font's OS/2 or
+hhea table) once per font and size, which it otherwise looks the font and its tables up for on every text
+laid out (~80 per chart: tick labels are measured for the axis labels' placement too).
 
 Private names used (and nowhere else in the tree), checked against matplotlib `CHECKED_MATPLOTLIB`
 (`RendererAgg.draw_text` and `_draw_text_glyphs_and_boxes`, which this follows):
@@ -16,7 +19,10 @@ Private names used (and nowhere else in the tree), checked against matplotlib `C
   `RendererAgg._renderer.draw_text_image(bitmap, x, y, angle, gc)`;
 - `FT2Font._layout(text, flags, features, language)` (its items' `ft_object`, `glyph_index`, `x`, `y`),
   `FT2Font._set_transform(matrix, delta)`, `FT2Font._render_glyph(index, flags, mode)` (its `buffer`,
-  `left`, `top`).
+  `left`, `top`);
+- `renderer._get_font_height_metrics(prop)`, which `Text._get_layout` asks a renderer that has it for
+  (min ascent, min descent, line gap), and `fontManager._find_fonts_by_props(prop)` to answer it as
+  `Text._get_layout` itself would.
 
 `use(wanted)` decides once per process: on only if wanted (the bot's CHART_GLYPH_CACHE setting), the
 installed matplotlib is the checked version and every name above is still there (`shape_problems()`).
@@ -26,6 +32,7 @@ language tag (none of which our charts use) always take the stock path.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from importlib import metadata
@@ -34,11 +41,18 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.ft2font import FT2Font, RenderMode
+from matplotlib.text import Text
 
 log = logging.getLogger(__name__)
 
 CHECKED_MATPLOTLIB = "3.11.2"
+# Text._get_layout's tables for a font's line height, in its order: (table, gap, ascent, descent).
+_HEIGHT_TABLES = (
+    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+    ("hhea", "lineGap", "ascent", "descent"),
+)
 # Bounds on what a process keeps (entries, each a small bitmap or a short list): a full cache starts over.
 MAX_GLYPHS = 20_000
 MAX_LAYOUTS = 5_000
@@ -54,6 +68,10 @@ def shape_problems() -> list[str]:
                 if not hasattr(FT2Font, name)]  # fmt: skip
     if not hasattr(RendererAgg, "_prepare_font"):
         problems.append("RendererAgg._prepare_font")
+    if not hasattr(fontManager, "_find_fonts_by_props"):
+        problems.append("fontManager._find_fonts_by_props")
+    if "_get_font_height_metrics" not in inspect.getsource(Text._get_layout):
+        problems.append("Text._get_layout no longer asks renderer._get_font_height_metrics")
     if not hasattr(RendererAgg(1, 1, 72), "_renderer"):
         problems.append("RendererAgg._renderer")
     return problems
@@ -99,6 +117,41 @@ class GlyphCanvas(FigureCanvasAgg):
 
 
 class GlyphRenderer(RendererAgg):
+    def __init__(self, width: float, height: float, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        # Per renderer, as matplotlib's own cache of text sizes: fonts do not change under a renderer.
+        self._heights: dict[tuple[Any, ...], tuple[float, float, float] | tuple[None, None, None]] = {}
+
+    def _get_font_height_metrics(
+        self, prop: FontProperties
+    ) -> tuple[float, float, float] | tuple[None, None, None]:
+        """(min ascent, min descent, line gap) in pixels, computed as Text._get_layout does without us."""
+        # FontProperties.__hash__'s fields: the object itself is mutable, so its state is the key.
+        key = (
+            tuple(prop.get_family()),
+            prop.get_slant(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_size_in_points(),
+            prop.get_file(),
+            prop.get_math_fontfamily(),
+        )
+        heights = self._heights.get(key)
+        if heights is None:
+            heights = self._heights[key] = self._font_heights(prop)
+        return heights
+
+    def _font_heights(self, prop: FontProperties) -> tuple[float, float, float] | tuple[None, None, None]:
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        for table_name, gap_key, ascent_key, descent_key in _HEIGHT_TABLES:
+            table = font.get_sfnt_table(table_name)
+            if table is None:
+                continue
+            scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * self.dpi / 72
+            return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+        return None, None, None  # Text._get_layout then measures "lp" itself
+
     # matplotlib's own signature (positional, as the artists call it); its types are matplotlib's.
     def draw_text(  # noqa: PLR0917
         self,
