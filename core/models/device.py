@@ -40,6 +40,9 @@ class DeviceType(Base):
 
 class Device(Base):
     __tablename__ = "devices"
+    # Half of each page free: ingest's presence updates stay on their page (HOT, no index entry), see the
+    # hot_updates migration.
+    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_uid: Mapped[str] = mapped_column(String(64), unique=True)
