@@ -65,6 +65,21 @@ def _values(names: Sequence[str], source: str) -> str:
     return ", ".join(f"('{name}', {source}.{name}::float8)" for name in names)
 
 
+def _gauge_aggregates(source: str) -> str:
+    return ", ".join(
+        f"min({source}.{name}::float8) AS {name}_min, max({source}.{name}::float8) AS {name}_max,"
+        f" sum({source}.{name}::float8) AS {name}_sum, count({source}.{name}) AS {name}_count"
+        for name in _GAUGE_NAMES
+    )
+
+
+def _gauge_rows(source: str) -> str:
+    return ", ".join(
+        f"('{name}', {source}.{name}_min, {source}.{name}_max, {source}.{name}_sum, {source}.{name}_count)"
+        for name in _GAUGE_NAMES
+    )
+
+
 def increase_sql(previous: str, value: str) -> str:
     """SQL of core.services.consumption.increase: a drop is a reset counted from zero; no previous reading
     (NULL) counts nothing."""
@@ -84,12 +99,17 @@ def _roll_up(source: str) -> str:
     (rise plus the step from the reading before the hour) is set by `fold_hourly` afterwards: it depends on
     the hour before, which this upsert may be changing too.
     """
+    # Grouped per device and hour first, one column set per metric, then one row per metric that had
+    # readings: a reading is one row in the grouping, not one per metric (five for an air monitor).
     gauges = f"""
-        SELECT r.device_id, {_HOUR} AS bucket, m.metric, min(m.value), max(m.value), sum(m.value), count(*),
+        SELECT g.device_id, g.bucket, m.metric, m.min, m.max, m.sum, m.count,
                NULL::timestamptz, NULL::float8, NULL::timestamptz, NULL::float8, NULL::float8
-        FROM {source} AS r CROSS JOIN LATERAL (VALUES {_values(_GAUGE_NAMES, "r")}) AS m(metric, value)
-        WHERE m.value IS NOT NULL
-        GROUP BY 1, 2, 3"""
+        FROM (
+            SELECT r.device_id, {_HOUR} AS bucket, {_gauge_aggregates("r")}
+            FROM {source} AS r
+            GROUP BY 1, 2
+        ) AS g CROSS JOIN LATERAL (VALUES {_gauge_rows("g")}) AS m(metric, min, max, sum, count)
+        WHERE m.count > 0"""
     counters = f"""
         SELECT device_id, bucket, metric, min(value), max(value), sum(value), count(*),
                min(ts), (array_agg(value ORDER BY ts))[1], max(ts), (array_agg(value ORDER BY ts DESC))[1],
