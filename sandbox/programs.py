@@ -14,8 +14,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO, Protocol
 
 import aiohttp
 
@@ -24,6 +25,36 @@ from sandbox.broker import Broker
 from sandbox.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class Child(Protocol):
+    """A started program as Program handles it: the part of subprocess.Popen it uses."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, signum: int) -> None: ...
+    def kill(self) -> None: ...
+
+
+# Starts `command` in `cwd` with exactly `env`, its stdout and stderr on the console file.
+Launcher = Callable[[Sequence[str], Path, dict[str, str], IO[bytes]], Child]
+
+
+def _subprocess(command: Sequence[str], cwd: Path, env: dict[str, str], console: IO[bytes]) -> Child:
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=console, stderr=subprocess.STDOUT)
+
+
+_launcher: Launcher = _subprocess
+
+
+def start_with(launcher: Launcher) -> None:
+    """Start every later Program with `launcher` instead of a plain subprocess (the tests fork theirs from a
+    server that imported the programs' modules once: tests/kit/forkserver.py)."""
+    global _launcher  # noqa: PLW0603 - one switch for the process, set once by the test run
+    _launcher = launcher
 
 
 class Program:
@@ -42,16 +73,14 @@ class Program:
         self.python_options = list(python_options)
         workdir.mkdir(parents=True, exist_ok=True)
         self.console = workdir / f"{module.replace('.', '_')}-{time.monotonic_ns()}.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Child | None = None
         self.start_offset = 0  # where this run's output starts in the console file
 
     def start(self) -> None:
         self.start_offset = self.console.stat().st_size if self.console.exists() else 0
         command = [sys.executable, *self.python_options, "-m", self.module, *self.args]
         with self.console.open("ab") as sink:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env={**os.environ, **self.env}, stdout=sink, stderr=subprocess.STDOUT
-            )
+            self.process = _launcher(command, ROOT, {**os.environ, **self.env}, sink)
 
     async def ready(self, within: float = 60.0) -> None:
         """Until the program shows it is ready to work (a program with no such sign is ready at once)."""

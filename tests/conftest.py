@@ -7,8 +7,10 @@ from collections.abc import Generator
 import asyncpg
 import pytest
 
+from sandbox import programs
 from sandbox.database import drop_database
 from sandbox.programs import Program
+from tests.kit import forkserver
 from tests.kit.fixtures import *  # noqa: F403 - fixtures are found by name
 from tests.kit.fixtures import template_name
 from tests.kit.scheduling import BotUnitScheduling
@@ -19,8 +21,11 @@ os.environ["PROCESSOR_HTTP_PORT"] = "0"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Names the run's template database now, before xdist starts its workers with this environment."""
+    """Names the run's template database, and the process whose end stops the run's fork server, now:
+    before xdist starts its workers with this environment."""
     template_name()
+    os.environ.setdefault(forkserver.RUN_PID, str(os.getpid()))
+    programs.start_with(forkserver.start)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
