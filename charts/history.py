@@ -66,8 +66,13 @@ def new_skeleton(panels_count: int) -> tuple[Figure, list[Axes]]:
     # Not shared: every chart gives each panel the same time axis anyway, and matplotlib draws a shared axis's
     # siblings' ticks again to place each panel's (empty) axis label: a tenth of the drawing.
     axes = list(figure.subplots(panels_count, 1, squeeze=False)[:, 0])
+    # Only the bottom panel's time axis has a label. matplotlib measures every tick label on each draw to
+    # place an axis label clear of them, empty or not; a fixed place spares that for the labels never shown.
+    for ax in axes:
+        ax.yaxis.set_label_coords(0, 0.5)
     for ax in axes[:-1]:
         ax.tick_params(axis="x", which="both", labelbottom=False)
+        ax.xaxis.set_label_coords(0.5, 0)
     return figure, axes
 
 
