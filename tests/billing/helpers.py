@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
-import sys
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.programs import BotProcess
+from tests.kit.forkserver import run_to_end
 from tests.kit.sql import execute
 
 
@@ -73,18 +72,10 @@ class BillingBot(BotProcess):
         return f"http://127.0.0.1:{self.env['BOT_HTTP_PORT']}/yookassa"
 
     async def job(self, *args: str, **env: str) -> str:
-        """Run `python -m bot.jobs ARGS` to completion; its stdout (stderr is the test's)."""
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.jobs",
-            *args,
-            env={**os.environ, **self.env, **env},
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await asyncio.wait_for(process.communicate(), 120)
-        assert process.returncode == 0, out
-        return out.decode().strip()
+        """Run `python -m bot.jobs ARGS` to completion; its stdout."""
+        finished = await run_to_end("bot.jobs", *args, env={**os.environ, **self.env, **env}, within=120)
+        assert finished.returncode == 0, finished
+        return finished.stdout.strip()
 
 
 async def own_during(engine: AsyncEngine, device: int, start: datetime, end: datetime) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
@@ -13,23 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.jobs import billing
 from core.billing.months import Month
 from core.settings import BillingSettings
-from sandbox.programs import ROOT
+from tests.kit.forkserver import run_to_end
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def jobs(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.jobs",
-        *args,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return int(process.returncode or 0), out.decode(), err.decode()
+    finished = await run_to_end("bot.jobs", *args)
+    return finished.returncode, finished.stdout, finished.stderr
 
 
 async def test_help_lists_every_job() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.botapi import BotApiDouble
 from sandbox.programs import BotProcess
+from tests.kit.forkserver import run_to_end
 from tests.kit.sql import execute, fetch
 
 
@@ -94,17 +94,8 @@ async def test_sigterm_stops_the_bot_gracefully(database_url: str, tmp_path: Pat
         await double.close()
 
 
-async def test_missing_token_stops_the_bot_with_one_clear_line(tmp_path: os.PathLike[str]) -> None:
+async def test_missing_token_stops_the_bot_with_one_clear_line(tmp_path: Path) -> None:
     environment = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,  # away from any .env
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 2
-    assert stderr.decode().strip() == "configuration error: BOT_TOKEN is required but not set"
+    finished = await run_to_end("bot", env=environment, cwd=tmp_path)  # away from any .env
+    assert finished.returncode == 2
+    assert finished.stderr.strip() == "configuration error: BOT_TOKEN is required but not set"

@@ -15,6 +15,7 @@ from sandbox.infisical import InfisicalDouble
 from sandbox.ports import free_port
 from sandbox.programs import bot_settings
 from tests.deploy.compose import ROOT
+from tests.kit.forkserver import run_to_end
 
 
 @pytest.fixture
@@ -31,11 +32,8 @@ def _without_infisical(env: dict[str, str]) -> dict[str, str]:
 
 async def _run(module: str, env: dict[str, str], *args: str) -> tuple[int, str]:
     """Run `python -m module` to its end; its exit code and stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, *args, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    return int(process.returncode or 0), stderr.decode()
+    finished = await run_to_end(module, *args, env=env)
+    return finished.returncode, finished.stderr
 
 
 def _one_line(stderr: str) -> str:

@@ -16,6 +16,7 @@ or when the server cannot be had.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -41,7 +42,14 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules the server imports before it forks: the programs the tests start through sandbox.programs.
-PRELOAD = ("bot.__main__", "processor.__main__", "device.__main__", "device.simulate", "sandbox.__main__")
+PRELOAD = (
+    "bot.__main__",
+    "bot.jobs.__main__",
+    "processor.__main__",
+    "device.__main__",
+    "device.simulate",
+    "sandbox.__main__",
+)
 ENABLED = "SMARTAIR_FORKSERVER"
 # The process whose end ends the server (tests/conftest.py names the run's controller).
 RUN_PID = "SMARTAIR_TEST_RUN_PID"
@@ -50,13 +58,15 @@ _STARTING_WITHIN = 180.0  # importing aiogram alone takes ~20 s on a busy 2-core
 
 @dataclass(frozen=True)
 class Start:
-    """One program start: `python -m module *args` in `cwd` with exactly `env`, its console in `console`."""
+    """One program start: `python -m module *args` in `cwd` with exactly `env`, its stdout and stderr
+    appended to the files named (the same file for a program's console)."""
 
     module: str
     args: list[str]
     env: dict[str, str]
     cwd: str
-    console: str
+    stdout: str
+    stderr: str
 
 
 def _python_startup(env: dict[str, str]) -> dict[str, str]:
@@ -123,16 +133,51 @@ class ForkedChild:
         self.connection.close()
 
 
-def start(command: Sequence[str], cwd: Path, env: dict[str, str], console: IO[bytes]) -> Child:
-    """Start `command` with its stdout and stderr on `console`: forked by the run's server when it is a
-    `python -m MODULE` run it can serve, else as a plain subprocess."""
+def start(
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    console: IO[bytes],
+    stderr: IO[bytes] | None = None,
+) -> Child:
+    """Start `command` with its stdout on `console` and its stderr there too or on `stderr`: forked by the
+    run's server when it is a `python -m MODULE` run it can serve, else as a plain subprocess."""
+    errors = stderr or console
     forkable = len(command) >= 3 and command[0] == sys.executable and command[1] == "-m"
     if forkable and os.environ.get(ENABLED, "1") != "0":
-        program = Start(command[2], list(command[3:]), env, str(cwd), console.name)
+        program = Start(command[2], list(command[3:]), env, str(cwd), console.name, errors.name)
         child = _forked(program)
         if child is not None:
             return child
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=console, stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=console, stderr=stderr or subprocess.STDOUT)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a program run to its end ended: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_to_end(
+    module: str, *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, within: float = 60.0
+) -> Finished:
+    """Run `python -m module *args` (with `env` as its whole environment, this process's by default) until it
+    exits by itself, started as every program of the tests is; killed, and an error, after `within` s."""
+    with tempfile.TemporaryDirectory(prefix="smartair-run-") as folder:
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        with out.open("ab") as stdout, err.open("ab") as stderr:
+            child = start([sys.executable, "-m", module, *args], cwd, dict(env or os.environ), stdout, stderr)
+        deadline = time.monotonic() + within
+        while child.poll() is None:
+            if time.monotonic() > deadline:
+                child.kill()
+                child.wait()
+                raise TimeoutError(f"python -m {module} {args} did not exit within {within} s")
+            await asyncio.sleep(0.05)
+        return Finished(child.wait(), out.read_text(errors="replace"), err.read_text(errors="replace"))
 
 
 def _forked(program: Start) -> ForkedChild | None:
@@ -336,13 +381,14 @@ def become(program: Start) -> None:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.chdir(program.cwd)
-    console = os.open(program.console, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    nothing = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(nothing, 0)
-    os.dup2(console, 1)
-    os.dup2(console, 2)
-    os.close(console)
-    os.close(nothing)
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, program.stdout, os.O_WRONLY | os.O_APPEND | os.O_CREAT),
+        (2, program.stderr, os.O_WRONLY | os.O_APPEND | os.O_CREAT),
+    ):
+        opened = os.open(path, flags, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
     os.environ.clear()
     os.environ.update(program.env)
     time.tzset()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, text
@@ -14,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.models import Invitation, OutboxMessage, PairingCode, User
 from core.services import devices, pairing, retention
 from sandbox.seed import make_user, offer_device, pair_device
-from tests.deploy.compose import ROOT
+from tests.kit.forkserver import run_to_end
 from tests.kit.sql import device_id, execute, fetch
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -154,19 +152,9 @@ async def test_only_one_replica_runs_retention_at_a_time(
 
 async def test_operator_runs_retention_by_hand(database_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "TELEMETRY_RETENTION_DAYS": "400"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.jobs",
-        "retention",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()
-    assert stdout.decode().startswith("retention: partitions dropped ")
+    finished = await run_to_end("bot.jobs", "retention", env=env)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith("retention: partitions dropped ")
 
 
 async def test_devices_never_paired_go_a_day_after_their_code_expired_and_removed_ones_stay(
