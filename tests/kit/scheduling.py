@@ -1,11 +1,11 @@
 """How the suite is spread over pytest-xdist workers (`./start.sh test` runs `--dist loadgroup`).
 
-A package's bot (`python -m bot`: ~5 s of CPU to import and start, much longer on a busy machine) is built
-once per worker that runs one of the package's files. So the files whose tests take the package's `tg` or
-`bot` as a parameter go to one worker, as one unit; every other file is a unit of its own, as with
-`--dist loadfile`, so its module fixtures are still built once. The units that take longest go first
-(tests/kit/durations.py, else a few seconds a test), so that no long unit starts last and holds up the end
-of the run; a worker takes the next unit when it is almost done with its own.
+A package's bot (`python -m bot`: ~2 s of CPU to start, forked by tests/kit/forkserver.py, and its rendering
+pool ~2 s more) is built once per worker that runs one of the package's files. So the files whose tests take
+the package's `tg` or `bot` as a parameter go to one worker, as one unit; every other file is a unit of its
+own, as with `--dist loadfile`, so its module fixtures are still built once. The units that take longest go
+first (tests/kit/durations.py, else a few seconds a test), so that no long unit starts last and holds up the
+end of the run; a worker takes the next unit when it is almost done with its own.
 
 The unit is chosen from the test file's text: the scheduler runs in xdist's controller, which sees test ids,
 not fixtures (and xdist's own `xdist_group` marks do not reach it under pytest 9). A file that reaches the
