@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.payloads import Event, Reading, Status
 from core.telemetry_store import Presence, Row
 from processor.ledger import Ticket
-from processor.sinks import FreshReading, ReceivedEvent
+from processor.sinks import FreshReading, ReceivedEvent, fresh_reading
 
 
 @dataclass(slots=True)
@@ -21,7 +22,12 @@ class _DeviceNews:
     last_ip: str | None = None
 
     def presence(self, device_id: int) -> Presence:
-        return Presence(device_id, self.last_seen, self.is_online, self.firmware_version, self.last_ip)
+        return _presence((device_id, self.last_seen, self.is_online, self.firmware_version, self.last_ip))
+
+
+# Without the Python-level __new__ of a NamedTuple call (as processor.mqtt.received): one per device and
+# batch.
+_presence = functools.partial(tuple.__new__, Presence)
 
 
 @dataclass(slots=True)
@@ -41,7 +47,7 @@ class Batch:
     def add_reading(self, device_id: int, uid: str, reading: Reading, received_at: float) -> None:
         """One reading of a message whose ticket the batch holds already."""
         self.rows.append((device_id, reading.ts, *reading.values))
-        self.readings.append(FreshReading(device_id, uid, reading))
+        self.readings.append(fresh_reading((device_id, uid, reading)))
         news = self.news.get(device_id)
         if news is None:
             news = self.news[device_id] = _DeviceNews()
