@@ -2,7 +2,7 @@
 
 Why: the Agg renderer lays every string out with HarfBuzz/FreeType and rasterises every glyph again on
 every draw. A 7-day chart draws ~30 strings (~300 glyphs) that mostly recur from one chart to the next (tick
-labels, titles, zone names), and this was a third of its drawing time (bench/chart_findings.md).
+labels, titles, zone names), and this was about half of its drawing time (bench/chart_findings.md).
 
 What: `canvas(figure)` gives the figure an Agg canvas whose renderer keeps, per process, each string's layout
 (glyph indices and offsets, by font, size and flags) and each glyph's bitmap by font, size, glyph, angle and
