@@ -20,7 +20,7 @@ from sandbox import settings
 from sandbox.botapi import BotApiServer
 from sandbox.chat import WebChat
 from sandbox.devices import DevicePanel
-from sandbox.people import PeopleBook
+from sandbox.people_book import PeopleBook
 
 log = logging.getLogger("sandbox")
 

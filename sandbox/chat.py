@@ -19,7 +19,8 @@ from aiohttp import web
 from sandbox.botapi import LAGGED, BotApiServer
 from sandbox.devices import DevicePanel
 from sandbox.limits import MESSAGE_LENGTH
-from sandbox.people import PeopleBook, TelegramUser
+from sandbox.people import TelegramUser
+from sandbox.people_book import PeopleBook
 
 log = logging.getLogger(__name__)
 

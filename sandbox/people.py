@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sandbox.botapi import BotApiServer
-
-log = logging.getLogger(__name__)
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +55,23 @@ class CallbackAnswer:
     show_alert: bool
 
 
+class ChatServer(Protocol):
+    """What a person needs from the Bot API double (sandbox.botapi.BotApiServer) to chat."""
+
+    @property
+    def callback_ids(self) -> Iterator[int]: ...
+
+    def chat_messages(self, chat_id: int) -> dict[int, dict[str, Any]]: ...
+    def next_message_id(self, chat_id: int) -> int: ...
+    def push_update(self, body: dict[str, Any]) -> int: ...
+
+
 class TelegramUser:
     """A person in a private chat with the bot."""
 
     def __init__(
         self,
-        server: BotApiServer,
+        server: ChatServer,
         user_id: int,
         first_name: str,
         language_code: str,
@@ -98,7 +103,7 @@ class TelegramUser:
 
     def send(self, text: str) -> int:
         """Type a message to the bot; returns its message id."""
-        message = {
+        message: dict[str, Any] = {
             "message_id": self.double.next_message_id(self.id),
             "date": int(time.time()),
             "chat": self.chat,
@@ -172,31 +177,3 @@ class TelegramUser:
     def as_person(self) -> dict[str, Any]:
         """How the web chat lists this person."""
         return {"id": self.id, "name": self.first_name, "language": self.language_code}
-
-
-class PeopleBook:
-    """The web chat's people in a JSON file, so that a restarted sandbox speaks as the same Telegram users.
-
-    The bot's database remembers people by their Telegram id (their devices, roles, language): a restart that
-    handed out the same ids to new people would make them someone else. Chats themselves are not kept.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-
-    def restore(self, server: BotApiServer) -> None:
-        try:
-            entries = json.loads(self._path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as error:
-            log.warning("people file unreadable path=%s error=%s: starting with nobody", self._path, error)
-            return
-        for entry in entries:
-            server.user(str(entry["name"]), str(entry["language"]), user_id=int(entry["id"]))
-
-    def save(self, server: BotApiServer) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        draft = self._path.with_suffix(".tmp")
-        draft.write_text(json.dumps([person.as_person() for person in server.people()], ensure_ascii=False))
-        draft.replace(self._path)
