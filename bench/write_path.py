@@ -6,7 +6,9 @@ presence update (lock + UPDATE), and the commit. Then the same batch through `wr
 The figure to compare with the ingest benchmark: rows/s of the whole write path, PostgreSQL's share only.
 Last, the processor's batch (rollup deferred, no device row to rewrite) and one fold of those batches; then
 the steady state (each fold adding to hours already rolled up), for air monitors alone and for a mixed fleet
-where every third device is an electricity meter (a counter: its fold also keeps each hour's increase).
+where every third device is an electricity meter (a counter: its fold also keeps each hour's increase); and
+the fold's CPU per reading when each device sent one reading since the last fold (production's pattern) or
+six (about the ingest benchmark's).
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from bench.environment import create_fleet_database
+from bench.environment import cpu_seconds, create_fleet_database
 from core import telemetry_store
 from core.telemetry_store import Presence, Row
 from sandbox.database import drop_database
 
 AIR = {"co2": 800.0, "temperature": 22.5, "humidity": 41.0}
+# What the ingest benchmark's devices send (device.simulator's air monitor): five metrics, five rollup rows.
+AIR_MONITOR = {**AIR, "pm25": 12.0, "voc": 0.3}
+# Readings of each device between two folds: production's (reports every 30 s, a fold every 5 s) and about
+# the ingest benchmark's (10 000 devices at tens of thousands of messages/s).
+READINGS_PER_FOLD = (1, 6)
 FOLD_BATCHES = 5  # batches written between two folds (the processor folds every 5 s)
 STEPS = ("copy", "insert+rollup", "lock devices", "update devices", "commit")
 # The baseline: the INSERT with the rollup in the batch's own transaction, as it was before the rollup was
@@ -42,15 +49,21 @@ ON CONFLICT (device_id, ts) DO NOTHING
 
 
 def _batch(
-    device_ids: list[int], rows: int, round_number: int, *, meters: bool = False
+    device_ids: list[int],
+    rows: int,
+    round_number: int,
+    *,
+    meters: bool = False,
+    air: dict[str, float] = AIR,
+    first: int = 0,
 ) -> tuple[list[Row], list[Presence]]:
     now = time.time()
     batch: list[Row] = []
     meter = {"energy_kwh": 1000.0 + round_number * 0.01, "power_w": 600.0}
     for index in range(rows):
         ts = datetime.fromtimestamp(now + round_number * 0.001 + index * 1e-6, UTC)
-        device_id = device_ids[index % len(device_ids)]
-        batch.append(telemetry_store.row(device_id, ts, meter if meters and device_id % 3 == 0 else AIR))
+        device_id = device_ids[(first + index) % len(device_ids)]
+        batch.append(telemetry_store.row(device_id, ts, meter if meters and device_id % 3 == 0 else air))
     presence = [
         Presence(device_id, now, True, "2.0.1", "10.0.0.1") for device_id in {row[0] for row in batch}
     ]
@@ -132,6 +145,10 @@ async def measure(rows: int, rounds: int) -> None:
             )
             for fleet in ("air", "mixed")
         }
+        fold_cpu = {
+            readings: await _fold_cpu(connection, device_ids, rows, rounds, partitions, readings=readings)
+            for readings in READINGS_PER_FOLD
+        }
     finally:
         await connection.close()
         await drop_database(name)
@@ -159,6 +176,11 @@ async def measure(rows: int, rounds: int) -> None:
             f"\n  {'':<16} of which the upsert {upsert * 1000:.1f} ms,"
             f" the counters' recount and increase {counters * 1000:.1f} ms"
         )
+    for readings, micros in fold_cpu.items():
+        print(
+            f"  fold's backend CPU per pending reading, {len(device_ids):,} air monitors"
+            f" reporting {readings}× per fold: {micros:.1f} µs"
+        )
 
 
 async def _steady_folds(
@@ -184,6 +206,33 @@ async def _steady_folds(
         if round_number:  # the first fold of the fleet creates its hours; the later ones are the steady state
             timings.append(seconds)
     return tuple(statistics.median(column) for column in zip(*timings, strict=True)), folded
+
+
+async def _fold_cpu(
+    connection: asyncpg.Connection,
+    device_ids: list[int],
+    rows: int,
+    rounds: int,
+    partitions: telemetry_store.PartitionCache,
+    *,
+    readings: int,
+) -> float:
+    """Median CPU µs of this connection's backend per pending reading folded, in the steady state, when every
+    device sent `readings` five-metric readings since the last fold (CPU rather than wall time: this
+    machine is shared)."""
+    backend = await connection.fetchval("SELECT pg_backend_pid()")
+    batches = max(1, readings * len(device_ids) // rows)
+    micros = []
+    for round_number in range(rounds + 1):
+        for batch_number in range(batches):
+            number = 2000 + 100 * readings + round_number * batches + batch_number
+            batch, _ = _batch(device_ids, rows, number, air=AIR_MONITOR, first=batch_number * rows)
+            await telemetry_store.write_batch(connection, batch, [], partitions)
+        before = cpu_seconds(backend)
+        folded = await telemetry_store.fold_hourly(connection)
+        if round_number:  # the first fold of the fleet creates its hours; the later ones are the steady state
+            micros.append(1e6 * (cpu_seconds(backend) - before) / folded)
+    return statistics.median(micros)
 
 
 async def _timed_fold(connection: asyncpg.Connection) -> tuple[int, tuple[float, float, float]]:
