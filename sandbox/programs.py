@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Protocol
@@ -175,12 +176,13 @@ class ProcessorProcess(Program):
         """Until this run logged that it is connected and subscribed."""
         await self.wait_output("mqtt connected", within, after=self.start_offset)
 
-    def counters(self) -> dict[str, int]:
-        """The last `processor counters` line this process logged, as a dict."""
+    def counters(self) -> Counter[str]:
+        """The last `processor counters` line this process logged; a counter never counted is not on the
+        line, and reads 0 here."""
         lines = [line for line in self.output().splitlines() if "processor counters" in line]
         assert lines, self.tail()
         pairs = re.findall(r"(\w+)=(\d+)", lines[-1].split("counters", 1)[1])
-        return {key: int(value) for key, value in pairs}
+        return Counter({key: int(value) for key, value in pairs})
 
 
 # What a bot does once it is ready for updates: it polls, or (webhook mode) it registers its webhook.
