@@ -8,6 +8,9 @@ process group of its own, signals at their defaults, and `runpy` running the mod
 `python -m` does. What the tests observe is the real program: its own main, signal handlers, exit code and
 console lines. The start's connection stays open until the server sends the child's wait status back; a
 start whose connection closes early has its child's process group killed, as does the end of the run.
+What differs from a fresh interpreter: `ps` lists a forked program under the server's command line, and
+the forked programs share the server's string-hash seed. The server's log (beside its socket in the
+temporary directory) has each program's pid, exit status and CPU.
 
 A start falls back to a plain subprocess when it is not a `python -m MODULE` run (e.g. under cProfile), when
 it sets Python's own startup variables (PYTHON*) differently from the server's, when SMARTAIR_FORKSERVER=0,
