@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher, F
-from aiogram.enums import ChatType
+from aiogram import Dispatcher
 
+from bot.filters.private_chats import PrivateChats
 from bot.handlers import (
     admin,
     alerts,
@@ -32,8 +32,9 @@ from bot.handlers import (
 
 
 def setup_routers(dispatcher: Dispatcher) -> None:
-    # Readings, members and invitation links are personal: the bot talks in private chats only.
-    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)
+    # Filters are coroutines (PrivateChats, StateFilter(…) rather than F.chat.type or a bare State): aiogram
+    # runs a synchronous filter in a worker thread, one hop there and back per check of every message.
+    dispatcher.message.filter(PrivateChats())
     dispatcher.include_routers(
         errors.router,
         sharing.router,  # `/start inv_…` before the plain /start

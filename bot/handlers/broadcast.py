@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -48,7 +48,7 @@ async def compose(message: Message, *, state: FSMContext, t: Translator) -> None
     await message.answer(t("broadcast-compose"))
 
 
-@router.message(BroadcastComposing.content, F.photo | F.text)
+@router.message(StateFilter(BroadcastComposing.content), F.photo | F.text)
 async def take_content(
     message: Message,
     *,
@@ -86,7 +86,7 @@ def _audience(choice: BroadcastAudience, types: list[str], billing: bool) -> str
     return None
 
 
-@router.callback_query(BroadcastComposing.audience, BroadcastAudience.filter())
+@router.callback_query(StateFilter(BroadcastComposing.audience), BroadcastAudience.filter())
 async def preview(
     callback: CallbackQuery,
     *,
@@ -116,7 +116,7 @@ async def preview(
     )
 
 
-@router.callback_query(BroadcastComposing.audience, BroadcastSend.filter())
+@router.callback_query(StateFilter(BroadcastComposing.audience), BroadcastSend.filter())
 async def send(
     callback: CallbackQuery,
     *,

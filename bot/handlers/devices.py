@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -104,7 +104,7 @@ async def ask_label(
     await callback.answer()
 
 
-@router.message(DeviceEdit.name, F.text)
+@router.message(StateFilter(DeviceEdit.name), F.text)
 async def rename(
     message: Message, *, state: FSMContext, session: AsyncSession, user: User, t: Translator
 ) -> None:
@@ -118,7 +118,7 @@ async def rename(
     )
 
 
-@router.message(DeviceEdit.location, F.text)
+@router.message(StateFilter(DeviceEdit.location), F.text)
 async def locate(
     message: Message, *, state: FSMContext, session: AsyncSession, user: User, t: Translator
 ) -> None:

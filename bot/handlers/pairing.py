@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
@@ -39,7 +39,7 @@ async def add(
     await _claim(message, session, user, t, command.args)
 
 
-@router.message(Pairing.code, F.text)
+@router.message(StateFilter(Pairing.code), F.text)
 async def code_typed(
     message: Message, *, state: FSMContext, session: AsyncSession, user: User, t: Translator
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -32,14 +33,14 @@ async def ask_for_words(
     await callback.answer()
 
 
-@router.message(AdminSearching.users, F.text)
+@router.message(StateFilter(AdminSearching.users), F.text)
 async def search_users(message: Message, *, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     await state.clear()
     text, markup = await listing(AdminView.USERS, session, t, message.text, 0)
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(AdminSearching.devices, F.text)
+@router.message(StateFilter(AdminSearching.devices), F.text)
 async def search_devices(
     message: Message, *, state: FSMContext, session: AsyncSession, t: Translator
 ) -> None:

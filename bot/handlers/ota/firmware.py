@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -72,7 +72,7 @@ async def choose_type(
     )
 
 
-@router.callback_query(FirmwareUpload.device_type, OtaType.filter())
+@router.callback_query(StateFilter(FirmwareUpload.device_type), OtaType.filter())
 async def list_and_ask_for_file(
     callback: CallbackQuery,
     *,
@@ -94,7 +94,7 @@ async def list_and_ask_for_file(
     await callback.answer()
 
 
-@router.message(FirmwareUpload.file, F.document)
+@router.message(StateFilter(FirmwareUpload.file), F.document)
 async def take_file(
     message: Message, *, state: FSMContext, bot: Bot, t: Translator, firmware_settings: FirmwareSettings
 ) -> None:
@@ -115,12 +115,12 @@ async def take_file(
     await message.answer(t("ota-firmware-ask-version"))
 
 
-@router.message(FirmwareUpload.file, ~_COMMAND)
+@router.message(StateFilter(FirmwareUpload.file), ~_COMMAND)
 async def not_a_file(message: Message, *, t: Translator) -> None:
     await message.answer(t("ota-refused-wrong-file"))
 
 
-@router.message(FirmwareUpload.version, F.text, ~_COMMAND)
+@router.message(StateFilter(FirmwareUpload.version), F.text, ~_COMMAND)
 async def take_version(message: Message, *, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     data = await state.get_data()
     try:
@@ -136,7 +136,7 @@ async def take_version(message: Message, *, state: FSMContext, session: AsyncSes
     await message.answer(t("ota-firmware-ask-changelog"))
 
 
-@router.message(FirmwareUpload.changelog, F.text, ~_COMMAND)
+@router.message(StateFilter(FirmwareUpload.changelog), F.text, ~_COMMAND)
 async def take_changelog(message: Message, *, state: FSMContext, t: Translator) -> None:
     draft = new_draft()
     changelog = (message.text or "")[: firmware.MAX_CHANGELOG]
@@ -152,7 +152,7 @@ async def take_changelog(message: Message, *, state: FSMContext, t: Translator) 
     await message.answer(text, reply_markup=keyboards.confirm(t, draft))
 
 
-@router.callback_query(FirmwareUpload.confirm, OtaConfirm.filter())
+@router.callback_query(StateFilter(FirmwareUpload.confirm), OtaConfirm.filter())
 async def store(
     callback: CallbackQuery,
     *,

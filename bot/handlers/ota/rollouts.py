@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -112,7 +112,7 @@ def _chosen(draft: rollouts.RolloutDraft, choice: DraftChoice, value: int) -> ro
     return dataclasses.replace(draft, soak=timedelta(seconds=value) if value else None)
 
 
-@router.message(RolloutDrafting.choosing, F.text, ~_COMMAND)
+@router.message(StateFilter(RolloutDrafting.choosing), F.text, ~_COMMAND)
 async def type_soak(message: Message, *, state: FSMContext, session: AsyncSession, t: Translator) -> None:
     data = await state.get_data()
     draft = rollouts.RolloutDraft.from_data(data["rollout"])

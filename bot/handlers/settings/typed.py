@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -86,7 +87,7 @@ async def ask_level(
     await callback.answer()
 
 
-@router.message(SettingsInput.interval, F.text)
+@router.message(StateFilter(SettingsInput.interval), F.text)
 async def interval_typed(message: Message, **data: Any) -> None:
     await _typed(
         message,
@@ -95,7 +96,7 @@ async def interval_typed(message: Message, **data: Any) -> None:
     )
 
 
-@router.message(SettingsInput.night, F.text)
+@router.message(StateFilter(SettingsInput.night), F.text)
 async def night_typed(message: Message, **data: Any) -> None:
     async def change(session: AsyncSession, user_id: int, device_id: int, text: str) -> Change:
         hours = None if text.strip().lower() in ("off", "-", "выкл") else settings.parse_hours(text)
@@ -104,7 +105,7 @@ async def night_typed(message: Message, **data: Any) -> None:
     await _typed(message, data, change)
 
 
-@router.message(SettingsInput.level, F.text)
+@router.message(StateFilter(SettingsInput.level), F.text)
 async def level_typed(message: Message, **data: Any) -> None:
     stored = await data["state"].get_data()
 
@@ -118,7 +119,7 @@ async def level_typed(message: Message, **data: Any) -> None:
     await _typed(message, data, change)
 
 
-@router.message(SettingsInput.timezone, F.text)
+@router.message(StateFilter(SettingsInput.timezone), F.text)
 async def timezone_typed(
     message: Message, *, state: FSMContext, session: AsyncSession, user: User, t: Translator
 ) -> None:
