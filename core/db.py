@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# What a connection whose backend PostgreSQL terminated can also raise, besides "connection is closed", when
+# the statement races the socket's close (sqlalchemy#13241, asyncpg#1069): the protocol out of step ("cannot
+# switch to state 15; another operation (2) is in progress") or "connection was closed in the middle of
+# operation". SQLAlchemy's asyncpg dialect counts neither as a disconnect until asyncpg has seen the close,
+# so the dead connection went back to the pool and `reconnecting` callers did not retry.
+_LOST_CONNECTION = (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.ConnectionDoesNotExistError)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -23,7 +33,17 @@ def make_engine(url: str, *, pre_ping: bool = True, **kwargs: object) -> AsyncEn
     PostgreSQL restart without surfacing dead pooled connections. The check costs three round trips
     (SQLAlchemy's asyncpg ping is BEGIN, an empty query, ROLLBACK); `pre_ping=False` is for a caller
     that retries its first statement itself when it finds its connection gone (`reconnecting`)."""
-    return create_async_engine(sqlalchemy_url(url), pool_pre_ping=pre_ping, **kwargs)  # type: ignore[arg-type]
+    engine = create_async_engine(sqlalchemy_url(url), pool_pre_ping=pre_ping, **kwargs)  # type: ignore[arg-type]
+    event.listen(engine.sync_engine, "handle_error", _count_lost_connection)
+    return engine
+
+
+def _count_lost_connection(context: ExceptionContext) -> None:
+    """A lost connection is a disconnect: SQLAlchemy then drops it and the pool's older connections, and
+    `DBAPIError.connection_invalidated` tells callers (core.retry) that trying again may succeed."""
+    error = context.original_exception
+    if isinstance(error, _LOST_CONNECTION) or isinstance(error.__cause__, _LOST_CONNECTION):
+        context.is_disconnect = True
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
