@@ -16,6 +16,15 @@ class CommandResetsState(BaseMiddleware):
 
     async def __call__(self, handler: Next, event: TelegramObject, data: Data) -> Any:
         state: FSMContext | None = data.get("state")
-        if isinstance(event, Message) and (event.text or "").startswith("/") and state is not None:
+        # Only a dialogue in progress (a state, read for every update by aiogram's FSM middleware) has
+        # anything to clear: its data is set with its state and cleared with it. Clearing is two writes to
+        # the storage (two round trips with Redis), which every command otherwise waited for.
+        in_dialogue = data.get("raw_state") is not None
+        if (
+            state is not None
+            and in_dialogue
+            and isinstance(event, Message)
+            and (event.text or "").startswith("/")
+        ):
             await state.clear()
         return await handler(event, data)
