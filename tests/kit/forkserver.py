@@ -19,7 +19,6 @@ or when the server cannot be had.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -37,6 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from tests.kit.wait import eventually
 
 if TYPE_CHECKING:
     from sandbox.programs import Child
@@ -173,13 +174,16 @@ async def run_to_end(
         out, err = Path(folder) / "stdout", Path(folder) / "stderr"
         with out.open("ab") as stdout, err.open("ab") as stderr:
             child = start([sys.executable, "-m", module, *args], cwd, dict(env or os.environ), stdout, stderr)
-        deadline = time.monotonic() + within
-        while child.poll() is None:
-            if time.monotonic() > deadline:
-                child.kill()
-                child.wait()
-                raise TimeoutError(f"python -m {module} {args} did not exit within {within} s")
-            await asyncio.sleep(0.05)
+
+        async def exited() -> bool:
+            return child.poll() is not None
+
+        try:
+            await eventually(exited, within=within)
+        except AssertionError:
+            child.kill()
+            child.wait()
+            raise TimeoutError(f"python -m {module} {args} did not exit within {within} s") from None
         return Finished(child.wait(), out.read_text(errors="replace"), err.read_text(errors="replace"))
 
 
