@@ -3,6 +3,10 @@ per user, partial and full refunds through YooKassa; anyone else gets what an un
 
 from __future__ import annotations
 
+import asyncio
+import calendar
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sandbox.botapi import BotApiDouble, TelegramUser
@@ -17,6 +21,18 @@ Sessions = async_sessionmaker[AsyncSession]
 async def ask(operator: TelegramUser, command: str) -> str:
     operator.send(command)
     return (await operator.next_message()).text or ""
+
+
+async def this_month() -> tuple[str, str]:
+    """The UTC month the revenue report counts this test's payment and refunds in: ("2026-11",
+    "November 2026"). Within two minutes of the month's end it waits for the next one, so that the payment and
+    both refunds fall into one month."""
+    now = datetime.now(UTC)
+    turn = (now.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if turn - now < timedelta(minutes=2):
+        await asyncio.sleep((turn - now).total_seconds() + 0.1)
+        now = datetime.now(UTC)
+    return f"{now:%Y-%m}", f"{calendar.month_name[now.month]} {now.year}"
 
 
 async def paid_invoice(
@@ -82,13 +98,14 @@ async def test_operators_see_revenue_per_user_and_refund_partly_then_fully(
     sessionmaker: Sessions,
     engine: AsyncEngine,
 ) -> None:
+    month, month_name = await this_month()
     ivan = tg.user("Ivan", username="ivan_pays")
     number, payment_id = await paid_invoice(
         ivan, months="2025-09", yk=yk, bot=bot, sessionmaker=sessionmaker, engine=engine
     )
 
     report = await ask(operator, "/revenue")
-    assert report.startswith("📈 Revenue for November 2026: ")
+    assert report.startswith(f"📈 Revenue for {month_name}: ")
     assert f"• ivan_pays (id {ivan.id}): 199.00 ₽, refunded 0.00 ₽ — payments #{number}" in report
 
     assert await ask(operator, f"/refund {number} 50,5") == (
@@ -103,7 +120,7 @@ async def test_operators_see_revenue_per_user_and_refund_partly_then_fully(
         f"↩️ Refunded 148.50 ₽ of payment #{number}; 0.00 ₽ left to refund."
     )
     assert yk.payments[payment_id]["refunded_amount"]["value"] == "199.00"
-    report = await ask(operator, "/revenue 2026-11")
+    report = await ask(operator, f"/revenue {month}")
     assert f"• ivan_pays (id {ivan.id}): 199.00 ₽, refunded 199.00 ₽ — payments #{number}" in report
     assert (
         await ask(operator, "/revenue 2026-13")
