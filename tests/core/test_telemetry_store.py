@@ -1,0 +1,72 @@
+"""core.telemetry_store.write_batch stores a batch as all new when it is, and otherwise skips the readings
+stored before: each reading is in telemetry once and waits once for the hourly rollup, whichever way the
+batch went in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import telemetry_store
+from core.telemetry_store import Row
+from sandbox.seed import pair_device
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(database_url)
+    await telemetry_store.prepare(connection)
+    yield connection
+    await connection.close()
+
+
+def readings(device_id: int, start: float, count: int) -> list[Row]:
+    return [
+        telemetry_store.row(device_id, datetime.fromtimestamp(start + 30 * index, UTC), {"co2": 600.0 + index})
+        for index in range(count)
+    ]
+
+
+async def stored(connection: asyncpg.Connection, table: str, device_id: int) -> list[float]:
+    """The co2 of the device's rows in `table`, in time order, duplicates kept."""
+    rows = await connection.fetch(f"SELECT co2 FROM {table} WHERE device_id = $1 ORDER BY ts", device_id)
+    return [row["co2"] for row in rows]
+
+
+async def test_a_batch_with_readings_stored_before_stores_only_the_new_ones_once(
+    connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    device_id = await pair_device(sessionmaker)
+    partitions = telemetry_store.PartitionCache()
+    start = time.time() - 3600
+    first, second = readings(device_id, start, 3), readings(device_id, start + 90, 3)
+
+    result = await telemetry_store.write_batch(connection, first, [], partitions, want_new_keys=True)
+    assert (result.inserted, result.new_keys) == (3, None)  # None: every row was new
+
+    # A redelivered reading, and the same new reading twice in one batch.
+    again = [first[2], *second, second[0]]
+    result = await telemetry_store.write_batch(connection, again, [], partitions, want_new_keys=True)
+    assert result.inserted == 3
+    assert result.new_keys == {(device_id, row[1]) for row in second}
+
+    expected = [600.0, 601.0, 602.0, 600.0, 601.0, 602.0]
+    assert await stored(connection, "telemetry", device_id) == expected
+    assert await stored(connection, "telemetry_hourly_pending", device_id) == expected
+
+
+async def test_a_batch_of_new_readings_is_stored_and_waits_for_the_rollup_once(
+    connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    device_id = await pair_device(sessionmaker)
+    batch = readings(device_id, time.time() - 600, 5)
+    result = await telemetry_store.write_batch(connection, batch, [], telemetry_store.PartitionCache())
+    assert result.inserted == 5
+    expected = [600.0, 601.0, 602.0, 603.0, 604.0]
+    assert await stored(connection, "telemetry", device_id) == expected
+    assert await stored(connection, "telemetry_hourly_pending", device_id) == expected
