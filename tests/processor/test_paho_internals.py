@@ -77,6 +77,57 @@ async def test_a_burst_of_mixed_messages_with_mqtt5_properties_arrives_complete_
     assert len({m.mid for m in received if m.qos == 1}) > 1
 
 
+async def test_messages_a_read_cuts_in_two_still_take_the_fast_path_when_the_rest_is_there(
+    broker: Broker, monkeypatch: pytest.MonkeyPatch
+):
+    # Reads of 500 bytes cut every third or fourth of these ~140-byte packets; a backlog queued for a
+    # persistent session arrives at once, so the rest of a cut packet is already in the kernel.
+    monkeypatch.setattr(paho_internals, "CHUNK", 500)
+    topic = f"smartair/test/{secrets.token_hex(4)}"
+    settings = MqttSettings.model_validate(
+        {
+            "MQTT_HOST": broker.host,
+            "MQTT_PORT": broker.port,
+            "MQTT_USERNAME": broker.username,
+            "MQTT_PASSWORD": broker.password,
+            "MQTT_CLIENT_ID": f"cut-{secrets.token_hex(4)}",
+        }
+    )
+    client, _ = mqtt.make_client(settings, fast_path=True)
+    async with client:
+        await client.subscribe(topic, qos=1)
+    sent = [b"%05d" % index + secrets.token_bytes(100) for index in range(2000)]
+    async with aiomqtt.Client(broker.host, broker.port, **broker.credentials) as publisher:
+        for payload in sent:
+            await publisher.publish(topic, payload, qos=1)
+
+    client, _ = mqtt.make_client(settings, fast_path=True)
+    acknowledger = Acknowledger()
+    acknowledger.attach(client)
+    fast: list[mqtt.Received] = []
+    slow: list[aiomqtt.Message] = []
+    async with client:
+
+        async def collect() -> None:
+            async for arrival in client.messages:
+                if isinstance(arrival, list):
+                    fast.extend(arrival)
+                else:
+                    slow.append(arrival)
+                if len(fast) + len(slow) >= len(sent):
+                    return
+
+        await asyncio.wait_for(collect(), 60)
+        acknowledger.ack_many(_Ticket(acknowledger.generation, [m.mid], 1) for m in fast)
+        for message in slow:
+            acknowledger.ack_many([_Ticket(acknowledger.generation, [message.mid], 1)])
+        await mqtt.barrier(client)
+
+    assert sorted([m.payload for m in fast] + [bytes(m.payload) for m in slow]) == sent  # type: ignore[arg-type]
+    # Before, each cut packet went through paho's own decoding: a quarter of these messages.
+    assert slow == [], f"{len(slow)} of {len(sent)} took paho's slow path"
+
+
 def _properties(index: int) -> Properties | None:
     if index % 3 == 0:
         return None
