@@ -27,7 +27,9 @@ async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 def readings(device_id: int, start: float, count: int) -> list[Row]:
     return [
-        telemetry_store.row(device_id, datetime.fromtimestamp(start + 30 * index, UTC), {"co2": 600.0 + index})
+        telemetry_store.row(
+            device_id, datetime.fromtimestamp(start + 30 * index, UTC), {"co2": 600.0 + index}
+        )
         for index in range(count)
     ]
 
