@@ -41,6 +41,8 @@ async def create_fleet_database(prefix: str, devices: int) -> tuple[str, str, di
     try:
         await connection.execute(_REGISTER_FLEET, prefix, devices)
         await connection.execute(_DEFAULT_RULES)
+        # Planner statistics, as autovacuum would have gathered in a database in use (it is off here).
+        await connection.execute("ANALYZE")
         rows = await connection.fetch("SELECT device_uid, id FROM devices")
     finally:
         await connection.close()
