@@ -322,8 +322,10 @@ async def write_batch(
     partitions: PartitionCache,
     *,
     want_new_keys: bool = False,
+    probably_new: bool = True,
 ) -> WriteResult:
-    """Store `rows` (duplicates of stored readings are skipped) and `presence`, atomically.
+    """Store `rows` (duplicates of stored readings are skipped) and `presence`, atomically. `probably_new`:
+    try the cheaper all-new write first (False when some rows are known to be stored already).
 
     Guarantees: after it returns, every row is in `telemetry` exactly once, each new row waits exactly once
     in telemetry_hourly_pending (telemetry_hourly includes it from the next `fold_hourly` on), and the
@@ -331,22 +333,27 @@ async def write_batch(
     """
     await partitions.ensure(connection, _days(rows))
     try:
-        return await _write_all_new_first(connection, rows, presence, want_new_keys)
+        return await _write_new_first(connection, rows, presence, want_new_keys, probably_new)
     except asyncpg.CheckViolationError:
         # "no partition of relation found for row": a cached day was dropped meanwhile; retry once.
         partitions.forget()
         await partitions.ensure(connection, _days(rows))
-        return await _write_all_new_first(connection, rows, presence, want_new_keys)
+        return await _write_new_first(connection, rows, presence, want_new_keys, probably_new)
 
 
-async def _write_all_new_first(
-    connection: asyncpg.Connection, rows: Sequence[Row], presence: Sequence[Presence], want_new_keys: bool
+async def _write_new_first(
+    connection: asyncpg.Connection,
+    rows: Sequence[Row],
+    presence: Sequence[Presence],
+    want_new_keys: bool,
+    probably_new: bool,
 ) -> WriteResult:
-    try:
-        return await _write(connection, rows, presence, want_new_keys, all_new=True)
-    except asyncpg.UniqueViolationError:
-        # Some reading was stored before: nothing of the attempt stays (its transaction rolled back).
-        return await _write(connection, rows, presence, want_new_keys, all_new=False)
+    if probably_new:
+        try:
+            return await _write(connection, rows, presence, want_new_keys, all_new=True)
+        except asyncpg.UniqueViolationError:
+            pass  # some reading was stored before: nothing of the attempt stays (its transaction rolled back)
+    return await _write(connection, rows, presence, want_new_keys, all_new=False)
 
 
 _UNIX_EPOCH = date(1970, 1, 1)

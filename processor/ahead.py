@@ -59,6 +59,8 @@ class AheadWrite:
                 self.rows.append(row)
                 self.readings.append(batch.readings[index])
                 keys.add((row[0], row[1]))
+        if keys:
+            batch.written_ahead = True
         return keys
 
     def fresh(self, new_keys: Iterable[Key]) -> list[FreshReading]:

@@ -40,6 +40,8 @@ class Batch:
     # What to acknowledge once the batch is committed; a run ticket (processor.ledger) is added once by
     # whoever opens it, and may hold messages that stored nothing (dropped ones wait for their neighbours).
     tickets: list[Ticket] = field(default_factory=list)
+    # Some of its readings were taken for a write ahead (processor.ahead): stored already, most likely.
+    written_ahead: bool = False
 
     def __len__(self) -> int:
         return len(self.tickets)

@@ -215,7 +215,7 @@ class BatchWriter:
     async def _commit(self, batch: Batch) -> None:
         presence = self._presence.needed(batch.presence())
         started = time.monotonic()
-        result = await self._write(batch.rows, presence)
+        result = await self._write(batch.rows, presence, probably_new=not batch.written_ahead)
         self._counters.observe_batch(len(batch.rows), time.monotonic() - started)
         self._presence.committed(presence)
         for ticket in batch.tickets:
@@ -233,7 +233,9 @@ class BatchWriter:
                 await ahead.done.wait()  # its readings of these devices come before ours
             await feed(self._sinks, CommittedBatch(fresh, batch.events))
 
-    async def _write(self, rows: Sequence[Row], presence: Sequence[Presence]) -> _Written:
+    async def _write(
+        self, rows: Sequence[Row], presence: Sequence[Presence], *, probably_new: bool = True
+    ) -> _Written:
         """Write rows and presence, waiting out PostgreSQL outages; what PostgreSQL refuses as invalid data
         is isolated by bisection and dropped (counted), so one bad row never holds the others back."""
         backoff = Backoff()
@@ -247,6 +249,7 @@ class BatchWriter:
                     presence,
                     self._partitions,
                     want_new_keys=bool(self._sinks),
+                    probably_new=probably_new,
                 )
                 return _Written(result.inserted, result.new_keys, 0)
             except _INVALID_DATA as error:

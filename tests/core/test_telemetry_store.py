@@ -40,8 +40,9 @@ async def stored(connection: asyncpg.Connection, table: str, device_id: int) -> 
     return [row["co2"] for row in rows]
 
 
+@pytest.mark.parametrize("probably_new", [True, False], ids=["tried-as-all-new-first", "known-to-overlap"])
 async def test_a_batch_with_readings_stored_before_stores_only_the_new_ones_once(
-    connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession]
+    connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession], probably_new: bool
 ) -> None:
     device_id = await pair_device(sessionmaker)
     partitions = telemetry_store.PartitionCache()
@@ -53,7 +54,9 @@ async def test_a_batch_with_readings_stored_before_stores_only_the_new_ones_once
 
     # A redelivered reading, and the same new reading twice in one batch.
     again = [first[2], *second, second[0]]
-    result = await telemetry_store.write_batch(connection, again, [], partitions, want_new_keys=True)
+    result = await telemetry_store.write_batch(
+        connection, again, [], partitions, want_new_keys=True, probably_new=probably_new
+    )
     assert result.inserted == 3
     assert result.new_keys == {(device_id, row[1]) for row in second}
 
