@@ -205,6 +205,8 @@ class _BufferedReader:
         except BlockingIOError:
             self._starved = True
             return True
+        except OSError:
+            return False  # a reset, a TLS failure: paho's own read meets it too and closes the connection
         if not data:
             return False  # end of stream: paho's next read sees it too (it stays at the end)
         self._reads_left -= 1
