@@ -226,6 +226,7 @@ class Processor:
             client, inbox = mqtt.make_client(self._broker, fast_path=self._fast_path)
             self._acknowledger.attach(client)
             self._ledger.forget_older_generations()
+            log.info("mqtt connecting host=%s port=%s", self._broker.mqtt_host, self._broker.mqtt_port)
             try:
                 async with client:
                     await self._session(client, inbox, backoff)
