@@ -78,6 +78,18 @@ class LatencyProbe:
             return float("nan")
         return statistics.quantiles(sample, n=1000, method="inclusive")[int(fraction * 1000) - 1]
 
+    def percentile_published(self, fraction: float, *, first: float = 0.0, last: float = 0.0) -> float:
+        """The latency below which `fraction` of the readings published in the `first` (or the `last`) seconds
+        of publishing fall, by their publish times."""
+        if not self.published_at:
+            return float("nan")
+        start, end = min(self.published_at), max(self.published_at)
+        low, high = (start, start + first) if first else (end - last, end)
+        sample = [lat for lat, at in zip(self.latencies, self.published_at, strict=True) if low <= at <= high]
+        if len(sample) < 2:
+            return float("nan")
+        return statistics.quantiles(sample, n=1000, method="inclusive")[int(fraction * 1000) - 1]
+
     def timeline(self, slice_seconds: float = 5.0) -> list[tuple[float, float, float]]:
         """(offset, p50, max) per slice of publish time: shows warm-up and whether a queue builds up."""
         slices: dict[int, list[float]] = {}
