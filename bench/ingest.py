@@ -8,7 +8,7 @@ One run, one private Mosquitto and database, 10 000 registered devices, and side
       draining the backlog queued for its session while it was down, as (a) and (b) do (the share of
       mosquitto_sub compares these two), and with the publishers pushing the backlog flat out meanwhile;
   (d) publish → committed latency p50/p99 at a fixed offered load (default 10 000 msg/s);
-  (e) the sustained rate: offered loads in steps (20 000 msg/s, then 5 000 more each) for a while each, as
+  (e) the sustained rate: offered loads in steps (15 000 msg/s, then 5 000 more each) for a while each, as
       in life; the highest one the processor kept up with (every probed reading committed; of those
       published in the step's last 5 s, p99 within 1 s and the median at most 250 ms above the first 5 s':
       no queue building up) is the figure.
@@ -81,7 +81,7 @@ class Plan:
     probes: int = 25
     # (e): offered rates from `step_start` up by `step_size`, `step_duration` s each, until one is not kept up
     # with or `step_limit` is reached.
-    step_start: float = 20_000.0
+    step_start: float = 15_000.0
     step_size: float = 5_000.0
     step_limit: float = 80_000.0
     step_duration: float = 20.0
