@@ -367,16 +367,21 @@ def _days(rows: Sequence[Row]) -> set[date]:
     return {_UNIX_EPOCH + timedelta(days=day) for day in set(map(_DAY_OF, map(_TS, rows)))}
 
 
-async def fold_hourly(connection: asyncpg.Connection) -> int:
+async def fold_hourly(connection: asyncpg.Connection, *, unless_folding: bool = False) -> int:
     """Roll the pending readings (see `write_batch`) up into telemetry_hourly; how many.
 
     One transaction: each pending reading is counted exactly once, even with a crash or a concurrent fold
     (folds take turns). Afterwards every counter hour holds the exact increase of the folded readings,
     whatever order they arrived in: each reading's increase since the reading before it, in the hour of the
-    later one (core.services.consumption's rule).
+    later one (core.services.consumption's rule). `unless_folding`: return 0 at once if another fold is
+    under way rather than wait for it and fold after it (the processors' timed folds, see processor.writer).
     """
     async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
+        if unless_folding:
+            if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", FOLD_LOCK):
+                return 0
+        else:
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
         result = await connection.fetchrow(_FOLD)
         if result["device_ids"]:
             keys = (result["device_ids"], result["metrics"], result["buckets"])

@@ -127,18 +127,27 @@ class BatchWriter:
         Its own connection: a fold of a few seconds' readings takes a good fraction of a second (one upsert
         per device, hour and metric), which must not hold the batches (and their acks) back. The two never
         touch the same rows: batches only append pending rows, the fold deletes the ones it sees.
-        """
-        while True:
-            await asyncio.sleep(self._options.fold_interval)
-            await self.fold()
 
-    async def fold(self) -> None:
-        """Bring telemetry_hourly up to date. On failure the readings stay pending for the next fold."""
+        Folds run on the wall clock's multiples of the interval, and one that finds another processor's fold
+        under way leaves the round to it: the processors of a shared group fold once per interval between
+        them, not once each (every fold rewrites a rollup row per device, hour and metric that got readings,
+        so N folds per interval cost N times as much).
+        """
+        interval = self._options.fold_interval
+        while True:
+            await asyncio.sleep(interval - time.time() % interval)
+            await self.fold(unless_folding=True)
+
+    async def fold(self, *, unless_folding: bool = False) -> None:
+        """Bring telemetry_hourly up to date (`unless_folding`: unless another fold is doing it right now).
+        On failure the readings stay pending for the next fold."""
         async with self._fold_lock:
             try:
                 if self._fold_connection is None or self._fold_connection.is_closed():
                     self._fold_connection = await self._connect()
-                folded = await telemetry_store.fold_hourly(self._fold_connection)
+                folded = await telemetry_store.fold_hourly(
+                    self._fold_connection, unless_folding=unless_folding
+                )
             except DATABASE_ERRORS as error:
                 connection, self._fold_connection = self._fold_connection, None
                 if connection is not None and not connection.is_closed():

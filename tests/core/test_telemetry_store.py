@@ -75,3 +75,26 @@ async def test_a_batch_of_new_readings_is_stored_and_waits_for_the_rollup_once(
     expected = [600.0, 601.0, 602.0, 603.0, 604.0]
     assert await stored(connection, "telemetry", device_id) == expected
     assert await stored(connection, "telemetry_hourly_pending", device_id) == expected
+
+
+async def test_a_timed_fold_leaves_the_round_to_a_fold_under_way(
+    connection: asyncpg.Connection, database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    device_id = await pair_device(sessionmaker)
+    last_hour = (time.time() // 3600 - 1) * 3600
+    batch = readings(device_id, last_hour + 600, 2)  # both in one hour
+    await telemetry_store.write_batch(connection, batch, [], telemetry_store.PartitionCache())
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():  # another processor's fold holds the lock
+            await other.execute("SELECT pg_advisory_xact_lock($1)", telemetry_store.FOLD_LOCK)
+            assert await telemetry_store.fold_hourly(connection, unless_folding=True) == 0
+        assert await stored(connection, "telemetry_hourly_pending", device_id) == [600.0, 601.0]
+    finally:
+        await other.close()
+    assert await telemetry_store.fold_hourly(connection, unless_folding=True) >= 2
+    assert await stored(connection, "telemetry_hourly_pending", device_id) == []
+    hourly = await connection.fetchrow(
+        "SELECT count, sum FROM telemetry_hourly WHERE device_id = $1 AND metric = 'co2'", device_id
+    )
+    assert (hourly["count"], hourly["sum"]) == (2, 1201.0)
