@@ -149,12 +149,21 @@ class BatchWriter:
                     self._fold_connection, unless_folding=unless_folding
                 )
             except DATABASE_ERRORS as error:
-                connection, self._fold_connection = self._fold_connection, None
-                if connection is not None and not connection.is_closed():
-                    connection.terminate()
+                self._drop_fold_connection()
                 log.warning("hourly rollup postponed error=%r", error)
                 return
-        self._counters.add("rolled_up", folded)
+            self._counters.add("rolled_up", folded)
+            if folded:
+                try:
+                    await telemetry_store.vacuum_pending(self._fold_connection)
+                except DATABASE_ERRORS as error:  # the rollup is done; the next fold vacuums
+                    self._drop_fold_connection()
+                    log.warning("pending rollup rows not vacuumed error=%r", error)
+
+    def _drop_fold_connection(self) -> None:
+        connection, self._fold_connection = self._fold_connection, None
+        if connection is not None and not connection.is_closed():
+            connection.terminate()
 
     async def run_ahead(self) -> None:
         """Write the readings of crossing devices ahead of their batches (processor.ahead), one write at a

@@ -98,3 +98,24 @@ async def test_a_timed_fold_leaves_the_round_to_a_fold_under_way(
         "SELECT count, sum FROM telemetry_hourly WHERE device_id = $1 AND metric = 'co2'", device_id
     )
     assert (hourly["count"], hourly["sum"]) == (2, 1201.0)
+
+
+async def test_vacuumed_after_each_fold_the_pending_table_reuses_its_space(
+    connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    device_id = await pair_device(sessionmaker)
+    partitions = telemetry_store.PartitionCache()
+    start = time.time() - 5 * 86_400  # four rounds of 25 hours end in the past
+
+    async def a_round(number: int) -> int:
+        """Write 3 000 readings, fold them, vacuum; the pending table's size afterwards."""
+        batch = readings(device_id, start + number * 3_000 * 30, 3_000)
+        await telemetry_store.write_batch(connection, batch, [], partitions)
+        assert await telemetry_store.fold_hourly(connection) >= 3_000
+        await telemetry_store.vacuum_pending(connection)
+        return int(await connection.fetchval("SELECT pg_relation_size('telemetry_hourly_pending')"))
+
+    first = await a_round(0)
+    assert first > 0
+    for number in range(1, 4):
+        assert await a_round(number) <= first * 1.2  # without the vacuum: 4× after four rounds
