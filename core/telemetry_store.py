@@ -370,7 +370,9 @@ def _days(rows: Sequence[Row]) -> set[date]:
 # A fold deletes every pending row it rolls up, and a deleted row's space is only reused once VACUUM has seen
 # it: left to autovacuum (off on some servers, and behind on busy ones) the table grows by every reading ever
 # folded (68 bytes a reading measured), and each fold scans all of it. So the processor vacuums it after each
-# fold: a few milliseconds for one interval's rows. SKIP_LOCKED: another processor's vacuum does it meanwhile;
+# fold: a few milliseconds for an interval's rows (the rows the fold just deleted are reclaimed by the next
+# vacuum when batches that began before the fold's commit are still running: one or two intervals' worth).
+# SKIP_LOCKED: another processor's vacuum (or autovacuum) does it meanwhile, and PostgreSQL only warns;
 # TRUNCATE false: giving the empty end back would take a lock the batches' inserts queue behind.
 _VACUUM_PENDING = "VACUUM (SKIP_LOCKED, TRUNCATE false) telemetry_hourly_pending"
 
