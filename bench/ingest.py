@@ -40,10 +40,10 @@ import asyncpg
 from bench import consumers
 from bench.consumers import Drained
 from bench.environment import cpu_seconds, create_fleet_database, machine_busy
+from bench.flat_out import FlatOut, flat_out_rates
 from bench.latency import MAX_SETTLE, POLL, LatencyProbe
 from bench.load import JobResult, run_publishers, split_jobs
 from bench.report import Row, print_table
-from bench.sustained import Sustained, sustained
 from processor.app import APPLICATION_NAME
 from sandbox.broker import Broker
 from sandbox.database import drop_database
@@ -171,8 +171,8 @@ class Results:
     naive: Drained | None = None
     drain: Drained | None = None
     drain_cpu: dict[str, float] | None = None
-    processor: Sustained | None = None
-    flat_out: list[JobResult] | None = None
+    flat_out: FlatOut | None = None
+    flat_out_publishers: list[JobResult] | None = None
     processor_cpu: dict[str, float] | None = None
     live: Paced | None = None
     steps: list[Paced] = field(default_factory=list)
@@ -258,7 +258,7 @@ class IngestBenchmark:
         await self._processor_drain(drainers)
         await self._execute("TRUNCATE telemetry, telemetry_hourly, telemetry_hourly_pending")
         say("(c) processor, publishers flat out")
-        await self._processor_sustained()
+        await self._processor_flat_out()
 
     async def _processor_drain(self, processors: list[ProcessorProcess]) -> None:
         """The processors start on the backlog queued for their sessions, as the baselines did: timed from the
@@ -285,7 +285,7 @@ class IngestBenchmark:
             await self._stop(processors)
         self.results.drain = Drained(count, asked - connecting)
 
-    async def _processor_sustained(self) -> None:
+    async def _processor_flat_out(self) -> None:
         """Publishers push the backlog flat out while the processor consumes; timed from the first publish
         to the last row committed. The two halves tell apart "with publishers competing for the CPU" and
         "draining alone"."""
@@ -302,11 +302,11 @@ class IngestBenchmark:
             )
             samples = await self._count_until(connection, publishing)
             self.results.processor_cpu = await self._cpu_read(watch)
-            self.results.flat_out = await publishing
+            self.results.flat_out_publishers = await publishing
         finally:
             await connection.close()
             await self._stop(processors)
-        self.results.processor = sustained(samples, self.results.flat_out, plan.backlog)
+        self.results.flat_out = flat_out_rates(samples, self.results.flat_out_publishers, plan.backlog)
 
     async def _count_until(
         self, connection: asyncpg.Connection, publishing: asyncio.Future[list[JobResult]]
@@ -476,7 +476,7 @@ def rows_for(results: Results, plan: Plan) -> list[Row]:
     )
     naive = results.naive.rate if results.naive else 0.0
     drain = results.drain.rate if results.drain else 0.0
-    flat_out = results.processor.overall if results.processor else 0.0
+    flat_out = results.flat_out.overall if results.flat_out else 0.0
     bare = results.bare.rate if results.bare else 0.0
     c_sub = results.c_sub.rate if results.c_sub else 0.0
     sustained_rate = results.sustained_rate
@@ -502,12 +502,12 @@ def rows_for(results: Results, plan: Plan) -> list[Row]:
         Row("(c) … with the publishers flat out meanwhile", flat_out, "msg/s"),
         Row(
             "    while the publishers run",
-            results.processor.while_publishing if results.processor else 0.0,
+            results.flat_out.while_publishing if results.flat_out else 0.0,
             "msg/s",
         ),
         Row(
             "    draining alone after they stop",
-            results.processor.after_publishing if results.processor else 0.0,
+            results.flat_out.after_publishing if results.flat_out else 0.0,
             "msg/s",
         ),
     ]

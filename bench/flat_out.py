@@ -1,4 +1,4 @@
-"""The processor's sustained rate, from row counts sampled while publishers push a backlog flat out."""
+"""The processor's rates while publishers push a backlog flat out, from row counts sampled meanwhile."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bench.load import JobResult
 
 
 @dataclass(frozen=True, slots=True)
-class Sustained:
+class FlatOut:
     overall: float  # readings/s from the first publish to the last commit
     while_publishing: float  # commit rate while the publishers ran (they compete for the CPU)
     after_publishing: float  # commit rate on the queue left when they stopped (the processor alone)
@@ -21,14 +21,14 @@ def _committed_at(samples: list[tuple[float, int]], moment: float) -> int:
     return before[-1] if before else 0
 
 
-def sustained(samples: list[tuple[float, int]], publishers: list[JobResult], backlog: int) -> Sustained:
+def flat_out_rates(samples: list[tuple[float, int]], publishers: list[JobResult], backlog: int) -> FlatOut:
     first = min(job.first_send for job in publishers)
     last = max(job.last_send for job in publishers)
     done = next((at for at, count in samples if count >= backlog), samples[-1][0])
     final = samples[-1][1]
     at_last_publish = _committed_at(samples, last)
     after = (final - at_last_publish) / (done - last) if done > last else float("nan")
-    return Sustained(
+    return FlatOut(
         overall=final / (done - first),
         while_publishing=at_last_publish / (last - first),
         after_publishing=after,
