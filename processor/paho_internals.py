@@ -231,11 +231,18 @@ class _BufferedReader:
             header = buffer[position]
             if header & 0xF0 != paho.PUBLISH or header & 0x06 > 0x02:  # not a PUBLISH, or QoS 2 / invalid
                 break
-            parsed = _publish_bounds(buffer, position, end_of_data)
-            if parsed is None:
-                wants_more = _cut_short(buffer, position, end_of_data)
-                break  # incomplete (or malformed: paho will say so)
-            start, end = parsed
+            sized = _variable_int(buffer, position + 1, end_of_data)
+            if sized is None:
+                # The remaining length runs past the buffer (cut short), or past the four bytes MQTT allows.
+                wants_more = end_of_data - position <= 4
+                break
+            length, start = sized
+            end = start + length
+            if length < 2:
+                break  # malformed: paho will say so
+            if end > end_of_data:
+                wants_more = end - position <= CHUNK
+                break
             qos = (header >> 1) & 0x03
             topic_end = start + 2 + ((buffer[start] << 8) | buffer[start + 1])
             body = topic_end + (2 if qos else 0)
@@ -276,34 +283,6 @@ def _variable_int(buffer: memoryview, position: int, end: int) -> tuple[int, int
             return value, position
         shift += 7
     return None
-
-
-def _publish_bounds(buffer: memoryview, position: int, end_of_data: int) -> tuple[int, int] | None:
-    """Where the variable header starts and the packet ends, if the whole packet is in the buffer."""
-    length, multiplier, index = 0, 1, position + 1
-    while index < end_of_data and index - position <= 4:
-        byte = buffer[index]
-        index += 1
-        length += (byte & 0x7F) * multiplier
-        multiplier *= 128
-        if not byte & 0x80:
-            end = index + length
-            return (index, end) if end <= end_of_data and length >= 2 else None
-    return None
-
-
-def _cut_short(buffer: memoryview, position: int, end_of_data: int) -> bool:
-    """Whether the packet at `position` is well formed as far as the buffer goes but runs past its end, and
-    is at most CHUNK bytes long."""
-    length, multiplier, index = 0, 1, position + 1
-    while index < end_of_data and index - position <= 4:
-        byte = buffer[index]
-        index += 1
-        length += (byte & 0x7F) * multiplier
-        multiplier *= 128
-        if not byte & 0x80:
-            return length >= 2 and index + length - position <= CHUNK
-    return index - position <= 4  # the length itself is cut short
 
 
 def buffer_reads(client: aiomqtt.Client, deliver: Callable[[list[Any]], None], make: MakeMessage) -> None:

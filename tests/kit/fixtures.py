@@ -16,9 +16,11 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import telemetry_store
 from core.db import make_engine, make_sessionmaker
 from sandbox.botapi import BotApiDouble
 from sandbox.broker import Broker
@@ -39,6 +41,7 @@ __all__ = [
     "schema_template",
     "sessionmaker",
     "spawn",
+    "telemetry_connection",
     "tg",
 ]
 
@@ -82,6 +85,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def telemetry_connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection ready for core.telemetry_store's batch writes (its staging table made)."""
+    connection = await asyncpg.connect(database_url)
+    await telemetry_store.prepare(connection)
+    yield connection
+    await connection.close()
 
 
 @pytest.fixture(scope="package")

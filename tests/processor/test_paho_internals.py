@@ -28,15 +28,7 @@ from tests.processor.helpers import Publisher, telemetry_rows
 
 async def test_a_burst_of_mixed_messages_with_mqtt5_properties_arrives_complete_and_in_order(broker: Broker):
     topic = f"smartair/test/{secrets.token_hex(4)}"
-    settings = MqttSettings.model_validate(
-        {
-            "MQTT_HOST": broker.host,
-            "MQTT_PORT": broker.port,
-            "MQTT_USERNAME": broker.username,
-            "MQTT_PASSWORD": broker.password,
-            "MQTT_CLIENT_ID": f"tuning-{secrets.token_hex(4)}",
-        }
-    )
+    settings = _settings(broker, "tuning")
     client, inbox = mqtt.make_client(settings, fast_path=True)
     acknowledger = Acknowledger()
     acknowledger.attach(client)
@@ -84,15 +76,7 @@ async def test_messages_a_read_cuts_in_two_still_take_the_fast_path_when_the_res
     # persistent session arrives at once, so the rest of a cut packet is already in the kernel.
     monkeypatch.setattr(paho_internals, "CHUNK", 500)
     topic = f"smartair/test/{secrets.token_hex(4)}"
-    settings = MqttSettings.model_validate(
-        {
-            "MQTT_HOST": broker.host,
-            "MQTT_PORT": broker.port,
-            "MQTT_USERNAME": broker.username,
-            "MQTT_PASSWORD": broker.password,
-            "MQTT_CLIENT_ID": f"cut-{secrets.token_hex(4)}",
-        }
-    )
+    settings = _settings(broker, "cut")
     client, _ = mqtt.make_client(settings, fast_path=True)
     async with client:
         await client.subscribe(topic, qos=1)
@@ -126,6 +110,19 @@ async def test_messages_a_read_cuts_in_two_still_take_the_fast_path_when_the_res
     assert sorted([m.payload for m in fast] + [bytes(m.payload) for m in slow]) == sent  # type: ignore[arg-type]
     # Before, each cut packet went through paho's own decoding: a quarter of these messages.
     assert slow == [], f"{len(slow)} of {len(sent)} took paho's slow path"
+
+
+def _settings(broker: Broker, name: str) -> MqttSettings:
+    """The processor's MQTT settings for `broker`, as a client of its own."""
+    return MqttSettings.model_validate(
+        {
+            "MQTT_HOST": broker.host,
+            "MQTT_PORT": broker.port,
+            "MQTT_USERNAME": broker.username,
+            "MQTT_PASSWORD": broker.password,
+            "MQTT_CLIENT_ID": f"{name}-{secrets.token_hex(4)}",
+        }
+    )
 
 
 def _properties(index: int) -> Properties | None:

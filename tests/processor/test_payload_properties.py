@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
@@ -164,20 +163,12 @@ async def device(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return await pair_device(sessionmaker, device_type="multi", uid=new_uid())
 
 
-@pytest.fixture
-async def connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(database_url)
-    await telemetry_store.prepare(connection)
-    yield connection
-    await connection.close()
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=raw_payloads)
 async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
     raw: bytes,
     device: int,
-    connection: asyncpg.Connection,
+    telemetry_connection: asyncpg.Connection,
     sessionmaker: async_sessionmaker[AsyncSession],
 ):
     rows: list[telemetry_store.Row] = []
@@ -195,7 +186,7 @@ async def test_any_payload_is_refused_with_a_reason_or_stored_without_error(
             assert refused.reason
         else:
             presence.append(_presence(device, parsed.firmware_version, getattr(parsed, "ip", None)))
-    await telemetry_store.write_batch(connection, rows, presence, telemetry_store.PartitionCache())
+    await telemetry_store.write_batch(telemetry_connection, rows, presence, telemetry_store.PartitionCache())
 
     try:
         event = payloads.parse_event(raw, UID)
