@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sandbox.programs import py_spy
 
 # (stage, substring of a py-spy frame "function (path:line)"); the innermost match wins.
 Marker = tuple[str, str]
@@ -54,7 +54,7 @@ def sampling(
     pid: int, raw: Path, markers: list[Marker], roots: list[Marker], rate: int = 250
 ) -> Iterator[Sampled]:
     """py-spy records `pid` for the block (collapsed stacks in `raw`); the summary is filled in after."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    spy = py_spy()
     command = [spy, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw"]
     command += ["--nonblocking", "--output", str(raw)]
     result = Sampled()

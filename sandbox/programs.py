@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +57,22 @@ def start_with(launcher: Launcher) -> None:
     server that imported the programs' modules once: tests/kit/forkserver.py)."""
     global _launcher  # noqa: PLW0603 - one switch for the process, set once by the test run
     _launcher = launcher
+
+
+def py_spy() -> str:
+    """The py-spy command (installed with the dev dependencies, beside this interpreter)."""
+    return shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+
+
+def thread_stacks(pid: int) -> str:
+    """Every thread's Python stack in process `pid` (py-spy dump): where a program that will not end is."""
+    try:
+        dump = subprocess.run(
+            [py_spy(), "dump", "--pid", str(pid)], check=False, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"(no thread stacks: {error!r})"
+    return f"--- thread stacks of {pid} ---\n{dump.stdout or dump.stderr}"
 
 
 class Program:
@@ -129,8 +146,9 @@ class Program:
         deadline = time.monotonic() + within
         while self.process.poll() is None:
             if time.monotonic() > deadline:
+                stacks = thread_stacks(self.process.pid)
                 self.kill()
-                raise TimeoutError(f"{self.module} did not exit within {within} s\n{self.tail()}")
+                raise TimeoutError(f"{self.module} did not exit within {within} s\n{self.tail()}\n{stacks}")
             await asyncio.sleep(0.05)
         return int(self.process.returncode)
 
