@@ -253,10 +253,10 @@ class IngestBenchmark:
         )
         for session in BASELINE_SESSIONS:
             await consumers.close_session(broker, session)
-        await self._execute("TRUNCATE telemetry, telemetry_hourly, telemetry_hourly_pending")
+        await self._execute("TRUNCATE telemetry, telemetry_hourly_wide, telemetry_hourly_pending")
         say("(c) processor draining the backlog queued while it was down")
         await self._processor_drain(drainers)
-        await self._execute("TRUNCATE telemetry, telemetry_hourly, telemetry_hourly_pending")
+        await self._execute("TRUNCATE telemetry, telemetry_hourly_wide, telemetry_hourly_pending")
         say("(c) processor, publishers flat out")
         await self._processor_flat_out()
 

@@ -37,7 +37,7 @@ from sandbox.programs import ProcessorProcess
 
 PREFIX = "cpu"
 _BACKENDS = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
-_RESET = "TRUNCATE telemetry, telemetry_hourly, telemetry_hourly_pending, alert_states"
+_RESET = "TRUNCATE telemetry, telemetry_hourly_wide, telemetry_hourly_pending, alert_states"
 POLL = 0.25
 
 

@@ -243,14 +243,7 @@ async def _timed_fold(connection: asyncpg.Connection) -> tuple[int, tuple[float,
         await connection.execute("SELECT pg_advisory_xact_lock($1)", telemetry_store.FOLD_LOCK)
         result = await connection.fetchrow(telemetry_store._FOLD)
         upserted = time.perf_counter()
-        if result["device_ids"]:
-            keys = (result["device_ids"], result["metrics"], result["buckets"])
-            stale = [
-                [key for key, flag in zip(column, result["stale"], strict=True) if flag] for column in keys
-            ]
-            if stale[0]:
-                await connection.execute(telemetry_store._RECOUNT, *stale)
-            await connection.execute(telemetry_store._INCREASE, *keys)
+        await telemetry_store.complete_counters(connection, result)
         counters = time.perf_counter()
     ended = time.perf_counter()
     return int(result["folded"]), (ended - started, upserted - started, counters - upserted)

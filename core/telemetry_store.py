@@ -1,5 +1,6 @@
 """Batched telemetry writes: COPY into a staging table, insert (as all new, or skipping readings stored
-before), queue what was new for the hourly rollup, and fold that queue into telemetry_hourly.
+before), queue what was new for the hourly rollup, and fold that queue into telemetry_hourly_wide (one row per
+device and hour; the view telemetry_hourly shows it per metric).
 
 One batch is one transaction: readings, a copy of exactly the rows that were inserted in
 telemetry_hourly_pending (so a redelivered message counts once), and the devices' last_seen / online /
@@ -57,28 +58,19 @@ WITH ins AS (
     RETURNING {_ALL}
 )"""
 
-_GAUGE_NAMES = tuple(name for name in METRIC_NAMES if not METRICS[name].is_counter)
 _COUNTER_NAMES = tuple(name for name in METRIC_NAMES if METRICS[name].is_counter)
 _HOUR = "date_trunc('hour', r.ts, 'UTC')"
+# telemetry_hourly_wide holds one row per device and hour, with these columns for each metric (prefixed with
+# its name: co2_min…); a counter also has _COUNTER_PARTS. The view telemetry_hourly shows it as one row per
+# device, hour and metric with readings, which is what readers query (see the hourly_wide migration).
+_AGGREGATES = ("min", "max", "sum", "count")
+_COUNTER_PARTS = ("first_ts", "first_value", "last_ts", "last_value", "rise")
+HOURLY_TABLE = "telemetry_hourly_wide"
 
 
-def _values(names: Sequence[str], source: str) -> str:
-    return ", ".join(f"('{name}', {source}.{name}::float8)" for name in names)
-
-
-def _gauge_aggregates(source: str) -> str:
-    return ", ".join(
-        f"min({source}.{name}::float8) AS {name}_min, max({source}.{name}::float8) AS {name}_max,"
-        f" sum({source}.{name}::float8) AS {name}_sum, count({source}.{name}) AS {name}_count"
-        for name in _GAUGE_NAMES
-    )
-
-
-def _gauge_rows(source: str) -> str:
-    return ", ".join(
-        f"('{name}', {source}.{name}_min, {source}.{name}_max, {source}.{name}_sum, {source}.{name}_count)"
-        for name in _GAUGE_NAMES
-    )
+def _columns(name: str) -> tuple[str, ...]:
+    parts = _AGGREGATES + (_COUNTER_PARTS if METRICS[name].is_counter else ())
+    return tuple(f"{name}_{part}" for part in parts)
 
 
 def increase_sql(previous: str, value: str) -> str:
@@ -90,64 +82,91 @@ def increase_sql(previous: str, value: str) -> str:
     )
 
 
-def _roll_up(source: str) -> str:
-    """Add the readings of CTE `source` to telemetry_hourly: one upsert per device, hour and metric.
-
-    Every metric gets min/max/sum/count. A counter also gets its hour's first and last reading and `rise`,
-    the increase between consecutive readings inside the hour, merged with what the hour held: appended
-    after its last reading or before its first. Readings that land between them (a late reading in the middle
-    of a folded hour) leave `rise` NULL, and `fold_hourly` recounts that hour from `telemetry`. `increase`
-    (rise plus the step from the reading before the hour) is set by `fold_hourly` afterwards: it depends on
-    the hour before, which this upsert may be changing too.
-    """
-    # Grouped per device and hour first, one column set per metric, then one row per metric that had
-    # readings: a reading is one row in the grouping, not one per metric (five for an air monitor).
-    gauges = f"""
-        SELECT g.device_id, g.bucket, m.metric, m.min, m.max, m.sum, m.count,
-               NULL::timestamptz, NULL::float8, NULL::timestamptz, NULL::float8, NULL::float8
-        FROM (
-            SELECT r.device_id, {_HOUR} AS bucket, {_gauge_aggregates("r")}
-            FROM {source} AS r
-            GROUP BY 1, 2
-        ) AS g CROSS JOIN LATERAL (VALUES {_gauge_rows("g")}) AS m(metric, min, max, sum, count)
-        WHERE m.count > 0"""
-    counters = f"""
-        SELECT device_id, bucket, metric, min(value), max(value), sum(value), count(*),
-               min(ts), (array_agg(value ORDER BY ts))[1], max(ts), (array_agg(value ORDER BY ts DESC))[1],
-               sum({increase_sql("previous", "value")})
-        FROM (
-            SELECT r.device_id, {_HOUR} AS bucket, m.metric, r.ts, m.value,
-                   lag(m.value) OVER (PARTITION BY r.device_id, m.metric, {_HOUR} ORDER BY r.ts) AS previous
-            FROM {source} AS r CROSS JOIN LATERAL (VALUES {_values(_COUNTER_NAMES, "r")}) AS m(metric, value)
-            WHERE m.value IS NOT NULL
-        ) AS c
-        GROUP BY 1, 2, 3"""
-    parts = [gauges] if not _COUNTER_NAMES else [gauges, counters] if _GAUGE_NAMES else [counters]
+def _counter_hours(source: str, name: str) -> str:
+    """Per device and hour, counter `name`'s first and last reading and `rise`, the increase between
+    consecutive readings inside the hour."""
     return f"""
-    INSERT INTO telemetry_hourly AS h (
-        device_id, bucket, metric, min, max, sum, count, first_ts, first_value, last_ts, last_value, rise
+        SELECT device_id, bucket, min(ts) AS {name}_first_ts,
+               (array_agg(value ORDER BY ts))[1] AS {name}_first_value,
+               max(ts) AS {name}_last_ts, (array_agg(value ORDER BY ts DESC))[1] AS {name}_last_value,
+               sum({increase_sql("previous", "value")}) AS {name}_rise
+        FROM (
+            SELECT r.device_id, {_HOUR} AS bucket, r.ts, r.{name} AS value,
+                   lag(r.{name}) OVER (PARTITION BY r.device_id, {_HOUR} ORDER BY r.ts) AS previous
+            FROM {source} AS r WHERE r.{name} IS NOT NULL
+        ) AS steps
+        GROUP BY 1, 2"""
+
+
+def _merged(name: str) -> str:
+    """The ON CONFLICT assignments of metric `name`: the hour's row (h) merged with the fold's (EXCLUDED).
+    LEAST and GREATEST skip NULLs (a metric one side has no readings of)."""
+    merged = [
+        f"{name}_min = LEAST(h.{name}_min, EXCLUDED.{name}_min)",
+        f"{name}_max = GREATEST(h.{name}_max, EXCLUDED.{name}_max)",
+        f"{name}_sum = COALESCE(h.{name}_sum + EXCLUDED.{name}_sum, h.{name}_sum, EXCLUDED.{name}_sum)",
+        f"{name}_count = h.{name}_count + EXCLUDED.{name}_count",
+    ]
+    if not METRICS[name].is_counter:
+        return ",\n        ".join(merged)
+    old, new = f"h.{name}", f"EXCLUDED.{name}"
+    # rise: the fold's readings appended after the hour's last reading or before its first; readings that
+    # land between them leave it NULL, and fold_hourly recounts that hour from `telemetry`.
+    merged += [
+        f"{name}_first_ts = LEAST({old}_first_ts, {new}_first_ts)",
+        f"{name}_first_value = CASE WHEN {old}_first_ts IS NULL OR {new}_first_ts < {old}_first_ts"
+        f" THEN {new}_first_value ELSE {old}_first_value END",
+        f"{name}_last_ts = GREATEST({old}_last_ts, {new}_last_ts)",
+        f"{name}_last_value = CASE WHEN {old}_last_ts IS NULL OR {new}_last_ts > {old}_last_ts"
+        f" THEN {new}_last_value ELSE {old}_last_value END",
+        f"""{name}_rise = CASE
+            WHEN {new}_count = 0 THEN {old}_rise
+            WHEN {old}_count = 0 THEN {new}_rise
+            WHEN {new}_first_ts > {old}_last_ts
+                THEN {old}_rise + {increase_sql(f"{old}_last_value", f"{new}_first_value")} + {new}_rise
+            WHEN {new}_last_ts < {old}_first_ts
+                THEN {new}_rise + {increase_sql(f"{new}_last_value", f"{old}_first_value")} + {old}_rise
+        END""",
+    ]
+    return ",\n        ".join(merged)
+
+
+def _roll_up(source: str) -> str:
+    """Add the readings of CTE `source` to telemetry_hourly_wide: one upsert per device and hour.
+
+    Every metric gets min/max/sum/count. A counter also gets its hour's first and last reading and `rise`
+    (see `_merged`). `increase` (rise plus the step from the reading before the hour) is set by
+    `fold_hourly` afterwards: it depends on the hour before, which this upsert may be changing too. Returns
+    each hour's device and bucket, and per counter whether the hour has its readings and whether its rise
+    must be recounted.
+    """
+    aggregates = ", ".join(
+        f"min(r.{name}::float8) AS {name}_min, max(r.{name}::float8) AS {name}_max,"
+        f" sum(r.{name}::float8) AS {name}_sum, count(r.{name}) AS {name}_count"
+        for name in METRIC_NAMES
     )
-    SELECT * FROM ({" UNION ALL ".join(parts)}
-    ) AS rolled
-    ORDER BY 1, 2, 3
-    ON CONFLICT (device_id, bucket, metric) DO UPDATE SET
-        min = LEAST(h.min, EXCLUDED.min),
-        max = GREATEST(h.max, EXCLUDED.max),
-        sum = h.sum + EXCLUDED.sum,
-        count = h.count + EXCLUDED.count,
-        first_ts = LEAST(h.first_ts, EXCLUDED.first_ts),
-        first_value = CASE WHEN EXCLUDED.first_ts < h.first_ts
-                           THEN EXCLUDED.first_value ELSE h.first_value END,
-        last_ts = GREATEST(h.last_ts, EXCLUDED.last_ts),
-        last_value = CASE WHEN EXCLUDED.last_ts > h.last_ts
-                          THEN EXCLUDED.last_value ELSE h.last_value END,
-        rise = CASE
-            WHEN EXCLUDED.first_ts > h.last_ts
-                THEN h.rise + {increase_sql("h.last_value", "EXCLUDED.first_value")} + EXCLUDED.rise
-            WHEN EXCLUDED.last_ts < h.first_ts
-                THEN EXCLUDED.rise + {increase_sql("EXCLUDED.last_value", "h.first_value")} + h.rise
-        END
-    RETURNING h.device_id, h.metric, h.bucket, h.first_ts IS NOT NULL AS counter, h.rise IS NULL AS stale"""
+    joins = "".join(
+        f"\n        LEFT JOIN ({_counter_hours(source, name)}\n        ) AS {name} USING (device_id, bucket)"
+        for name in _COUNTER_NAMES
+    )
+    columns = [column for name in METRIC_NAMES for column in _columns(name)]
+    flags = "".join(
+        f", h.{name}_count > 0 AS {name}_has, h.{name}_count > 0 AND h.{name}_rise IS NULL AS {name}_stale"
+        for name in _COUNTER_NAMES
+    )
+    assignments = ",\n        ".join(_merged(name) for name in METRIC_NAMES)
+    return f"""
+    INSERT INTO {HOURLY_TABLE} AS h (device_id, bucket, {", ".join(columns)})
+    SELECT device_id, bucket, {", ".join(columns)}
+    FROM (
+        SELECT r.device_id, {_HOUR} AS bucket, {aggregates}
+        FROM {source} AS r
+        GROUP BY 1, 2
+    ) AS hours{joins}
+    ORDER BY 1, 2
+    ON CONFLICT (device_id, bucket) DO UPDATE SET
+        {assignments}
+    RETURNING h.device_id, h.bucket{flags}"""
 
 
 # Rolling up inside the batch's transaction would make each reading up to five rollup row updates (≈ 6× the
@@ -181,8 +200,18 @@ WHERE (SELECT inserted FROM counted) < $1
 # One fold at a time across processors: each fold then sees every earlier fold's rows, so the counters'
 # merges (and `increase`, read from the neighbouring hour) are never computed from a half-made picture.
 FOLD_LOCK = 0x534D_4654  # "SMFT"
+
+
+def _counter_keys(name: str, flag: str) -> str:
+    return (
+        f"array_agg(device_id) FILTER (WHERE {name}_{flag}) AS {name}_{flag}_devices,"
+        f" array_agg(bucket) FILTER (WHERE {name}_{flag}) AS {name}_{flag}_buckets"
+    )
+
+
 # Deleting and rolling up in one statement: a reading leaves the pending table exactly when it is counted.
-# It returns the counter hours it touched: the fold's next statements complete those.
+# Per counter, it returns the hours with its readings (their increase is set next) and those whose rise
+# must be recounted.
 _FOLD = (
     f"""
 WITH moved AS (
@@ -190,75 +219,80 @@ WITH moved AS (
     RETURNING {_ALL}
 ), hourly AS ("""
     + _roll_up("moved")
-    + """
+    + f"""
 )
-SELECT (SELECT count(*) FROM moved) AS folded,
-       array_agg(device_id) AS device_ids, array_agg(metric) AS metrics, array_agg(bucket) AS buckets,
-       array_agg(stale) AS stale
-FROM hourly WHERE counter
+SELECT (SELECT count(*) FROM moved) AS folded{
+        "".join(f", {_counter_keys(name, 'has')}, {_counter_keys(name, 'stale')}" for name in _COUNTER_NAMES)
+    }
+FROM hourly
 """
 )
 
-_KEYS = "unnest($1::int[], $2::text[], $3::timestamptz[]) AS k(device_id, metric, bucket)"
-# A counter hour a late reading landed inside of: recounted from the readings already folded, i.e. stored and
-# no longer pending (those still pending are added by the next fold, as for any hour).
-_RECOUNT = f"""
-WITH readings AS (
-    SELECT k.device_id, k.metric, k.bucket, t.ts, m.value
+_KEYS = "unnest($1::int[], $2::timestamptz[]) AS k(device_id, bucket)"
+
+
+def _recount(name: str) -> str:
+    """The hours of counter `name` a late reading landed inside of: first, last and rise recounted from the
+    readings already folded, i.e. stored and no longer pending (those still pending are added by the next
+    fold, as for any hour)."""
+    return f"""
+WITH folded AS (
+    SELECT k.device_id, k.bucket, t.ts, t.{name} AS value,
+           lag(t.{name}) OVER (PARTITION BY k.device_id, k.bucket ORDER BY t.ts) AS previous
     FROM {_KEYS}
-    JOIN LATERAL (
-        SELECT ts, {", ".join(_COUNTER_NAMES) or "NULL"} FROM telemetry AS t
-        WHERE t.device_id = k.device_id AND t.ts >= k.bucket AND t.ts < k.bucket + interval '1 hour'
-    ) AS t ON true
-    CROSS JOIN LATERAL (VALUES {_values(_COUNTER_NAMES, "t")}) AS m(metric, value)
-    WHERE m.metric = k.metric AND m.value IS NOT NULL
-), folded AS (
-    SELECT r.*, lag(r.value) OVER (PARTITION BY r.device_id, r.metric, r.bucket ORDER BY r.ts) AS previous
-    FROM readings AS r
-    WHERE NOT EXISTS (
-        SELECT 1 FROM telemetry_hourly_pending AS p WHERE p.device_id = r.device_id AND p.ts = r.ts
+    JOIN telemetry AS t
+      ON t.device_id = k.device_id AND t.ts >= k.bucket AND t.ts < k.bucket + interval '1 hour'
+    WHERE t.{name} IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM telemetry_hourly_pending AS p WHERE p.device_id = t.device_id AND p.ts = t.ts
     )
 ), hours AS (
-    SELECT device_id, metric, bucket, min(ts) AS first_ts, (array_agg(value ORDER BY ts))[1] AS first_value,
+    SELECT device_id, bucket, min(ts) AS first_ts, (array_agg(value ORDER BY ts))[1] AS first_value,
            max(ts) AS last_ts, (array_agg(value ORDER BY ts DESC))[1] AS last_value,
            sum({increase_sql("previous", "value")}) AS rise
-    FROM folded GROUP BY 1, 2, 3
+    FROM folded GROUP BY 1, 2
 )
-UPDATE telemetry_hourly AS h SET
-    first_ts = s.first_ts, first_value = s.first_value, last_ts = s.last_ts, last_value = s.last_value,
-    rise = s.rise
+UPDATE {HOURLY_TABLE} AS h SET
+    {name}_first_ts = s.first_ts, {name}_first_value = s.first_value, {name}_last_ts = s.last_ts,
+    {name}_last_value = s.last_value, {name}_rise = s.rise
 FROM hours AS s
-WHERE h.device_id = s.device_id AND h.bucket = s.bucket AND h.metric = s.metric
+WHERE h.device_id = s.device_id AND h.bucket = s.bucket
 """
-# A counter hour's increase: its rise plus the step from the last reading before it, i.e. from the last
-# reading of the device's previous hour with readings. Set for the hours the fold touched and for the next
-# hour after each (its step starts from a reading that may have just changed).
-_INCREASE = f"""
+
+
+def _increase(name: str) -> str:
+    """Counter `name`'s increase in the given hours: rise plus the step from the last reading before the
+    hour, i.e. from the last reading of the device's previous hour with readings. Set for those hours and
+    for the next hour with readings after each (its step starts from a reading that may have just changed).
+    """
+    return f"""
 WITH touched AS (SELECT * FROM {_KEYS}), targets AS (
-    SELECT device_id, metric, bucket FROM touched
+    SELECT device_id, bucket FROM touched
     UNION
-    SELECT k.device_id, k.metric, n.bucket FROM touched AS k
+    SELECT k.device_id, n.bucket FROM touched AS k
     CROSS JOIN LATERAL (
-        SELECT bucket FROM telemetry_hourly AS n
-        WHERE n.device_id = k.device_id AND n.metric = k.metric AND n.bucket > k.bucket
+        SELECT bucket FROM {HOURLY_TABLE} AS n
+        WHERE n.device_id = k.device_id AND n.bucket > k.bucket AND n.{name}_count > 0
         ORDER BY n.bucket LIMIT 1
     ) AS n
 ), computed AS (
-    SELECT h.device_id, h.metric, h.bucket,
-           h.rise + {increase_sql("p.last_value", "h.first_value")} AS increase
+    SELECT h.device_id, h.bucket,
+           h.{name}_rise + {increase_sql("p.last_value", f"h.{name}_first_value")} AS increase
     FROM targets AS g
-    JOIN telemetry_hourly AS h ON h.device_id = g.device_id AND h.metric = g.metric AND h.bucket = g.bucket
+    JOIN {HOURLY_TABLE} AS h ON h.device_id = g.device_id AND h.bucket = g.bucket
     LEFT JOIN LATERAL (
-        SELECT last_value FROM telemetry_hourly AS p
-        WHERE p.device_id = g.device_id AND p.metric = g.metric AND p.bucket < g.bucket
+        SELECT {name}_last_value AS last_value FROM {HOURLY_TABLE} AS p
+        WHERE p.device_id = g.device_id AND p.bucket < g.bucket AND p.{name}_count > 0
         ORDER BY p.bucket DESC LIMIT 1
     ) AS p ON true
 )
-UPDATE telemetry_hourly AS h SET increase = c.increase
+UPDATE {HOURLY_TABLE} AS h SET {name}_increase = c.increase
 FROM computed AS c
-WHERE h.device_id = c.device_id AND h.bucket = c.bucket AND h.metric = c.metric
-  AND h.increase IS DISTINCT FROM c.increase
+WHERE h.device_id = c.device_id AND h.bucket = c.bucket AND h.{name}_increase IS DISTINCT FROM c.increase
 """
+
+
+_RECOUNT = {name: _recount(name) for name in _COUNTER_NAMES}
+_INCREASE = {name: _increase(name) for name in _COUNTER_NAMES}
 
 _LOCK_DEVICES = "SELECT 1 FROM devices WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE"
 # GREATEST and COALESCE skip NULLs: a field the batch said nothing about keeps its value.
@@ -398,14 +432,22 @@ async def fold_hourly(connection: asyncpg.Connection, *, unless_folding: bool = 
         else:
             await connection.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
         result = await connection.fetchrow(_FOLD)
-        if result["device_ids"]:
-            keys = (result["device_ids"], result["metrics"], result["buckets"])
-            flags = result["stale"]
-            stale = [[key for key, flag in zip(column, flags, strict=True) if flag] for column in keys]
-            if stale[0]:
-                await connection.execute(_RECOUNT, *stale)
-            await connection.execute(_INCREASE, *keys)
+        await complete_counters(connection, result)
         return int(result["folded"])
+
+
+async def complete_counters(connection: asyncpg.Connection, folded: asyncpg.Record) -> None:
+    """The rest of a fold, after `_FOLD` returned `folded`: each counter's stale hours recounted, then the
+    increase of its hours (in the fold's transaction)."""
+    for name in _COUNTER_NAMES:
+        if folded[f"{name}_stale_devices"]:
+            await connection.execute(
+                _RECOUNT[name], folded[f"{name}_stale_devices"], folded[f"{name}_stale_buckets"]
+            )
+        if folded[f"{name}_has_devices"]:
+            await connection.execute(
+                _INCREASE[name], folded[f"{name}_has_devices"], folded[f"{name}_has_buckets"]
+            )
 
 
 async def _write(

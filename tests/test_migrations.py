@@ -13,7 +13,7 @@ EXPECTED_TABLES = {
     "user_devices",
     "device_configs",
     "telemetry",
-    "telemetry_hourly",
+    "telemetry_hourly_wide",
     "telemetry_hourly_pending",
     "alerts",
     "alert_rules",
@@ -123,3 +123,42 @@ _COUNTER_HOURS = """
 SELECT first_value, last_value, rise, increase, count FROM telemetry_hourly
 WHERE device_id = 1 AND metric = 'energy_kwh' ORDER BY bucket
 """
+
+
+async def test_the_hourly_wide_migration_keeps_every_rollup_row_both_ways() -> None:
+    """The rollup moves to one row per device and hour; telemetry_hourly, now a view of it, shows the same
+    rows (an air monitor's gauges, a meter's counter hour), and the downgrade gives the table back."""
+    name, url = await create_database("smartair_migrations")
+    try:
+        assert alembic(url, "upgrade", "offline_index").returncode == 0  # the revision before hourly_wide
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(_NARROW_ROLLUP)
+            before = await connection.fetch(_ALL_HOURS)
+            assert alembic(url, "upgrade", "head").returncode == 0
+            upgraded = await connection.fetch(_ALL_HOURS)
+            wide = await connection.fetchval("SELECT count(*) FROM telemetry_hourly_wide")
+            assert alembic(url, "downgrade", "offline_index").returncode == 0
+            downgraded = await connection.fetch(_ALL_HOURS)
+        finally:
+            await connection.close()
+    finally:
+        await drop_database(name)
+    assert len(before) == 4
+    assert wide == 2
+    assert [tuple(row) for row in upgraded] == [tuple(row) for row in before]
+    assert [tuple(row) for row in downgraded] == [tuple(row) for row in before]
+
+
+_NARROW_ROLLUP = """
+INSERT INTO telemetry_hourly (
+    device_id, bucket, metric, min, max, sum, count,
+    first_ts, first_value, last_ts, last_value, rise, increase
+) VALUES
+    (1, '2026-10-01 10:00+00', 'co2', 500, 700, 1800, 3, NULL, NULL, NULL, NULL, NULL, NULL),
+    (1, '2026-10-01 10:00+00', 'humidity', 40, 41.5, 81.5, 2, NULL, NULL, NULL, NULL, NULL, NULL),
+    (2, '2026-10-01 10:00+00', 'energy_kwh', 100, 101, 201, 2,
+     '2026-10-01 10:00+00', 100, '2026-10-01 10:30+00', 101, 1, 1.25),
+    (2, '2026-10-01 10:00+00', 'power_w', 600, 600, 1200, 2, NULL, NULL, NULL, NULL, NULL, NULL);
+"""
+_ALL_HOURS = "SELECT * FROM telemetry_hourly ORDER BY device_id, bucket, metric"

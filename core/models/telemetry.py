@@ -59,7 +59,8 @@ class Telemetry(Base):
 
 
 class TelemetryHourly(Base):
-    """min/avg/max/count per device, hour and metric; avg is sum / count.
+    """min/avg/max/count per device, hour and metric; avg is sum / count. Read-only: a view of
+    telemetry_hourly_wide (below), one row for each metric with readings in the hour.
 
     A counter's hour also holds its first and last reading, `rise` (the increase between consecutive readings
     inside the hour) and `increase`: rise plus the step from the reading before the hour, i.e. what was
@@ -68,13 +69,7 @@ class TelemetryHourly(Base):
     """
 
     __tablename__ = "telemetry_hourly"
-    __table_args__ = (
-        PrimaryKeyConstraint("device_id", "bucket", "metric"),
-        Index("ix_telemetry_hourly_bucket_brin", "bucket", postgresql_using="brin"),
-        # Half of each page free: the fold's upserts stay on their page (HOT, no index entry), see the
-        # hot_updates migration.
-        {"postgresql_with": {"fillfactor": 50}},
-    )
+    __table_args__ = (PrimaryKeyConstraint("device_id", "bucket", "metric"), {"info": {"is_view": True}})
 
     device_id: Mapped[int] = mapped_column(Integer)
     bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -89,6 +84,38 @@ class TelemetryHourly(Base):
     last_value: Mapped[float | None] = mapped_column(Double)
     rise: Mapped[float | None] = mapped_column(Double)
     increase: Mapped[float | None] = mapped_column(Double)
+
+
+def _hourly_columns(name: str) -> list[Column[object]]:
+    columns: list[Column[object]] = [
+        *(Column(f"{name}_{part}", Double) for part in ("min", "max", "sum")),
+        Column(f"{name}_count", Integer, nullable=False, server_default="0"),
+    ]
+    if CATALOGUE[name].is_counter:
+        columns += [
+            Column(f"{name}_first_ts", DateTime(timezone=True)),
+            Column(f"{name}_first_value", Double),
+            Column(f"{name}_last_ts", DateTime(timezone=True)),
+            Column(f"{name}_last_value", Double),
+            Column(f"{name}_rise", Double),
+            Column(f"{name}_increase", Double),
+        ]
+    return columns
+
+
+# The rollup as stored: one row per device and hour, the columns of each catalogue metric side by side
+# (<metric>_count 0: no readings of it in the hour). The fold (core.telemetry_store) rewrites a device's hour
+# with one row update per fold, not one per metric (an air monitor's five). Half of each page free: the
+# fold's updates stay on their page (HOT, no index entry), see the hot_updates and hourly_wide migrations.
+telemetry_hourly_wide = Table(
+    "telemetry_hourly_wide",
+    Base.metadata,
+    Column("device_id", Integer, primary_key=True),
+    Column("bucket", DateTime(timezone=True), primary_key=True),
+    *(column for name in METRICS for column in _hourly_columns(name)),
+    Index("ix_telemetry_hourly_wide_bucket_brin", "bucket", postgresql_using="brin"),
+    postgresql_with={"fillfactor": 50},
+)
 
 
 # Readings stored but not yet in telemetry_hourly: ingest appends every new row here in its batch's

@@ -5,7 +5,7 @@ batch went in."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -126,3 +126,38 @@ async def test_vacuumed_after_each_fold_the_pending_table_reuses_its_space(
             assert await a_round(number) <= first * 1.2  # without the vacuum: 4× after four rounds
     finally:
         await telemetry_connection.execute("ALTER TABLE telemetry_hourly_pending RESET (autovacuum_enabled)")
+
+
+async def test_metrics_of_one_hour_folded_apart_each_keep_their_own_figures(
+    telemetry_connection: asyncpg.Connection, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The rollup keeps a device's hour in one row: a fold that brings only some of its metrics leaves the
+    others' figures as they were, and a counter first seen in a later fold starts its hour from there."""
+    device_id = await pair_device(sessionmaker, device_type="meter")
+    partitions = telemetry_store.PartitionCache()
+    hour = datetime.fromtimestamp((time.time() // 3600 - 2) * 3600, UTC)
+
+    def at(minute: int, **metrics: float) -> Row:
+        return telemetry_store.row(device_id, hour + timedelta(minutes=minute), metrics)
+
+    folds = [
+        [at(0, power_w=500.0), at(10, power_w=700.0)],
+        [at(20, energy_kwh=100.0), at(30, energy_kwh=101.0)],
+        [at(40, power_w=600.0)],
+        [at(50, energy_kwh=102.5, voltage_v=230.0)],
+    ]
+    for rows in folds:
+        await telemetry_store.write_batch(telemetry_connection, rows, [], partitions)
+        assert await telemetry_store.fold_hourly(telemetry_connection) == len(rows)
+
+    hourly = await telemetry_connection.fetch(
+        "SELECT metric, min, max, sum, count, first_value, last_value, rise, increase FROM telemetry_hourly"
+        " WHERE device_id = $1 AND bucket = $2 ORDER BY metric",
+        device_id,
+        hour,
+    )
+    assert [tuple(row) for row in hourly] == [
+        ("energy_kwh", 100.0, 102.5, 303.5, 3, 100.0, 102.5, 2.5, 2.5),
+        ("power_w", 500.0, 700.0, 1800.0, 3, None, None, None, None),
+        ("voltage_v", 230.0, 230.0, 230.0, 1, None, None, None, None),
+    ]
