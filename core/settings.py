@@ -106,6 +106,9 @@ class GeneralSettings(BaseSettings):
     # Off: charts draw their text through stock matplotlib instead of remembered glyphs (charts.agg_text),
     # e.g. to rule it out after a matplotlib upgrade. It also turns itself off on an unchecked matplotlib.
     chart_glyph_cache: bool = Field(default=True, alias="CHART_GLYPH_CACHE")
+    # Asked to stop and still running this many seconds later: the program logs its tasks' stacks and
+    # exits 70 (core.stop_deadline), rather than hang on an await that never returns.
+    stop_deadline: float = Field(default=60.0, alias="STOP_DEADLINE_SECONDS", gt=0)
 
     @field_validator("tz")
     @classmethod

@@ -51,7 +51,7 @@ async def _main(
         processor = Processor(
             database,
             broker,
-            Options(min_silence=presence.min_silence),
+            Options(min_silence=presence.min_silence, stop_deadline=general.stop_deadline),
             sinks=sinks,
             public_url=http.public_url,
             firmware_dir=firmware.firmware_dir,

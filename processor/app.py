@@ -22,6 +22,7 @@ from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
 from core.settings import DatabaseSettings, MqttSettings
+from core.stop_deadline import StopDeadline
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
@@ -65,6 +66,9 @@ class Options:
     # Each device's budget, messages/s and burst (SPEC section 3); tests shrink it rather than send 6 000.
     device_rate: float = rate_limit.DEVICE_RATE
     device_burst: float = rate_limit.DEVICE_BURST
+    # Asked to stop (SIGTERM/SIGINT) and still running this much later: exit 70, its tasks' stacks logged
+    # (core.stop_deadline). Above a normal stop's worst case: flush, barrier, fold, disconnect, closes.
+    stop_deadline: float = 60.0
 
 
 class Processor:
@@ -215,8 +219,14 @@ class Processor:
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
+        deadline = StopDeadline("processor", self._options.stop_deadline)
+
+        def stop() -> None:
+            self.stopping.set()
+            deadline.arm()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self.stopping.set)
+            loop.add_signal_handler(signum, stop)
 
     # ---- broker ----------------------------------------------------------------------------------------
 

@@ -4,12 +4,12 @@ tests.kit.fixtures.processors)."""
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 
 from core.settings import DatabaseSettings, MqttSettings
+from core.stop_deadline import task_stacks
 from processor.app import Options, Processor
 from processor.sinks import AfterCommit
 from processor.writer import WriterOptions
@@ -35,16 +35,9 @@ class Running:
         done, _ = await asyncio.wait({self.task}, timeout=30)
         if not done:
             # Where it hangs is the finding: seen twice in whole runs under load, never alone.
-            raise AssertionError(f"the processor did not stop within 30 s:\n{_stacks()}")
+            stacks = task_stacks(asyncio.get_running_loop())
+            raise AssertionError(f"the processor did not stop within 30 s:\n{stacks}")
         self.task.result()
-
-
-def _stacks() -> str:
-    """Every task of this event loop and where it waits."""
-    out = io.StringIO()
-    for task in asyncio.all_tasks():
-        task.print_stack(limit=8, file=out)
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -146,6 +146,22 @@ async def test_sigterm_flushes_acks_and_exits_zero(
     assert processor.counters()["duplicates"] <= resent, resent
 
 
+async def test_a_stop_that_outlasts_its_deadline_exits_70_and_logs_where_each_task_waits(
+    processors: Processors,
+):
+    """An await that never returns cannot keep a stopping processor alive: past STOP_DEADLINE_SECONDS it
+    logs its tasks' stacks (what py-spy cannot show: the event loop itself is idle) and exits 70. A deadline
+    shorter than any stop stands in for the hang here."""
+    processor = processors(STOP_DEADLINE_SECONDS="0.001")
+    processor.start()
+    await processor.ready()
+    assert await processor.stop() == 70
+    log = processor.output()
+    assert "processor did not stop within 0.0 s of being asked to; exiting status=70" in log
+    # The whole chain of awaits, down to what each task waits for (asyncio alone shows its outermost frame).
+    assert "task writer:" in log and "processor/app.py" in log and "  waits for <" in log, processor.tail()
+
+
 async def test_broker_restart_during_ingest_loses_nothing(
     processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
