@@ -185,6 +185,9 @@ class ProcessorProcess(Program):
             "MQTT_HOST": broker.host,
             "MQTT_PORT": str(broker.port),
             "MQTT_CLIENT_ID": client_id or f"processor-{os.getpid()}-{time.monotonic_ns()}",
+            # Below `stop`'s default wait (30 s): a processor that hangs on its way out logs its awaits
+            # (core.stop_deadline) before the harness kills it.
+            "STOP_DEADLINE_SECONDS": "25",
             **settings,
         }
         options = ["-m", "cProfile", "-o", str(profile_to)] if profile_to is not None else []
