@@ -52,6 +52,7 @@ class DeviceDirectory:
         self._sessionmaker = sessionmaker
         self._owned: dict[str, Known] = {}
         self._unknown_until: dict[str, float] = {}
+        self._pairings = 0  # pairing notices so far: a look-up that saw one arrive meanwhile may be stale
         self._window_start = 0.0
         self._window_lookups = 0
         self._paused_until = 0.0
@@ -73,6 +74,7 @@ class DeviceDirectory:
         now = time.monotonic()
         if self._unknown_until.get(uid, 0.0) > now or not self._may_look_up(now):
             return None
+        pairings = self._pairings
         try:
             known = await self._look_up(uid)
         except DATABASE_ERRORS as error:
@@ -81,6 +83,10 @@ class DeviceDirectory:
             # PostgreSQL is away: the map loaded before is the best knowledge we have, and ingest must not
             # stall on a connection attempt per unknown uid meanwhile.
             self._paused_until = now + NEGATIVE_TTL
+            return None
+        if known is None and self._pairings != pairings:
+            # A device paired while we asked: our answer may predate its commit, and remembering it would
+            # drop its first messages (the config it just applied, its first reading) for NEGATIVE_TTL.
             return None
         if known is None:
             if len(self._unknown_until) >= _MAX_NEGATIVE:
@@ -92,6 +98,7 @@ class DeviceDirectory:
 
     def paired(self, uid: str) -> None:
         """NOTIFY said `uid` was just paired: forget that it was unknown."""
+        self._pairings += 1
         self._unknown_until.pop(uid, None)
 
     async def reload(self) -> None:
