@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
-from core.retry import DATABASE_ERRORS, Backoff, is_transient
+from core.retry import DATABASE_ERRORS, Backoff, is_transient, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,8 @@ class Listener:
             await self._on_connected()
             self._backoff.reset()
             log.info("listening channels=%s", ",".join(self._handlers))
-            while not lost.is_set():
-                try:
-                    await asyncio.wait_for(lost.wait(), KEEPALIVE)
-                except TimeoutError:
-                    await connection.fetchval("SELECT 1", timeout=KEEPALIVE)
+            while not await wait_event(lost, KEEPALIVE):
+                await connection.fetchval("SELECT 1", timeout=KEEPALIVE)
             raise ConnectionResetError("LISTEN connection terminated")
         finally:
             connection.terminate()

@@ -93,9 +93,16 @@ class Backoff:
 
 
 async def wait_event(event: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to `seconds` or until `event` is set; True if it was."""
+    """Sleep up to `seconds` or until `event` is set; True if it was.
+
+    asyncio.timeout, not asyncio.wait_for: on Python 3.11, a wait_for cancelled in the same loop round as its
+    event is set returns instead of raising, and the cancel is lost; a task looping on it (every supervised
+    loop here) then never ends, and the program's stop waits for it for ever. Seen as the processor's stop
+    hang, named by core.stop_deadline's chains of awaits.
+    """
     try:
-        await asyncio.wait_for(event.wait(), timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await event.wait()
     except TimeoutError:
         return False
     return True

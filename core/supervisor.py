@@ -45,11 +45,13 @@ class Supervisor:
         backoff: Backoff | None = None,
         healthy_after: float = 60.0,
         on_give_up: Callable[[TaskFailed], object] | None = None,
+        stop_grace: float = 5.0,
     ) -> None:
         self.name = name
         self._backoff = backoff or Backoff(first=1.0, ceiling=30.0, jitter=0.2)
         self._healthy_after = healthy_after
         self._on_give_up = on_give_up
+        self._stop_grace = stop_grace
         self._tasks: set[asyncio.Task[None]] = set()
         self._failure: TaskFailed | None = None
         self._failed = asyncio.Event()
@@ -91,10 +93,26 @@ class Supervisor:
             raise self._failure
 
     async def stop(self) -> None:
+        """Cancel every task and wait for them all to end. A task still running `stop_grace` seconds after
+        its cancel is cancelled again (and named in the log): a cancel can be lost (a library that returns
+        instead of raising when a result arrives with it), and the task would run on, keeping the program's
+        stop waiting for ever."""
         tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        while tasks:
+            for task in tasks:
+                task.cancel()
+            done, still_running = await asyncio.wait(tasks, timeout=self._stop_grace)
+            for task in done:  # retrieved, so that asyncio does not log it as never retrieved
+                if not task.cancelled():
+                    task.exception()
+            if still_running:
+                log.warning(
+                    "background tasks still running after their cancel, cancelled again"
+                    " supervisor=%s tasks=%s",
+                    self.name,
+                    ",".join(sorted(task.get_name() for task in still_running)),
+                )
+            tasks = list(still_running)
 
     async def __aenter__(self) -> Supervisor:
         return self

@@ -286,13 +286,15 @@ class Processor:
     async def _final_flush(self, client: aiomqtt.Client) -> None:
         """Still connected: write the current batch and make sure the broker has its acks, then disconnect."""
         try:
-            await asyncio.wait_for(self._writer.flush(), self._options.shutdown_flush_timeout)
+            async with asyncio.timeout(self._options.shutdown_flush_timeout):
+                await self._writer.flush()
             await mqtt.barrier(client)
         except (TimeoutError, aiomqtt.MqttError):
             log.warning("last batch not written or acked before shutdown; the broker will redeliver it")
         # Leave the hourly rollup complete (whatever is not folded now is by the next processor to run).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._writer.fold(), self._options.shutdown_flush_timeout)
+            async with asyncio.timeout(self._options.shutdown_flush_timeout):
+                await self._writer.fold()
         log.info("processor stopping acked=%s", self._ledger.acked)
 
     # ---- database --------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from core.clickhouse import ClickHouseUnavailable, Row, Store
-from core.retry import Backoff
+from core.retry import Backoff, wait_event
 from core.supervisor import Supervisor
 from processor.clickhouse_spool import SpoolFile
 from processor.sinks import CommittedBatch
@@ -87,8 +87,7 @@ class ClickHouseExport:
         """Write the spool to ClickHouse for ever; an outage is waited out with a growing pause."""
         backoff = Backoff(first=0.5, ceiling=30.0, jitter=0.2)
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), self._options.flush_interval)
+            await wait_event(self._arrived, self._options.flush_interval)
             self._arrived.clear()
             while self._spool:
                 try:

@@ -71,10 +71,8 @@ class Reconciler:
             left = (command.created_at + commands.COMMAND_TTL - datetime.now(UTC)).total_seconds()
             topic = topics.device_topic(command.uid, topics.COMMANDS)
             try:
-                await asyncio.wait_for(
-                    self._publisher.publish(topic, orjson.dumps(command.payload()), retain=False),
-                    max(left, 0.1),
-                )
+                async with asyncio.timeout(max(left, 0.1)):
+                    await self._publisher.publish(topic, orjson.dumps(command.payload()), retain=False)
             except TimeoutError:
                 self._counters.add("commands_expired")
                 log.warning("command not sent in time uid=%s id=%s", command.uid, command.id)

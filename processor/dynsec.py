@@ -16,7 +16,7 @@ from typing import Any
 import aiomqtt
 import orjson
 
-from core.retry import Backoff
+from core.retry import Backoff, wait_event
 from core.settings import MqttSettings
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ class DynamicSecurity:
         body = {"commands": [{**command, "correlationData": batch} for command in commands]}
         try:
             await client.publish(CONTROL_TOPIC, orjson.dumps(body), qos=1, timeout=ANSWER_TIMEOUT)
-            responses = await asyncio.wait_for(future, ANSWER_TIMEOUT)
+            async with asyncio.timeout(ANSWER_TIMEOUT):
+                responses = await future
         except (aiomqtt.MqttError, TimeoutError) as error:
             raise ControlError(f"no answer: {error!r}") from None
         finally:
@@ -93,10 +94,8 @@ class DynamicSecurity:
             raise ControlError(f"publish failed: {error!r}") from None
 
     async def _connected(self) -> aiomqtt.Client:
-        try:
-            await asyncio.wait_for(self._ready.wait(), ANSWER_TIMEOUT)
-        except TimeoutError:
-            raise ControlError("not connected") from None
+        if not await wait_event(self._ready, ANSWER_TIMEOUT):
+            raise ControlError("not connected")
         if self._client is None:
             raise ControlError("not connected")
         return self._client

@@ -7,7 +7,6 @@ so even a crash meanwhile loses nothing); messages keep arriving into the next b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from core import telemetry_store
-from core.retry import DATABASE_ERRORS, Backoff, is_transient
+from core.retry import DATABASE_ERRORS, Backoff, is_transient, wait_event
 from core.telemetry_store import Presence, Row
 from processor.ahead import AheadWrite
 from processor.batch import Batch
@@ -116,8 +115,7 @@ class BatchWriter:
 
     async def run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._options.interval)
+            await wait_event(self._full, self._options.interval)
             self._full.clear()
             await self.flush()
 

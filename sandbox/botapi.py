@@ -28,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core.retry import wait_event
 from sandbox import limits
 from sandbox.files import FileStore, StoredFile
 from sandbox.limits import ApiError, bad_request
@@ -227,10 +228,7 @@ class BotApiServer:
             if remaining <= 0:
                 raise TimeoutError(f"no {method} call within {timeout} s")
             self._new_call.clear()
-            try:
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-            except TimeoutError:
-                continue
+            await wait_event(self._new_call, remaining)
 
     def chat_messages(self, chat_id: int) -> dict[int, dict[str, Any]]:
         """The chat as it stands now: message id -> message, edits applied."""
@@ -351,10 +349,7 @@ class BotApiServer:
             remaining = deadline - time.monotonic()
             if self._updates or remaining <= 0 or self._closing:
                 return self._updates[:limit]
-            try:
-                await asyncio.wait_for(self._new_update.wait(), remaining)
-            except TimeoutError:
-                continue
+            await wait_event(self._new_update, remaining)
 
     async def _api_setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
         url = str(params.get("url", ""))

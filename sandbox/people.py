@@ -151,11 +151,13 @@ class TelegramUser:
 
     async def next_message(self, timeout: float = 10.0) -> BotMessage:  # noqa: ASYNC109 - reads as a test step
         """The next thing the bot does to this chat (send, edit, delete), in order."""
-        return await asyncio.wait_for(self.inbox.get(), timeout)
+        async with asyncio.timeout(timeout):
+            return await self.inbox.get()
 
     async def next_answer(self, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109 - as next_message
         """The bot's next answerCallbackQuery to one of this user's button presses."""
-        return await asyncio.wait_for(self.answers.get(), timeout)
+        async with asyncio.timeout(timeout):
+            return await self.answers.get()
 
     def drain(self) -> list[BotMessage]:
         """Forget everything received so far (returns it)."""

@@ -242,10 +242,7 @@ class Agent:
         request = self.provision_request()
         while not self.paired.is_set():
             await client.publish(topics.provision_request(self.uid), request, qos=1, timeout=PUBLISH_TIMEOUT)
-            try:
-                await asyncio.wait_for(self.paired.wait(), timeout=PAIRING_REPEAT)
-            except TimeoutError:
-                continue
+            await wait_event(self.paired, PAIRING_REPEAT)
         await asyncio.Event().wait()  # paired: nothing more to do in this session
 
     # ---- what the server says ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import logging
 import asyncpg
 import pytest
 
-from core.retry import Backoff, retry_call, retry_database, run_rounds
+from core.retry import Backoff, retry_call, retry_database, run_rounds, wait_event
 
 QUICK = Backoff(first=0.001, ceiling=0.01)
 log = logging.getLogger(__name__)
@@ -96,3 +96,16 @@ async def test_rounds_run_on_demand_and_a_round_that_found_the_database_away_run
         assert work.calls == 2
     finally:
         rounds.cancel()
+
+
+async def test_a_wait_cancelled_as_its_event_is_set_ends_with_the_cancel() -> None:
+    """The cancel and the event in the same loop round: the waiting task must still end cancelled. (Python
+    3.11's asyncio.wait_for returned True here and dropped the cancel; a loop around it then never ended.)"""
+    event = asyncio.Event()
+    waiting = asyncio.create_task(wait_event(event, 10))
+    await asyncio.sleep(0)  # the task now waits on the event
+    event.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert waiting.cancelled()

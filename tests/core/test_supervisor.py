@@ -72,3 +72,28 @@ async def test_joining_a_task_ends_when_it_returns_and_raises_when_another_gives
         tasks.start("doomed", Flaky(failures=100).run, restarts=0)
         with pytest.raises(TaskFailed):
             await asyncio.wait_for(tasks.join(tasks.start("forever", asyncio.Event().wait)), 10)
+
+
+async def test_a_task_that_loses_its_cancel_is_cancelled_again_and_the_stop_ends(
+    caplog: pytest.LogCaptureFixture,
+):
+    """A task that swallows one cancel and goes on waiting would keep stop() waiting for ever; after the
+    grace it is cancelled again, and named in the log."""
+    swallowed = asyncio.Event()
+
+    async def deaf() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            swallowed.set()  # as a lost cancel: it carries on waiting
+        await asyncio.Event().wait()
+
+    supervisor = Supervisor("test", stop_grace=0.05)
+    supervisor.start("deaf", deaf)
+    supervisor.start("polite", lambda: asyncio.Event().wait())
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING):
+        async with asyncio.timeout(5):
+            await supervisor.stop()
+    assert swallowed.is_set()
+    assert "still running after their cancel, cancelled again supervisor=test tasks=deaf" in caplog.text
