@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import asyncpg
 
 from core import telemetry_store
@@ -40,6 +43,21 @@ EXPECTED_TABLES = {
     "error_reports",
     "agent_tokens",
 }
+
+
+@asynccontextmanager
+async def migrated_to(revision: str) -> AsyncIterator[tuple[str, asyncpg.Connection]]:
+    """A new database migrated up to `revision`, and a connection to it; both gone afterwards."""
+    name, url = await create_database("smartair_migrations")
+    try:
+        assert alembic(url, "upgrade", revision).returncode == 0
+        connection = await asyncpg.connect(url)
+        try:
+            yield url, connection
+        finally:
+            await connection.close()
+    finally:
+        await drop_database(name)
 
 
 async def _tables(url: str) -> set[str]:
@@ -88,20 +106,12 @@ async def test_telemetry_is_partitioned_by_day_and_old_days_can_be_dropped(datab
 async def test_the_counter_rollup_migration_gives_existing_meter_hours_their_increase() -> None:
     """Hours rolled up before the counter columns existed get their first/last readings and increase from
     the readings already folded; a reading still pending is added by the next fold, once."""
-    name, url = await create_database("smartair_migrations")
-    try:
-        assert alembic(url, "upgrade", "ota_soak").returncode == 0  # the revision before counter_rollup
-        connection = await asyncpg.connect(url)
-        try:
-            await connection.execute(_OLD_ROLLUP)
-            assert alembic(url, "upgrade", "head").returncode == 0
-            migrated = await connection.fetch(_COUNTER_HOURS)
-            assert await telemetry_store.fold_hourly(connection) == 1
-            folded = await connection.fetch(_COUNTER_HOURS)
-        finally:
-            await connection.close()
-    finally:
-        await drop_database(name)
+    async with migrated_to("ota_soak") as (url, connection):  # the revision before counter_rollup
+        await connection.execute(_OLD_ROLLUP)
+        assert alembic(url, "upgrade", "head").returncode == 0
+        migrated = await connection.fetch(_COUNTER_HOURS)
+        assert await telemetry_store.fold_hourly(connection) == 1
+        folded = await connection.fetch(_COUNTER_HOURS)
     # 10:00 100 → 10:30 101; 11:00 0.5 on a new register (a reset: +0.5, not -100.5) → 11:30 1.5.
     assert [tuple(row) for row in migrated] == [(100.0, 101.0, 1.0, 1.0, 2), (0.5, 1.5, 1.0, 1.5, 2)]
     # The pending 11:45 reading (2.0) joins its hour: +0.5.
@@ -128,22 +138,14 @@ WHERE device_id = 1 AND metric = 'energy_kwh' ORDER BY bucket
 async def test_the_hourly_wide_migration_keeps_every_rollup_row_both_ways() -> None:
     """The rollup moves to one row per device and hour; telemetry_hourly, now a view of it, shows the same
     rows (an air monitor's gauges, a meter's counter hour), and the downgrade gives the table back."""
-    name, url = await create_database("smartair_migrations")
-    try:
-        assert alembic(url, "upgrade", "offline_index").returncode == 0  # the revision before hourly_wide
-        connection = await asyncpg.connect(url)
-        try:
-            await connection.execute(_NARROW_ROLLUP)
-            before = await connection.fetch(_ALL_HOURS)
-            assert alembic(url, "upgrade", "head").returncode == 0
-            upgraded = await connection.fetch(_ALL_HOURS)
-            wide = await connection.fetchval("SELECT count(*) FROM telemetry_hourly_wide")
-            assert alembic(url, "downgrade", "offline_index").returncode == 0
-            downgraded = await connection.fetch(_ALL_HOURS)
-        finally:
-            await connection.close()
-    finally:
-        await drop_database(name)
+    async with migrated_to("offline_index") as (url, connection):  # the revision before hourly_wide
+        await connection.execute(_NARROW_ROLLUP)
+        before = await connection.fetch(_ALL_HOURS)
+        assert alembic(url, "upgrade", "head").returncode == 0
+        upgraded = await connection.fetch(_ALL_HOURS)
+        wide = await connection.fetchval("SELECT count(*) FROM telemetry_hourly_wide")
+        assert alembic(url, "downgrade", "offline_index").returncode == 0
+        downgraded = await connection.fetch(_ALL_HOURS)
     assert len(before) == 4
     assert wide == 2
     assert [tuple(row) for row in upgraded] == [tuple(row) for row in before]
