@@ -61,16 +61,21 @@ WITH ins AS (
 _COUNTER_NAMES = tuple(name for name in METRIC_NAMES if METRICS[name].is_counter)
 _HOUR = "date_trunc('hour', r.ts, 'UTC')"
 # telemetry_hourly_wide holds one row per device and hour, with these columns for each metric (prefixed with
-# its name: co2_min…); a counter also has _COUNTER_PARTS. The view telemetry_hourly shows it as one row per
-# device, hour and metric with readings, which is what readers query (see the hourly_wide migration).
-_AGGREGATES = ("min", "max", "sum", "count")
-_COUNTER_PARTS = ("first_ts", "first_value", "last_ts", "last_value", "rise")
+# its name: co2_min…); a counter also has HOURLY_COUNTER_PARTS. The view telemetry_hourly shows it as one row
+# per device, hour and metric with readings, which is what readers query (see the hourly_wide migration).
+HOURLY_AGGREGATES = ("min", "max", "sum", "count")
+HOURLY_COUNTER_PARTS = ("first_ts", "first_value", "last_ts", "last_value", "rise", "increase")
 HOURLY_TABLE = "telemetry_hourly_wide"
 
 
-def _columns(name: str) -> tuple[str, ...]:
-    parts = _AGGREGATES + (_COUNTER_PARTS if METRICS[name].is_counter else ())
-    return tuple(f"{name}_{part}" for part in parts)
+def hourly_parts(name: str) -> tuple[str, ...]:
+    """The parts metric `name` has in telemetry_hourly_wide: its columns are `{name}_{part}`."""
+    return HOURLY_AGGREGATES + (HOURLY_COUNTER_PARTS if METRICS[name].is_counter else ())
+
+
+def _folded_columns(name: str) -> list[str]:
+    """What the fold's upsert writes of metric `name` (a counter's increase is set after it)."""
+    return [f"{name}_{part}" for part in hourly_parts(name) if part != "increase"]
 
 
 def increase_sql(previous: str, value: str) -> str:
@@ -149,7 +154,7 @@ def _roll_up(source: str) -> str:
         f"\n        LEFT JOIN ({_counter_hours(source, name)}\n        ) AS {name} USING (device_id, bucket)"
         for name in _COUNTER_NAMES
     )
-    columns = [column for name in METRIC_NAMES for column in _columns(name)]
+    columns = [column for name in METRIC_NAMES for column in _folded_columns(name)]
     flags = "".join(
         f", h.{name}_count > 0 AS {name}_has, h.{name}_count > 0 AND h.{name}_rise IS NULL AS {name}_stale"
         for name in _COUNTER_NAMES

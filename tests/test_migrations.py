@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from core import telemetry_store
+from core.models.telemetry import telemetry_hourly_wide
 from sandbox.database import alembic, create_database, drop_database
 
 EXPECTED_TABLES = {
@@ -164,3 +165,18 @@ INSERT INTO telemetry_hourly (
     (2, '2026-10-01 10:00+00', 'power_w', 600, 600, 1200, 2, NULL, NULL, NULL, NULL, NULL, NULL);
 """
 _ALL_HOURS = "SELECT * FROM telemetry_hourly ORDER BY device_id, bucket, metric"
+
+
+async def test_the_rollup_table_has_a_column_for_every_part_of_every_catalogue_metric(
+    database_url: str,
+) -> None:
+    """The fold writes the columns core.models declares: a metric added to the catalogue without its
+    migration would make every fold fail."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'telemetry_hourly_wide'"
+        )
+    finally:
+        await connection.close()
+    assert {row["column_name"] for row in rows} == {column.name for column in telemetry_hourly_wide.columns}

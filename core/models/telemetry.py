@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.catalogue import METRIC_NAMES
 from core.catalogue import METRICS as CATALOGUE
 from core.models.base import Base
+from core.telemetry_store import hourly_parts
 
 METRICS = METRIC_NAMES
 
@@ -86,21 +87,11 @@ class TelemetryHourly(Base):
     increase: Mapped[float | None] = mapped_column(Double)
 
 
-def _hourly_columns(name: str) -> list[Column[object]]:
-    columns: list[Column[object]] = [
-        *(Column(f"{name}_{part}", Double) for part in ("min", "max", "sum")),
-        Column(f"{name}_count", Integer, nullable=False, server_default="0"),
-    ]
-    if CATALOGUE[name].is_counter:
-        columns += [
-            Column(f"{name}_first_ts", DateTime(timezone=True)),
-            Column(f"{name}_first_value", Double),
-            Column(f"{name}_last_ts", DateTime(timezone=True)),
-            Column(f"{name}_last_value", Double),
-            Column(f"{name}_rise", Double),
-            Column(f"{name}_increase", Double),
-        ]
-    return columns
+def _hourly_column(name: str, part: str) -> Column[object]:
+    column = f"{name}_{part}"
+    if part == "count":
+        return Column(column, Integer, nullable=False, server_default="0")
+    return Column(column, DateTime(timezone=True) if part.endswith("_ts") else Double)
 
 
 # The rollup as stored: one row per device and hour, the columns of each catalogue metric side by side
@@ -112,7 +103,7 @@ telemetry_hourly_wide = Table(
     Base.metadata,
     Column("device_id", Integer, primary_key=True),
     Column("bucket", DateTime(timezone=True), primary_key=True),
-    *(column for name in METRICS for column in _hourly_columns(name)),
+    *(_hourly_column(name, part) for name in METRICS for part in hourly_parts(name)),
     Index("ix_telemetry_hourly_wide_bucket_brin", "bucket", postgresql_using="brin"),
     postgresql_with={"fillfactor": 50},
 )

@@ -34,7 +34,7 @@ class Running:
         self.processor.stopping.set()
         done, _ = await asyncio.wait({self.task}, timeout=30)
         if not done:
-            # Where it hangs is the finding: seen twice in whole runs under load, never alone.
+            # Where it hangs is the finding (how the lost cancel of core.retry.wait_event was found).
             stacks = task_stacks(asyncio.get_running_loop())
             raise AssertionError(f"the processor did not stop within 30 s:\n{stacks}")
         self.task.result()
