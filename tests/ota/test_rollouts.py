@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import topics
-from core.services.ota import rollouts, signing
-from core.services.ota.rules import Scope, canary_stages
+from core.services.ota import delivery, rollouts, signing
+from core.services.ota.rules import Scope, TargetState, canary_stages
 from sandbox.seed import make_user
 from tests.kit.wait import eventually
 from tests.ota.conftest import Ota
@@ -300,6 +301,38 @@ async def test_a_device_silent_past_the_timeout_counts_as_failed(ota: Ota):
     )
     assert rows[0]["error"] == "no report within the timeout"
     assert await rollout_state(ota.database_url, rollout_id) == "halted"
+
+
+async def test_a_device_reporting_before_its_document_is_stamped_published_is_heard_and_not_sent_it_again(
+    ota: Ota,
+):
+    """The processor stamps a batch published once the broker acked all of it; a quick device's report can
+    come first. (Driven through the service, without the processor: the race is a few milliseconds wide.)"""
+    info = await stored_firmware(ota.sessionmaker, ota.firmware)
+    ((uid, device_id),) = (await paired_devices(ota.sessionmaker, 1)).items()
+    async with ota.sessionmaker() as session:
+        rollout_id = await rollouts.start(
+            session, firmware_id=info.id, scope=Scope.DEVICE, device_id=device_id
+        )
+
+    async def failed(session: AsyncSession) -> bool:
+        return await delivery.record_event(
+            session, device_id, rollout_id, state=TargetState.FAILED, error="flash write error", now=_now()
+        )
+
+    async with ota.sessionmaker() as session:  # not yet handed out: a report naming it is not believed
+        assert not await failed(session)
+    async with ota.sessionmaker() as session:
+        handed = await delivery.unpublished(session, "http://files.test")
+    assert [item.uid for item in handed] == [uid]
+    async with ota.sessionmaker() as session:  # the device got it and failed before the broker's ack came
+        assert await failed(session)
+        await session.commit()
+    async with ota.sessionmaker() as session:
+        await delivery.mark_published(session, [(rollout_id, device_id)], _now())
+        assert (await rollouts.counts(session, rollout_id)).failures == 1
+        assert await delivery.unpublished(session, "http://files.test") == []
+    assert await target_states(ota.database_url, rollout_id) == {uid: "failed"}
 
 
 async def test_a_processor_restart_mid_rollout_hands_every_device_its_document_once(ota: Ota):

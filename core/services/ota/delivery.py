@@ -193,11 +193,16 @@ async def record_event(
     now: datetime,
 ) -> bool:
     """A device's `ota` event; the first finished state counts. False for a rollout the device is not in,
-    or one that was cancelled. Runs in the caller's transaction."""
+    one whose document it was never handed, or one that was cancelled. Runs in the caller's transaction.
+
+    A document is stamped published only once the broker acked its whole batch, and a quick device can
+    report before that: a tokened target counts as handed its document (the device could only learn the
+    rollout's id from it), and is stamped published here so a processor that dies before its own stamp
+    does not hand the device a second document."""
     target = await session.get(
         RolloutTarget, (rollout_id, device_id), with_for_update=True, populate_existing=True
     )
-    if target is None or target.published_at is None:
+    if target is None or (target.published_at is None and target.token_hash is None):
         return False
     rollout = await session.get(Rollout, rollout_id)
     if rollout is None or rollout.state == RolloutState.CANCELLED:
@@ -207,6 +212,8 @@ async def record_event(
         return False
     target.state = advance(current, state)
     target.updated_at = now
+    if target.published_at is None:
+        target.published_at = now
     if state in FINISHED:
         target.finished_at = now
         target.error = (error or "")[:MAX_ERROR] or None
