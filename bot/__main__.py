@@ -32,7 +32,7 @@ from bot.middlewares.retry_after import RetryAfter
 from bot.texts import Catalogue
 from bot.workers.ota_progress import OtaProgress
 from bot.workers.rendering.pool import Renderer
-from core import web
+from core import task_stacks, web
 from core.billing import grace, revenue, yookassa
 from core.billing.metrics import billing_metrics
 from core.db import make_engine, make_sessionmaker
@@ -77,6 +77,7 @@ async def run(
     firmware: FirmwareSettings,
     presence: PresenceSettings,
 ) -> None:
+    task_stacks.log_on_request("bot")
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()

@@ -16,7 +16,7 @@ import asyncpg
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import notify, rate_limit
+from core import notify, rate_limit, task_stacks
 from core.alerts.presence import MIN_SILENCE
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
@@ -227,6 +227,7 @@ class Processor:
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop)
+        task_stacks.log_on_request("processor")
 
     # ---- broker ----------------------------------------------------------------------------------------
 

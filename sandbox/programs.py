@@ -15,13 +15,15 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, ClassVar, Protocol
 
 import aiohttp
 
+from core.task_stacks import ON_REQUEST
 from sandbox.botapi import BotApiDouble
 from sandbox.broker import Broker
 from sandbox.ports import free_port
@@ -79,6 +81,11 @@ class Program:
     """`python -m MODULE ARGS` with `env` over this process's environment; start() may be called again after
     a stop, appending to the same console file."""
 
+    # Whether the program logs its tasks' chains on core.task_stacks.ON_REQUEST once it is ready (the
+    # signal's default action would end any other).
+    tells_tasks: ClassVar[bool] = False
+    _launched: ClassVar[weakref.WeakSet[Program]] = weakref.WeakSet()
+
     def __init__(
         self,
         module: str,
@@ -93,6 +100,7 @@ class Program:
         self.console = workdir / f"{module.replace('.', '_')}-{time.monotonic_ns()}.log"
         self.process: Child | None = None
         self.start_offset = 0  # where this run's output starts in the console file
+        self._ready_run: Child | None = None  # the run that was launched and became ready
 
     def start(self) -> None:
         self.start_offset = self.console.stat().st_size if self.console.exists() else 0
@@ -107,6 +115,27 @@ class Program:
         """Start and wait until ready."""
         self.start()
         await self.ready()
+        self._ready_run = self.process
+        Program._launched.add(self)
+
+    @classmethod
+    def running(cls) -> list[Program]:
+        """The programs launched by this process that are still running."""
+        return [program for program in cls._launched if program.alive]
+
+    def tell_tasks(self, within: float = 3.0) -> str:
+        """Where the program's tasks wait, as it logs them on request ("" from a program that cannot tell).
+        Blocking: for pytest's report hook, which shows it under a failed test."""
+        if not (self.tells_tasks and self.alive and self._ready_run is self.process):
+            return ""
+        assert self.process is not None
+        before = len(self.output())
+        self.process.send_signal(ON_REQUEST)
+        deadline = time.monotonic() + within
+        while "tasks on request" not in self.output()[before:] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the thread stacks come right after the tasks
+        return self.output()[before:]
 
     async def restart(self) -> None:
         await self.stop()
@@ -171,6 +200,8 @@ class Program:
 class ProcessorProcess(Program):
     """`python -m processor` against a database and a broker; `settings` are more environment variables."""
 
+    tells_tasks = True
+
     def __init__(
         self,
         database_url: str,
@@ -228,6 +259,8 @@ def bot_settings(api: BotApiDouble, database_url: str, **settings: str) -> dict[
 
 class BotProcess(Program):
     """`python -m bot` polling a local Bot API server. `stopped` tells a stop on purpose from a crash."""
+
+    tells_tasks = True
 
     def __init__(self, api: BotApiDouble, database_url: str, workdir: Path, **settings: str) -> None:
         super().__init__("bot", workdir, env=bot_settings(api, database_url, **settings))

@@ -48,10 +48,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> BotUnitSc
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failed test's report shows the end of the bot's and the processor's console, as they saw it."""
+    """A failed test's report shows the end of its programs' consoles, as they saw it, and where each
+    running bot's and processor's tasks wait (core.task_stacks), asked for then: a program that fell silent
+    shows what it waits for."""
     report = yield
     if report.failed:
-        for name, value in getattr(item, "funcargs", {}).items():
-            if isinstance(value, Program):
-                report.sections.append((f"{name} console", value.tail()))
+        funcargs = getattr(item, "funcargs", {}).items()
+        named = {value: name for name, value in funcargs if isinstance(value, Program)}
+        for program in {*named, *Program.running()}:
+            name = named.get(program, program.module)
+            report.sections.append((f"{name} console", program.tail()))
+            if tasks := program.tell_tasks():
+                report.sections.append((f"{name} tasks", tasks))
     return report

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import pytest
 
 from core.settings import DatabaseSettings, MqttSettings
-from core.stop_deadline import task_stacks
+from core.task_stacks import task_stacks
 from processor.app import Options, Processor
 from processor.sinks import AfterCommit
 from processor.writer import WriterOptions

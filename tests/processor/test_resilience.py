@@ -162,6 +162,25 @@ async def test_a_stop_that_outlasts_its_deadline_exits_70_and_logs_where_each_ta
     assert "task writer:" in log and "processor/app.py" in log and "  waits for <" in log, processor.tail()
 
 
+async def test_a_running_processor_asked_with_sigusr1_logs_where_each_task_waits_and_goes_on(
+    processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+):
+    """`kill -USR1` (core.task_stacks.ON_REQUEST) is how an operator, or the harness under a failed test, asks
+    a processor that fell silent what it waits for."""
+    uid = new_uid()
+    device_id = await pair_device(sessionmaker, device_type="multi", uid=uid)
+    processor = processors()
+    await processor.launch()
+    tasks = processor.tell_tasks()
+    assert "processor tasks on request:" in tasks and "task writer:" in tasks, processor.tail()
+    assert "task listener:" in tasks and "  waits for <" in tasks
+    assert "Current thread" in tasks  # and the threads' stacks
+    first_ts = int(time.time()) - 100
+    await publish_stream(broker, uid, first_ts, 20)
+    await assert_all_stored_once(database_url, device_id, first_ts, 20)
+    assert processor.alive
+
+
 async def test_broker_restart_during_ingest_loses_nothing(
     processors: Processors, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
 ):
