@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.jobs.digest import DIGEST_LOCK, queue_digests
+from bot.jobs.digest import DIGEST_LOCK, queue_digests, scheduled_jobs
 from core import telemetry_store
+from core.db import make_engine, make_sessionmaker
 from core.services import notices, presence
 from core.telemetry_store import Row
 from sandbox.botapi import BotApiDouble
-from sandbox.seed import Sessions, now, pair_device, store
+from sandbox.database import cloned_database, drop_database
+from sandbox.seed import Sessions, make_user, now, pair_device, store
 from tests.delivery.helpers import all_settled, co2_high, delivered, fan_out
 from tests.kit.chat import owner_with_device, started_user
 from tests.kit.sql import execute, fetch
@@ -98,6 +100,27 @@ async def test_the_digest_job_runs_in_one_replica_at_a_time(sessionmaker: Sessio
         assert await queue_digests(sessionmaker, now()) is None
         await other_replica.commit()
     assert await queue_digests(sessionmaker, now()) is not None
+
+
+async def test_the_bots_digest_job_queues_the_digests_due_as_soon_as_it_starts(schema_template: str):
+    """A bot started at 08:02 still sends the 08:00 digests. In a database of its own: the job queues every
+    due user's digest, and this package's bot would send them into other tests' chats (so it runs no job)."""
+    name, url = await cloned_database(schema_template)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessionmaker(engine)
+        due, later = await make_user(sessions), await make_user(sessions)
+        for user in (due, later):
+            await pair_device(sessions, owner_id=user)
+        this_hour = now().astimezone(MOSCOW).hour
+        for user, hour in ((due, this_hour), (later, (this_hour + 1) % 24)):
+            await execute(engine, "UPDATE users SET digest_hour = :h WHERE id = :u", h=hour, u=user)
+        digests = "SELECT user_id FROM notification_outbox WHERE kind = 'digest'"
+        async with scheduled_jobs(sessions):
+            assert await eventually(lambda: fetch(engine, digests)) == [(due,)]
+    finally:
+        await engine.dispose()
+        await drop_database(name)
 
 
 async def test_digest_command_turns_it_off_and_moves_its_hour(
