@@ -52,6 +52,7 @@ from core.settings import (
     TelegramSettings,
     load,
 )
+from core.stop_deadline import on_stop_signals
 from core.supervisor import Supervisor
 
 
@@ -78,6 +79,8 @@ async def run(
     presence: PresenceSettings,
 ) -> None:
     task_stacks.log_on_request("bot")
+    stopping = asyncio.Event()
+    on_stop_signals("bot", general.stop_deadline, stopping.set)
     engine = make_engine(database.database_url)
     sessionmaker = make_sessionmaker(engine)
     catalogue = Catalogue()
@@ -139,12 +142,14 @@ async def run(
                 await background.enter_async_context(scheduled_jobs(sessionmaker, presence.min_silence))
             await background.enter_async_context(retention_job(sessionmaker, retention))
             # SIGTERM/SIGINT stop receiving updates gracefully; leaving the block then stops the worker
-            # and the scheduler.
+            # and the scheduler, within STOP_DEADLINE_SECONDS of the signal.
             if replicas.bot_webhook_url:
-                await webhook.receive_while_healthy(dispatcher, receiver, replicas.bot_webhook_url, tasks)
+                await webhook.receive_while_healthy(
+                    dispatcher, receiver, replicas.bot_webhook_url, tasks, stopping
+                )
             else:
                 await webhook.unregister(receiver)
-                await _poll_while_healthy(dispatcher, receiver, tasks)
+                await _poll_while_healthy(dispatcher, receiver, tasks, stopping)
     finally:
         renderer.close()
         await sender.session.close()
@@ -170,22 +175,30 @@ async def _billing(
     return [billing_metrics(registry, sessionmaker, verdicts)]
 
 
-async def _poll_while_healthy(dispatcher: Dispatcher, bot: Bot, tasks: Supervisor) -> None:
-    """Long polling until SIGTERM/SIGINT, or until a background task gives up: then polling stops and
-    `TaskFailed` is raised, so the process exits with an error rather than run on without it."""
-    polling = asyncio.create_task(dispatcher.start_polling(bot), name="polling")
-    failed = asyncio.create_task(tasks.failed(), name="failed")
-    done, _ = await asyncio.wait({polling, failed}, return_when=asyncio.FIRST_COMPLETED)
-    if failed in done:
-        try:
-            await dispatcher.stop_polling()
-        except RuntimeError:  # polling had not started yet
-            polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        failed.result()
-    failed.cancel()
-    polling.result()
+async def _poll_while_healthy(
+    dispatcher: Dispatcher, bot: Bot, tasks: Supervisor, stopping: asyncio.Event
+) -> None:
+    """Long polling until `stopping` is set (SIGTERM/SIGINT), or until a background task gives up: then
+    polling stops and `TaskFailed` is raised, so the process exits with an error rather than run on without
+    it."""
+    # The signals are ours (core.stop_deadline.on_stop_signals), so that a stop has its deadline.
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False), name="polling")
+    watching = asyncio.create_task(tasks.until(stopping), name="until_stopped")
+    try:
+        await asyncio.wait({polling, watching}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:  # polling had not started yet
+                polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        if watching.done():
+            watching.result()  # TaskFailed, if a task gave up
+        if not polling.cancelled():
+            polling.result()
+    finally:
+        watching.cancel()
 
 
 async def _lift_pauses(sessionmaker: async_sessionmaker[AsyncSession]) -> None:

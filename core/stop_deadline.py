@@ -13,8 +13,10 @@ import asyncio
 import faulthandler
 import logging
 import os
+import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from core.task_stacks import task_stacks
 
@@ -54,3 +56,16 @@ class StopDeadline:
         for handler in logging.getLogger().handlers:
             handler.flush()
         os._exit(EXIT_STATUS)
+
+
+def on_stop_signals(program: str, seconds: float, stop: Callable[[], None]) -> None:
+    """From now on SIGTERM and SIGINT call `stop` and arm the program's StopDeadline of `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = StopDeadline(program, seconds)
+
+    def requested() -> None:
+        stop()
+        deadline.arm()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, requested)

@@ -69,9 +69,14 @@ class Supervisor:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def failed(self) -> None:
-        """Wait until a task has given up, then raise its `TaskFailed`."""
-        await self._failed.wait()
+    async def until(self, stopping: asyncio.Event) -> None:
+        """Wait until `stopping` is set; raise `TaskFailed` as soon as a task gives up first."""
+        waits = {asyncio.ensure_future(stopping.wait()), asyncio.ensure_future(self._failed.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
         self.check()
 
     async def join(self, *tasks: asyncio.Task[None]) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import signal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +21,7 @@ from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
 from core.settings import DatabaseSettings, MqttSettings
-from core.stop_deadline import StopDeadline
+from core.stop_deadline import on_stop_signals
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
 from processor.acks import Acknowledger
@@ -218,15 +217,7 @@ class Processor:
         self._downloads.add_routes(app)
 
     def install_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = StopDeadline("processor", self._options.stop_deadline)
-
-        def stop() -> None:
-            self.stopping.set()
-            deadline.arm()
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop)
+        on_stop_signals("processor", self._options.stop_deadline, self.stopping.set)
         task_stacks.log_on_request("processor")
 
     # ---- broker ----------------------------------------------------------------------------------------
@@ -265,19 +256,19 @@ class Processor:
         backoff.reset()
         log.info("mqtt connected client_id=%s subscribed=%s", self._broker.mqtt_client_id, ",".join(filters))
         consume = asyncio.create_task(self._consume(client, inbox), name="consume")
-        stop = asyncio.create_task(self.stopping.wait(), name="stop")
-        failed = asyncio.create_task(self._tasks.failed(), name="failed")
-        done, _ = await asyncio.wait({consume, stop, failed}, return_when=asyncio.FIRST_COMPLETED)
-        stop.cancel()
-        if consume not in done:
-            consume.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await consume
-        if failed in done:
-            failed.result()  # a background part kept dying of a bug: TaskFailed stops the processor
-        failed.cancel()
-        if consume in done:
-            consume.result()  # raises MqttError when the connection broke
+        watching = asyncio.create_task(self._tasks.until(self.stopping), name="until_stopped")
+        try:
+            await asyncio.wait({consume, watching}, return_when=asyncio.FIRST_COMPLETED)
+            if not consume.done():
+                consume.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await consume
+            if watching.done():
+                watching.result()  # a background part kept dying of a bug: TaskFailed stops the processor
+            if not consume.cancelled():
+                consume.result()  # raises MqttError when the connection broke
+        finally:
+            watching.cancel()
         await self._final_flush(client)
 
     async def _consume(self, client: aiomqtt.Client, inbox: mqtt.Inbox) -> None:

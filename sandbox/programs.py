@@ -77,6 +77,11 @@ def thread_stacks(pid: int) -> str:
     return f"--- thread stacks of {pid} ---\n{dump.stdout or dump.stderr}"
 
 
+# Below Program.stop's default wait (30 s): a bot or processor that hangs on its way out logs its awaits
+# (core.stop_deadline) before the harness kills it.
+STOP_DEADLINE = "25"
+
+
 class Program:
     """`python -m MODULE ARGS` with `env` over this process's environment; start() may be called again after
     a stop, appending to the same console file."""
@@ -216,9 +221,7 @@ class ProcessorProcess(Program):
             "MQTT_HOST": broker.host,
             "MQTT_PORT": str(broker.port),
             "MQTT_CLIENT_ID": client_id or f"processor-{os.getpid()}-{time.monotonic_ns()}",
-            # Below `stop`'s default wait (30 s): a processor that hangs on its way out logs its awaits
-            # (core.stop_deadline) before the harness kills it.
-            "STOP_DEADLINE_SECONDS": "25",
+            "STOP_DEADLINE_SECONDS": STOP_DEADLINE,
             **settings,
         }
         options = ["-m", "cProfile", "-o", str(profile_to)] if profile_to is not None else []
@@ -253,6 +256,7 @@ def bot_settings(api: BotApiDouble, database_url: str, **settings: str) -> dict[
         # delivers the outbox or queues digests, or rows of one test would go to another test's double.
         "DELIVERY_ENABLED": "false",
         "DIGEST_JOB_ENABLED": "false",
+        "STOP_DEADLINE_SECONDS": STOP_DEADLINE,
         **settings,
     }
 

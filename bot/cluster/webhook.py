@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import signal
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
@@ -35,10 +34,12 @@ def add_routes(app: web.Application, dispatcher: Dispatcher, bot: Bot) -> None:
     handler.register(app, path=PATH)
 
 
-async def receive_while_healthy(dispatcher: Dispatcher, bot: Bot, url: str, tasks: Supervisor) -> None:
-    """Start the dispatcher, register the webhook and serve it until SIGTERM/SIGINT; a background task that
-    gives up raises `TaskFailed` here, as in polling mode. The webhook stays registered on the way out: the
-    other replicas still answer it."""
+async def receive_while_healthy(
+    dispatcher: Dispatcher, bot: Bot, url: str, tasks: Supervisor, stopping: asyncio.Event
+) -> None:
+    """Start the dispatcher, register the webhook and serve it until `stopping` is set (SIGTERM/SIGINT); a
+    background task that gives up raises `TaskFailed` here, as in polling mode. The webhook stays registered
+    on the way out: the other replicas still answer it."""
     workflow = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}
     await dispatcher.emit_startup(bot=bot, **workflow)
     try:
@@ -48,7 +49,7 @@ async def receive_while_healthy(dispatcher: Dispatcher, bot: Bot, url: str, task
             allowed_updates=dispatcher.resolve_used_update_types(),
         )
         log.info("webhook registered url=%s", url)
-        await _until_stopped_or_failed(tasks)
+        await tasks.until(stopping)
     finally:
         await dispatcher.emit_shutdown(bot=bot, **workflow)
 
@@ -60,17 +61,3 @@ async def unregister(bot: Bot) -> None:
         await bot.delete_webhook()
     except (TelegramNetworkError, TelegramServerError) as error:
         log.warning("webhook not unregistered, polling may be refused error=%s", error)
-
-
-async def _until_stopped_or_failed(tasks: Supervisor) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    stopped = asyncio.create_task(stop.wait(), name="webhook_stop")
-    failed = asyncio.create_task(tasks.failed(), name="failed")
-    done, _ = await asyncio.wait({stopped, failed}, return_when=asyncio.FIRST_COMPLETED)
-    stopped.cancel()
-    failed.cancel()
-    if failed in done:
-        failed.result()

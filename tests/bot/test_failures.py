@@ -97,6 +97,23 @@ async def test_sigterm_stops_the_bot_gracefully(database_url: str, tmp_path: Pat
         await double.close()
 
 
+async def test_a_stop_that_outlasts_its_deadline_exits_70_and_logs_where_each_task_waits(
+    database_url: str, tmp_path: Path
+) -> None:
+    """As the processor's: a deadline shorter than any stop stands in for an await that never returns."""
+    double = BotApiDouble()
+    await double.start()
+    try:
+        bot = BotProcess(double, database_url, tmp_path, STOP_DEADLINE_SECONDS="0.001")
+        await bot.launch()
+        assert await bot.stop() == 70
+    finally:
+        await double.close()
+    log = bot.output()
+    assert "bot did not stop within 0.0 s of being asked to; exiting status=70" in log
+    assert "task " in log and "bot/__main__.py" in log and "  waits for <" in log, bot.tail()
+
+
 async def test_missing_token_stops_the_bot_with_one_clear_line(tmp_path: Path) -> None:
     environment = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
     finished = await run_to_end("bot", env=environment, cwd=tmp_path)  # away from any .env

@@ -49,12 +49,24 @@ async def test_a_task_that_keeps_failing_stops_the_program_loudly(caplog: pytest
         async with Supervisor("test", backoff=QUICK, on_give_up=told.append) as tasks:
             tasks.start("doomed", flaky.run, restarts=2)
             with pytest.raises(TaskFailed) as failure:
-                await asyncio.wait_for(tasks.failed(), 10)
+                await asyncio.wait_for(tasks.until(asyncio.Event()), 10)
     assert flaky.calls == 3  # the first run and two restarts
     assert failure.value.task == "doomed"
     assert str(failure.value.__cause__) == "bug number 3"
     assert told == [failure.value]
     assert any("gave up" in record.getMessage() for record in caplog.records)
+
+
+async def test_waiting_until_stopped_ends_on_the_stop_while_every_task_is_up():
+    flaky = Flaky(failures=1)
+    stopping = asyncio.Event()
+    async with Supervisor("test", backoff=QUICK) as tasks:
+        tasks.start("flaky", flaky.run)
+        waiting = asyncio.create_task(tasks.until(stopping))
+        await asyncio.wait_for(flaky.up.wait(), 10)
+        assert not waiting.done()  # a restart is no reason to stop
+        stopping.set()
+        await asyncio.wait_for(waiting, 10)
 
 
 async def test_joining_a_task_ends_when_it_returns_and_raises_when_another_gives_up():
