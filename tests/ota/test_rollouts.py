@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import orjson
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import topics
@@ -333,6 +334,36 @@ async def test_a_device_reporting_before_its_document_is_stamped_published_is_he
         assert (await rollouts.counts(session, rollout_id)).failures == 1
         assert await delivery.unpublished(session, "http://files.test") == []
     assert await target_states(ota.database_url, rollout_id) == {uid: "failed"}
+
+
+async def test_a_document_locked_while_the_round_read_it_is_published_once_the_lock_is_gone(ota: Ota):
+    """The round reads the documents to publish FOR UPDATE SKIP LOCKED (several processors share the work);
+    the bot holds a target's row for a moment when it records who follows an /update. A document skipped
+    so is published a moment later, not by the next minute's sweep."""
+    info = await stored_firmware(ota.sessionmaker, ota.firmware)
+    (locked_uid, locked_id), (free_uid, free_id) = (await paired_devices(ota.sessionmaker, 2)).items()
+    async with ota.sessionmaker() as session:
+        locked_rollout = await rollouts.start(
+            session, firmware_id=info.id, scope=Scope.DEVICE, device_id=locked_id
+        )
+    async with OtaWatcher(ota.broker).watching() as watcher, ota.sessionmaker() as bot:
+        await bot.execute(  # as core.services.ota.updates.follow does, not committed yet
+            text("UPDATE rollout_targets SET progress_chat_id = 1 WHERE rollout_id = :r AND device_id = :d"),
+            {"r": locked_rollout, "d": locked_id},
+        )
+        await ota.processor.start()
+        processor = ota.processor.process
+        await processor.wait_output("listening channels", after=processor.start_offset)
+        async with ota.sessionmaker() as session:  # a round that certainly reads both documents
+            await rollouts.start(session, firmware_id=info.id, scope=Scope.DEVICE, device_id=free_id)
+        await _document(watcher, free_uid)
+        assert not watcher.published(locked_uid)
+        await bot.commit()
+        await eventually(lambda: _published_to(watcher, locked_uid), within=20)  # the sweep comes at 60 s
+
+
+async def _published_to(watcher: OtaWatcher, uid: str) -> bool:
+    return bool(watcher.published(uid))
 
 
 async def test_a_processor_restart_mid_rollout_hands_every_device_its_document_once(ota: Ota):

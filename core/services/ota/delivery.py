@@ -20,7 +20,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -250,9 +250,19 @@ _NEXT_DEADLINE = text(
         WHERE r.state = 'running' AND r.soak_seconds IS NOT NULL AND r.stage < cardinality(r.stages) - 1
         GROUP BY r.id
         HAVING bool_and(t.finished_at IS NOT NULL)
+        UNION ALL
+        -- a document still to publish: its target was locked when the round read them (SKIP LOCKED), by
+        -- another processor publishing it or by the bot recording who follows the update
+        SELECT clock_timestamp() + make_interval(secs => :retry)
+        WHERE EXISTS (
+            SELECT 1 FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
+            WHERE t.published_at IS NULL AND r.state = 'running'
+        )
     ) deadlines
     """
 )
+# How soon a round looks again at documents it found locked.
+LOCKED_RETRY = timedelta(seconds=1)
 
 
 async def judge(session: AsyncSession, now: datetime) -> dict[int, Verdict]:
@@ -319,9 +329,9 @@ async def _tell_widened(session: AsyncSession, rollout: Rollout, firmware: Firmw
 
 
 async def next_deadline(session: AsyncSession) -> datetime | None:
-    """When the next judging round has something to do: a published device falls silent, or a stage's
-    soak time ends."""
-    return await session.scalar(_NEXT_DEADLINE)
+    """When the next round has something to do: a published device falls silent, a stage's soak time ends,
+    or a document it found locked is to be published after all."""
+    return await session.scalar(_NEXT_DEADLINE, {"retry": LOCKED_RETRY.total_seconds()})
 
 
 async def authorize_download(
