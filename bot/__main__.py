@@ -97,6 +97,7 @@ async def run(
         operators=operators.operators,
         billing=billing_context,
         firmware_settings=firmware,
+        command_ttl=general.command_ttl,
         # /admin's dashboard shows this month's revenue while billing is on.
         **({"revenue": revenue.month_revenue} if billing.enabled else {}),
     )

@@ -15,6 +15,8 @@ from core import infisical
 from core.alerts.presence import MIN_SILENCE
 
 _COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+# COMMAND_TTL_SECONDS' default: how long a command to a device (restart, ping, live) waits for its answer.
+COMMAND_TTL = timedelta(seconds=30)
 
 
 class DatabaseSettings(BaseSettings):
@@ -109,6 +111,15 @@ class GeneralSettings(BaseSettings):
     # Asked to stop and still running this many seconds later: the program logs its tasks' stacks and
     # exits 70 (core.stop_deadline), rather than hang on an await that never returns.
     stop_deadline: float = Field(default=60.0, alias="STOP_DEADLINE_SECONDS", gt=0)
+    # A command to a device waits this long for its answer (the bot then says "no answer"), and the processor
+    # never sends one older (core.services.commands). Read by both, so they agree.
+    command_ttl_seconds: float = Field(
+        default=COMMAND_TTL.total_seconds(), alias="COMMAND_TTL_SECONDS", gt=0, le=3600
+    )
+
+    @property
+    def command_ttl(self) -> timedelta:
+        return timedelta(seconds=self.command_ttl_seconds)
 
     @field_validator("tz")
     @classmethod

@@ -51,7 +51,11 @@ async def _main(
         processor = Processor(
             database,
             broker,
-            Options(min_silence=presence.min_silence, stop_deadline=general.stop_deadline),
+            Options(
+                min_silence=presence.min_silence,
+                stop_deadline=general.stop_deadline,
+                command_ttl=general.command_ttl,
+            ),
             sinks=sinks,
             public_url=http.public_url,
             firmware_dir=firmware.firmware_dir,

@@ -20,7 +20,7 @@ from core.alerts.presence import MIN_SILENCE
 from core.db import asyncpg_dsn, make_engine, make_sessionmaker
 from core.listener import Listener
 from core.retry import Backoff, retry_database, wait_event
-from core.settings import DatabaseSettings, MqttSettings
+from core.settings import COMMAND_TTL, DatabaseSettings, MqttSettings
 from core.stop_deadline import on_stop_signals
 from core.supervisor import Supervisor
 from processor import mqtt, paho_internals
@@ -68,6 +68,8 @@ class Options:
     # Asked to stop (SIGTERM/SIGINT) and still running this much later: exit 70, its tasks' stacks logged
     # (core.stop_deadline). Above a normal stop's worst case: flush, barrier, fold, disconnect, closes.
     stop_deadline: float = 60.0
+    # A command older than this is never sent: COMMAND_TTL_SECONDS.
+    command_ttl: timedelta = COMMAND_TTL
 
 
 class Processor:
@@ -102,7 +104,7 @@ class Processor:
         self._directory = DeviceDirectory(sessionmaker)
         self._alerts = AlertFeed(make_sessionmaker(self._alert_engine), self.counters)
         self._device_events = DeviceEvents(sessionmaker, self.counters)
-        self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters)
+        self._desired_state = Reconciler(sessionmaker, self._publisher, self.counters, options.command_ttl)
         self._agent_leftovers = AgentLeftovers(sessionmaker, self._publisher, self.counters)
         self._ota = OtaRollouts(sessionmaker, self._publisher, self.counters, public_url)
         self._downloads = FirmwareDownloads(sessionmaker, firmware_dir, self.counters)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.retry import run_rounds
 from core.services import commands, desired_config
+from core.settings import COMMAND_TTL
 from processor.counters import Counters
 from processor.publisher import Publisher
 
@@ -33,10 +34,12 @@ class Reconciler:
         sessionmaker: async_sessionmaker[AsyncSession],
         publisher: Publisher,
         counters: Counters,
+        command_ttl: timedelta = COMMAND_TTL,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
         self._counters = counters
+        self._command_ttl = command_ttl
         self._wanted = asyncio.Event()
         self._wanted.set()  # the first round runs at start
 
@@ -65,10 +68,10 @@ class Reconciler:
 
     async def _publish_commands(self) -> None:
         async with self._sessionmaker() as session:
-            due = await commands.claim_due(session, datetime.now(UTC))
+            due = await commands.claim_due(session, datetime.now(UTC), self._command_ttl)
         for command in due:
             # Past its freshness the command is not worth sending any more (see core.services.commands).
-            left = (command.created_at + commands.COMMAND_TTL - datetime.now(UTC)).total_seconds()
+            left = (command.created_at + self._command_ttl - datetime.now(UTC)).total_seconds()
             topic = topics.device_topic(command.uid, topics.COMMANDS)
             try:
                 async with asyncio.timeout(max(left, 0.1)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -19,9 +20,6 @@ from core.services.commands import CommandName, CommandResult
 
 router = Router(name=__name__)
 
-# The device has this long to answer; the processor never sends a command older than COMMAND_TTL either.
-ANSWER_WITHIN = commands.COMMAND_TTL.total_seconds()
-
 
 @router.callback_query(DeviceCommandAction.filter())
 async def send_command(
@@ -33,7 +31,9 @@ async def send_command(
     user: User,
     t: Translator,
     bot: Bot,
+    command_ttl: timedelta,
 ) -> None:
+    # The device has `command_ttl` (COMMAND_TTL_SECONDS) to answer: the processor never sends it later.
     device = await devices.device_summary(session, user.id, callback_data.device_id, Action.CONFIGURE)
     command_id = await commands.request(session, user.id, device.id, callback_data.command)
     await callback.answer()
@@ -50,6 +50,7 @@ async def send_command(
             command_id=command_id,
             command=callback_data.command,
             name=device.name,
+            answer_within=command_ttl.total_seconds(),
         ),
         name=f"command-{command_id}",
     )
@@ -64,19 +65,23 @@ async def _follow(
     command_id: str,
     command: CommandName,
     name: str,
+    answer_within: float,
 ) -> None:
     async def answered() -> CommandResult | None:
         async with sessionmaker() as session:
             return await commands.result(session, command_id)
 
-    result = await waiting.poll(answered, ANSWER_WITHIN)
+    result = await waiting.poll(answered, answer_within)
     with contextlib.suppress(TelegramAPIError):  # deleted or blocked meanwhile: nobody to tell
-        await bot.edit_message_text(_outcome(t, result, command, name), chat_id=where[0], message_id=where[1])
+        text = _outcome(t, result, command, name, answer_within)
+        await bot.edit_message_text(text, chat_id=where[0], message_id=where[1])
 
 
-def _outcome(t: Translator, result: CommandResult | None, command: CommandName, name: str) -> str:
+def _outcome(
+    t: Translator, result: CommandResult | None, command: CommandName, name: str, answer_within: float
+) -> str:
     if result is None:
-        return t("device-command-no-answer", name=name, seconds=int(ANSWER_WITHIN))
+        return t("device-command-no-answer", name=name, seconds=int(answer_within))
     if not result.ok:
         return t("device-command-failed", name=name, error=result.error or "?")
     if command == CommandName.RESTART:

@@ -1,7 +1,8 @@
 """Commands to devices (restart, ping, live): queued in PostgreSQL, published by the processor, answered.
 
-A command is sent at most once and only while fresh: one the processor could not publish within
-`COMMAND_TTL` is never sent (the user was already told "no answer"; a restart minutes later would surprise).
+A command is sent at most once and only while fresh: one the processor could not publish within its time to
+live (COMMAND_TTL_SECONDS) is never sent (the user was already told "no answer"; a restart minutes later would
+surprise).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from core import notify, transport
 from core.models import Device, DeviceCommand
 from core.services.access import Action
 from core.services.devices import authorize
-
-COMMAND_TTL = timedelta(seconds=30)
 
 
 class CommandName(StrEnum):
@@ -128,13 +127,15 @@ _CLAIM = text(
 )
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int = 500) -> list[OutgoingCommand]:
-    """Mark fresh unpublished commands as published and return them, oldest first; commits.
+async def claim_due(
+    session: AsyncSession, now: datetime, ttl: timedelta, limit: int = 500
+) -> list[OutgoingCommand]:
+    """Mark unpublished commands younger than `ttl` as published and return them, oldest first; commits.
 
     Claiming before publishing makes a command at-most-once: if the processor dies in between, the command
     is lost (and the user sees "no answer"), never executed twice.
     """
-    rows = await session.execute(_CLAIM, {"now": now, "fresh_after": now - COMMAND_TTL, "limit": limit})
+    rows = await session.execute(_CLAIM, {"now": now, "fresh_after": now - ttl, "limit": limit})
     claimed = [OutgoingCommand(row.id, row.device_uid, row.command, row.args, row.created_at) for row in rows]
     await session.commit()
     return sorted(claimed, key=lambda command: command.created_at)

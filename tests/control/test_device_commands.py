@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.control.conftest import COMMAND_TTL
 from tests.control.helpers import Agent
 from tests.kit.chat import open_card
 from tests.kit.sql import fetch
@@ -48,4 +49,4 @@ async def test_ping_to_an_agent_that_is_down_shows_no_answer(
     sent = await until_text(owner, "Ping sent to")
     silence = await until_text(owner, "No answer from", within=45)
     assert silence.message_id == sent.message_id
-    assert "within 30 s" in (silence.text or "")
+    assert f"within {COMMAND_TTL} s" in (silence.text or "")
