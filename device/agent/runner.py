@@ -55,6 +55,8 @@ class Agent:
         self.client: aiomqtt.Client | None = None
         self.stop = asyncio.Event()
         self.schedule_changed = asyncio.Event()
+        # The next reading is due at once, not at the interval's end (set with schedule_changed).
+        self.reading_due = False
         self.backlog_waiting = asyncio.Event()
         self.paired = asyncio.Event()
         self.connected_once = asyncio.Event()
@@ -107,6 +109,7 @@ class Agent:
         await wait_event(self.connected_once, FIRST_CONNECT_GRACE)
         while not self.stop.is_set():
             sampled_at = time.monotonic()
+            self.reading_due = False
             try:
                 reading = await asyncio.to_thread(self.sensor.read)
             except (SensorError, OSError) as error:
@@ -127,6 +130,8 @@ class Agent:
         """Until the next reading is due; a config or live command moves the due time while we wait."""
         while True:
             self.schedule_changed.clear()
+            if self.reading_due:
+                return
             remaining = sampled_at + self.current_interval() - time.monotonic()
             # Only a change re-plans the wait: the due time fixed at the last reading otherwise stands.
             if remaining <= 0 or not await wait_event(self.schedule_changed, remaining):
@@ -187,6 +192,11 @@ class Agent:
         self.client = client
         self.connected_once.set()
         await self.updater.connected()
+        if self.updater.awaiting_health:
+            # Up on a new slot, as after a boot: a reading now is its health check. Waiting for the interval
+            # (the server's config may say minutes) would outlast ota_health_timeout and roll it back.
+            self.reading_due = True
+            self.schedule_changed.set()
         self.backlog_waiting.set()
         tasks = {
             asyncio.create_task(self._listen(client)),

@@ -104,6 +104,11 @@ class Updater:
         if self._settings.ota_install_delay:
             await asyncio.sleep(self._settings.ota_install_delay)
 
+    @property
+    def awaiting_health(self) -> bool:
+        """An update was installed and waits for its first reading on the new version."""
+        return self._pending() is not None
+
     async def connected(self) -> None:
         """The device (re)connected: a pending update waits for its health check, or rolls back."""
         pending = self._pending()

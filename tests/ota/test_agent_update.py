@@ -36,7 +36,7 @@ async def _device(
         report_interval=1,
         firmware_public_key=signing.public_pem(key),
         slots_dir=str(workdir / "slots"),
-        ota_health_timeout=30,
+        ota_health_timeout=15,  # under the 30 s report interval the server configures
         **settings,
     )
     return uid, device_id, spawn("device", ["--config", str(config)]), config
