@@ -34,7 +34,7 @@ class Supervisor:
     """Owns a program's background tasks; `stop()` (or leaving `async with`) cancels them all.
 
     A task failing after it ran `healthy_after` seconds starts its count of failures in a row afresh.
-    When a task gives up, `on_give_up` is called (e.g. to stop polling) and `failed()` / `check()` raise
+    When a task gives up, `on_give_up` is called (e.g. to stop polling) and `until()` / `check()` raise
     `TaskFailed`, so the program exits with an error instead of running on without the task.
     """
 

@@ -48,6 +48,9 @@ class OtaRollouts:
         self._wanted = asyncio.Event()
         self._wanted.set()  # the first round runs at start
         self._timer: asyncio.TimerHandle | None = None
+        # Documents tokened and never marked published are ours to send again only at start and after a
+        # publish that failed (core.services.ota.delivery): else they are another processor's, on their way.
+        self._leftovers = True
 
     def trigger(self) -> None:
         self._wanted.set()
@@ -79,12 +82,14 @@ class OtaRollouts:
         before is stamped published. A batch is stamped only once the broker took all of it; a processor
         that dies before that publishes it again, with new tokens, as the module says."""
         window = asyncio.Semaphore(IN_FLIGHT)
-        batch = await self._next_batch()
+        leftovers, self._leftovers = self._leftovers, True  # stays True if this publish fails
+        batch = await self._next_batch(leftovers=leftovers)
         stamping: asyncio.Task[None] | None = None
         try:
             while batch:
                 last = batch[-1]
-                upcoming = asyncio.create_task(self._next_batch(after=(last.rollout_id, last.device_id)))
+                after = (last.rollout_id, last.device_id)
+                upcoming = asyncio.create_task(self._next_batch(after, leftovers=leftovers))
                 try:
                     await asyncio.gather(*(self._publish_one(item, window) for item in batch))
                 except BaseException:
@@ -97,10 +102,13 @@ class OtaRollouts:
         finally:
             if stamping is not None:
                 await stamping
+        self._leftovers = False
 
-    async def _next_batch(self, after: tuple[int, int] = (0, 0)) -> list[delivery.OutgoingOta]:
+    async def _next_batch(
+        self, after: tuple[int, int] = (0, 0), *, leftovers: bool
+    ) -> list[delivery.OutgoingOta]:
         async with self._sessionmaker() as session:
-            return await delivery.unpublished(session, self._public_url, after=after)
+            return await delivery.unpublished(session, self._public_url, after=after, leftovers=leftovers)
 
     async def _publish_one(self, item: delivery.OutgoingOta, window: asyncio.Semaphore) -> None:
         async with window:
@@ -133,7 +141,7 @@ class OtaRollouts:
 
     async def _wake_at_next_deadline(self) -> None:
         async with self._sessionmaker() as session:
-            when = await delivery.next_deadline(session)
+            when = await delivery.next_deadline(session, datetime.now(UTC))
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

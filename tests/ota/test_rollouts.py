@@ -329,11 +329,28 @@ async def test_a_device_reporting_before_its_document_is_stamped_published_is_he
     async with ota.sessionmaker() as session:  # the device got it and failed before the broker's ack came
         assert await failed(session)
         await session.commit()
-    async with ota.sessionmaker() as session:
-        await delivery.mark_published(session, [(rollout_id, device_id)], _now())
+    async with ota.sessionmaker() as session:  # a processor that died before its stamp and starts again
+        assert await delivery.unpublished(session, "http://files.test", leftovers=True) == []
         assert (await rollouts.counts(session, rollout_id)).failures == 1
-        assert await delivery.unpublished(session, "http://files.test") == []
     assert await target_states(ota.database_url, rollout_id) == {uid: "failed"}
+
+
+async def test_a_document_on_its_way_from_one_processor_is_left_to_it_and_taken_again_after_a_restart(
+    ota: Ota,
+):
+    """Between its token and its stamp a document is on its way from the processor that read it: another
+    processor's round leaves it alone (a second document would spoil the first one's token), and a
+    processor that starts takes it again (its predecessor may have died before the broker took it)."""
+    info = await stored_firmware(ota.sessionmaker, ota.firmware)
+    ((uid, device_id),) = (await paired_devices(ota.sessionmaker, 1)).items()
+    async with ota.sessionmaker() as session:
+        await rollouts.start(session, firmware_id=info.id, scope=Scope.DEVICE, device_id=device_id)
+    async with ota.sessionmaker() as session:
+        first = await delivery.unpublished(session, "http://files.test")
+        assert await delivery.unpublished(session, "http://files.test") == []
+        again = await delivery.unpublished(session, "http://files.test", leftovers=True)
+    assert [item.uid for item in first] == [item.uid for item in again] == [uid]
+    assert first[0].payload["url"] != again[0].payload["url"]  # a new token
 
 
 async def test_a_document_locked_while_the_round_read_it_is_published_once_the_lock_is_gone(ota: Ota):

@@ -9,9 +9,12 @@ Once per cluster: a judging round locks each running rollout's row (FOR UPDATE S
 processors exactly one judges (and widens) a rollout at a time, and the next one sees its new stage.
 
 Publishing is at least once and never an update twice: a target is marked published only after the broker
-took its document, so a processor that dies in between publishes it again on start (with a new token: the
-old one was never stored), while a target once published is never published again; the device itself
-ignores a document for the version it already runs.
+took its document, so a processor that dies in between publishes it again on start (with a new token, which
+replaces the old one's hash), while a target once published is never published again; the device itself
+ignores a document for the version it already runs. A document tokened and not yet marked is on its way
+from some processor; only a processor that starts, or whose last round failed, takes such documents again
+(`leftovers`): one that took them while another processor's publish was under way would give the devices a
+second document and spoil the first one's token.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ _UNPUBLISHED = text(
     JOIN rollouts r ON r.id = t.rollout_id
     JOIN firmware f ON f.id = r.firmware_id
     JOIN devices d ON d.id = t.device_id
-    WHERE t.published_at IS NULL AND r.state = 'running'
+    WHERE t.published_at IS NULL AND r.state = 'running' AND (:leftovers OR t.token_hash IS NULL)
       AND (t.rollout_id, t.device_id) > (:after_r, :after_d)
     ORDER BY t.rollout_id, t.device_id
     LIMIT :limit
@@ -112,11 +115,17 @@ _UNPUBLISHED = text(
 
 
 async def unpublished(
-    session: AsyncSession, public_url: str, limit: int = 2000, after: tuple[int, int] = (0, 0)
+    session: AsyncSession,
+    public_url: str,
+    limit: int = 2000,
+    after: tuple[int, int] = (0, 0),
+    *,
+    leftovers: bool = False,
 ) -> list[OutgoingOta]:
     """Documents of running rollouts not yet on the broker, each with a new token (its hash stored), in
-    (rollout id, device id) order beyond `after` (the last of a batch still on its way). Commits."""
-    params = {"limit": limit, "after_r": after[0], "after_d": after[1]}
+    (rollout id, device id) order beyond `after` (the last of a batch still on its way); with `leftovers`,
+    also those tokened before and never marked published (see the module). Commits."""
+    params = {"limit": limit, "after_r": after[0], "after_d": after[1], "leftovers": leftovers}
     rows = (await session.execute(_UNPUBLISHED, params)).all()
     outgoing, hashes = [], []
     for row in rows:
@@ -251,12 +260,12 @@ _NEXT_DEADLINE = text(
         GROUP BY r.id
         HAVING bool_and(t.finished_at IS NOT NULL)
         UNION ALL
-        -- a document still to publish: its target was locked when the round read them (SKIP LOCKED), by
-        -- another processor publishing it or by the bot recording who follows the update
-        SELECT clock_timestamp() + make_interval(secs => :retry)
+        -- a document nobody has taken yet: its target was locked when the round read them (SKIP LOCKED),
+        -- by the bot recording who follows the update or by another processor's read at that moment
+        SELECT CAST(:now AS timestamptz) + make_interval(secs => :retry)
         WHERE EXISTS (
             SELECT 1 FROM rollout_targets t JOIN rollouts r ON r.id = t.rollout_id
-            WHERE t.published_at IS NULL AND r.state = 'running'
+            WHERE t.published_at IS NULL AND t.token_hash IS NULL AND r.state = 'running'
         )
     ) deadlines
     """
@@ -328,10 +337,10 @@ async def _tell_widened(session: AsyncSession, rollout: Rollout, firmware: Firmw
     await notify.notify(session, notify.OUTBOX, WIDENED_KIND)
 
 
-async def next_deadline(session: AsyncSession) -> datetime | None:
+async def next_deadline(session: AsyncSession, now: datetime) -> datetime | None:
     """When the next round has something to do: a published device falls silent, a stage's soak time ends,
     or a document it found locked is to be published after all."""
-    return await session.scalar(_NEXT_DEADLINE, {"retry": LOCKED_RETRY.total_seconds()})
+    return await session.scalar(_NEXT_DEADLINE, {"now": now, "retry": LOCKED_RETRY.total_seconds()})
 
 
 async def authorize_download(
