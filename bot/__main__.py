@@ -188,12 +188,16 @@ async def _poll_while_healthy(
     try:
         await asyncio.wait({polling, watching}, return_when=asyncio.FIRST_COMPLETED)
         if not polling.done():
+            # Asked while the dispatcher starts up, aiogram stops polling once it is up; if the start-up
+            # fails instead, its stop_polling() would wait for ever: polling's own end is what counts.
+            asked = asyncio.ensure_future(dispatcher.stop_polling())
             try:
-                await dispatcher.stop_polling()
-            except RuntimeError:  # polling had not started yet
-                polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
+                await asyncio.wait({asked, polling}, return_when=asyncio.FIRST_COMPLETED)
+                if asked.done() and isinstance(asked.exception(), RuntimeError):  # polling had not started
+                    polling.cancel()
+                await asyncio.wait({polling})
+            finally:
+                asked.cancel()
         if watching.done():
             watching.result()  # TaskFailed, if a task gave up
         if not polling.cancelled():

@@ -14,6 +14,7 @@ import io
 import logging
 import signal
 import sys
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,21 @@ _AWAITS = ("cr_await", "gi_yieldfrom", "ag_await")
 
 
 def log_on_request(program: str) -> None:
-    """From now on, ON_REQUEST makes the running loop's program log its tasks' chains and its threads'
-    stacks, and go on. A plain signal handler rather than the loop's: it runs even while the loop is stuck in
-    a call that does not return to it."""
+    """From now on, ON_REQUEST makes the running loop's program write its threads' stacks to stderr and log
+    its tasks' chains, and go on.
+
+    The threads' stacks come from faulthandler, in C, at once, even while the loop is stuck. The chains are
+    logged from a thread of their own: a Python signal handler runs inside whatever the main thread was
+    doing, maybe a write to the same log, and logging there would re-enter it.
+    """
     loop = asyncio.get_running_loop()
 
-    def dump(_signum: int, _frame: object) -> None:
+    def log_tasks() -> None:
         log.warning("%s tasks on request:\n%s", program, task_stacks(loop))
-        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
 
-    signal.signal(ON_REQUEST, dump)
+    def requested(_signum: int, _frame: object) -> None:
+        threading.Thread(target=log_tasks, name=f"{program}-tasks-on-request", daemon=True).start()
+
+    signal.signal(ON_REQUEST, requested)
+    # After signal.signal, and chained to it: faulthandler dumps first, then Python's handler runs.
+    faulthandler.register(ON_REQUEST, file=sys.stderr, all_threads=True, chain=True)

@@ -137,9 +137,9 @@ class Program:
         before = len(self.output())
         self.process.send_signal(ON_REQUEST)
         deadline = time.monotonic() + within
+        # The threads' stacks come first (core.task_stacks.log_on_request), then the tasks' chains.
         while "tasks on request" not in self.output()[before:] and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.2)  # the thread stacks come right after the tasks
         return self.output()[before:]
 
     async def restart(self) -> None:

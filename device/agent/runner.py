@@ -238,6 +238,8 @@ class Agent:
                     )
                     sent += len(chunk)
                     self.buffer.remove_through(rows[sent - 1][0])
+                    # Readings reached the broker from this version, as _deliver's do: that is its health.
+                    await self.updater.healthy()
                 log.info("device=%s uploaded backlog readings=%d", self.uid, sent)
 
     async def _ask_anonymously(self) -> None:

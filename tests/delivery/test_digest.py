@@ -109,10 +109,14 @@ async def test_the_bots_digest_job_queues_the_digests_due_as_soon_as_it_starts(s
     engine = make_engine(url)
     try:
         sessions = make_sessionmaker(engine)
-        due, later = await make_user(sessions), await make_user(sessions)
+        # A digest is due in its user's hour: a zone where that hour is at least 30 minutes from its end
+        # (India is half an hour off Moscow's minutes), so it does not turn while the job runs.
+        zone = MOSCOW if now().minute < 30 else ZoneInfo("Asia/Kolkata")
+        due = await make_user(sessions, timezone=zone.key)
+        later = await make_user(sessions, timezone=zone.key)
         for user in (due, later):
             await pair_device(sessions, owner_id=user)
-        this_hour = now().astimezone(MOSCOW).hour
+        this_hour = now().astimezone(zone).hour
         for user, hour in ((due, this_hour), (later, (this_hour + 1) % 24)):
             await execute(engine, "UPDATE users SET digest_hour = :h WHERE id = :u", h=hour, u=user)
         digests = "SELECT user_id FROM notification_outbox WHERE kind = 'digest'"
