@@ -51,6 +51,7 @@ from sandbox.programs import ProcessorProcess
 
 PREFIX = "bench"
 BASELINE_SESSIONS = ("bench-c", "bench-aiomqtt", "bench-bulk", "bench-naive")
+BACKENDS = "its PostgreSQL backends"
 _PROCESSOR_BACKENDS = (
     "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
 )
@@ -430,16 +431,28 @@ class IngestBenchmark:
     async def _cpu_watch(self, processors: list[ProcessorProcess]) -> CpuWatch:
         broker = self.broker.process.pid if self.broker.process else 0
         name = "processor" if len(processors) == 1 else f"{len(processors)} processors"
-        return CpuWatch({name: [processor.pid for processor in processors], "mosquitto": [broker]})
+        # The backends already open count from now, not from their start (a processor kept across the
+        # steps of (e) keeps its connections: counted whole, they showed more cores than the machine has).
+        return CpuWatch(
+            {
+                name: [processor.pid for processor in processors],
+                "mosquitto": [broker],
+                BACKENDS: await self._backend_pids(),
+            }
+        )
 
     async def _cpu_read(self, watch: CpuWatch) -> dict[str, float]:
-        """The watch's figures plus the processor's PostgreSQL backends (found by application_name)."""
+        """The watch's figures, with the processor's PostgreSQL backends opened since counted too."""
+        return watch.read({BACKENDS: await self._backend_pids()})
+
+    async def _backend_pids(self) -> list[int]:
+        """The processor's PostgreSQL backends (found by application_name)."""
         connection = await asyncpg.connect(self.database_url)
         try:
             rows = await connection.fetch(_PROCESSOR_BACKENDS, APPLICATION_NAME)
         finally:
             await connection.close()
-        return watch.read({"its PostgreSQL backends": [row["pid"] for row in rows]})
+        return [row["pid"] for row in rows]
 
     async def _execute(self, sql: str) -> None:
         connection = await asyncpg.connect(self.database_url)
