@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import topics
 from core.retry import run_rounds
 from core.services import commands, desired_config
-from core.settings import COMMAND_TTL
 from processor.counters import Counters
 from processor.publisher import Publisher
 
@@ -34,7 +33,7 @@ class Reconciler:
         sessionmaker: async_sessionmaker[AsyncSession],
         publisher: Publisher,
         counters: Counters,
-        command_ttl: timedelta = COMMAND_TTL,
+        command_ttl: timedelta,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
